@@ -1,0 +1,35 @@
+"""The Celery app.
+
+Tasks are small and idempotent and receive IDs only, so they are safe to run twice: that is what
+lets us acknowledge late (a task lost with its worker is delivered again) and sweep periodically.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("config")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_time_limit=15 * 60,
+    task_soft_time_limit=14 * 60,
+    task_ignore_result=True,
+    broker_connection_retry_on_startup=True,
+    timezone="UTC",
+    beat_schedule={
+        "refresh-stale-election-summaries": {
+            "task": "elections.tasks.refresh_stale_summaries",
+            "schedule": crontab(minute="*/5"),
+        },
+    },
+)
+app.autodiscover_tasks()

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from elections import api as elections_api
+from elections import views as elections_views
+
+router = DefaultRouter()
+router.register("elections", elections_api.ElectionViewSet, basename="election")
+router.register("regions", elections_api.RegionViewSet, basename="region")
+router.register("stations", elections_api.StationViewSet, basename="station")
+
+urlpatterns = [
+    path("", elections_views.home, name="home"),
+    path("healthz", elections_views.healthz, name="healthz"),
+    path("elections/", include("elections.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,289 @@
+"""Every write to the registry: templates, the territory from CSV, the worker's summaries."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    Commission,
+    ControlRelation,
+    Election,
+    ProtocolLine,
+    ProtocolTemplate,
+    Region,
+    RegionSummary,
+    Station,
+)
+from .shipped_templates import SHIPPED_TEMPLATES
+
+# --- Protocol templates ---------------------------------------------------------------------
+
+
+def install_shipped_templates(
+    template_model=ProtocolTemplate, line_model=ProtocolLine, relation_model=ControlRelation
+):
+    """Create or update the shipped templates (idempotent). Models are parameters so the data
+    migration can pass its historical models."""
+    with transaction.atomic():
+        for data in SHIPPED_TEMPLATES:
+            template, _created = template_model.objects.update_or_create(
+                code=data["code"],
+                defaults={
+                    "name": data["name"],
+                    "country": data["country"],
+                    "contestant_numbering": data["contestant_numbering"],
+                    "notes": data["notes"],
+                },
+            )
+            for position, (code, number, kind, kk, ru, en) in enumerate(data["lines"], start=1):
+                line_model.objects.update_or_create(
+                    template=template,
+                    code=code,
+                    defaults={"position": position, "number": number, "kind": kind,
+                              "label_kk": kk, "label_ru": ru, "label_en": en},
+                )
+            for position, (expression, kind, kk, ru, en) in enumerate(data["relations"], start=1):
+                relation_model.objects.update_or_create(
+                    template=template,
+                    expression=expression,
+                    defaults={"position": position, "kind": kind,
+                              "label_kk": kk, "label_ru": ru, "label_en": en},
+                )
+
+
+# --- Stations from CSV ----------------------------------------------------------------------
+
+STATION_COLUMNS_REQUIRED = ("region_code", "region_name", "commission_code", "commission_name", "station_code")
+STATION_COLUMNS_OPTIONAL = ("station_name", "address", "latitude", "longitude", "registered_voters")
+
+
+class StationImportError(Exception):
+    """The file was refused; `errors` lists (line number, message) and nothing was written."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("\n".join(f"line {line}: {message}" for line, message in errors))
+
+
+@dataclass
+class StationImportReport:
+    regions: int = 0
+    commissions: int = 0
+    stations_created: int = 0
+    stations_updated: int = 0
+    errors: list = field(default_factory=list)
+
+
+def import_stations(*, country, csv_file, batch_size=2000):
+    """Import stations from a CSV text stream: all rows or none.
+
+    Re-running the same file updates the stations in place; a station is identified by its
+    region code, commission code and station code, so nothing is ever duplicated.
+    """
+    rows, errors = _read_station_rows(csv_file)
+    if errors:
+        raise StationImportError(errors)
+    report = StationImportReport()
+    with transaction.atomic():
+        regions = _upsert_regions(country, rows, batch_size)
+        commissions = _upsert_commissions(regions, rows, batch_size)
+        existing = set(
+            Station.objects.filter(commission_id__in=commissions.values()).values_list("commission_id", "code")
+        )
+        stations = [
+            Station(
+                commission_id=commissions[(row["region_code"], row["commission_code"])],
+                code=row["station_code"],
+                name=row["station_name"],
+                address=row["address"],
+                latitude=row["latitude"],
+                longitude=row["longitude"],
+                registered_voters=row["registered_voters"],
+            )
+            for row in rows
+        ]
+        Station.objects.bulk_create(
+            stations,
+            batch_size=batch_size,
+            update_conflicts=True,
+            unique_fields=["commission", "code"],
+            update_fields=["name", "address", "latitude", "longitude", "registered_voters", "updated_at"],
+        )
+    report.regions = len(regions)
+    report.commissions = len(commissions)
+    report.stations_updated = sum((station.commission_id, station.code) in existing for station in stations)
+    report.stations_created = len(stations) - report.stations_updated
+    return report
+
+
+def _read_station_rows(csv_file):
+    reader = csv.DictReader(csv_file)
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [column for column in STATION_COLUMNS_REQUIRED if column not in header]
+    if missing:
+        return [], [(1, _("missing columns: %(columns)s") % {"columns": ", ".join(missing)})]
+    reader.fieldnames = header
+    rows, errors, seen = [], [], {}
+    region_names = {}
+    for line_number, raw in enumerate(reader, start=2):
+        row, row_errors = _clean_station_row(raw)
+        key = (row.get("region_code"), row.get("commission_code"), row.get("station_code"))
+        if not row_errors and key in seen:
+            row_errors.append(_("station %(code)s already appears on line %(line)s") % {
+                "code": row["station_code"], "line": seen[key]})
+        if not row_errors:
+            known_name = region_names.setdefault(row["region_code"], row["region_name"])
+            if known_name != row["region_name"]:
+                row_errors.append(_("region %(code)s is named both “%(a)s” and “%(b)s”") % {
+                    "code": row["region_code"], "a": known_name, "b": row["region_name"]})
+        if row_errors:
+            errors.extend((line_number, message) for message in row_errors)
+        else:
+            seen[key] = line_number
+            rows.append(row)
+    if not rows and not errors:
+        errors.append((1, _("the file has no stations")))
+    return rows, errors
+
+
+def _clean_station_row(raw):
+    row = {column: (raw.get(column) or "").strip() for column in STATION_COLUMNS_REQUIRED + STATION_COLUMNS_OPTIONAL}
+    errors = [_("%(column)s is empty") % {"column": column} for column in STATION_COLUMNS_REQUIRED if not row[column]]
+    for column, limit in (("latitude", 90), ("longitude", 180)):
+        row[column], error = _coordinate(row[column], column, limit)
+        if error:
+            errors.append(error)
+    voters = row["registered_voters"] or "0"
+    if voters.isdigit():
+        row["registered_voters"] = int(voters)
+    else:
+        errors.append(_("registered_voters must be a whole number, not “%(value)s”") % {"value": voters})
+    for column, limit in (("station_name", 200), ("address", 300), ("region_name", 200), ("commission_name", 200)):
+        if len(row[column]) > limit:
+            errors.append(_("%(column)s is longer than %(limit)s characters") % {"column": column, "limit": limit})
+    return row, errors
+
+
+def _coordinate(text, column, limit):
+    if not text:
+        return None, None
+    try:
+        value = Decimal(text).quantize(Decimal("0.000001"))
+    except InvalidOperation:
+        return None, _("%(column)s is not a number: “%(value)s”") % {"column": column, "value": text}
+    if not -limit <= value <= limit:
+        return None, _("%(column)s must lie between -%(limit)s and %(limit)s") % {"column": column, "limit": limit}
+    return value, None
+
+
+def _upsert_regions(country, rows, batch_size):
+    names = {row["region_code"]: row["region_name"] for row in rows}
+    Region.objects.bulk_create(
+        [Region(country=country, code=code, name=name) for code, name in names.items()],
+        batch_size=batch_size,
+        update_conflicts=True,
+        unique_fields=["country", "code"],
+        update_fields=["name"],
+    )
+    return dict(Region.objects.filter(country=country, code__in=names).values_list("code", "id"))
+
+
+def _upsert_commissions(regions, rows, batch_size):
+    names = {(row["region_code"], row["commission_code"]): row["commission_name"] for row in rows}
+    Commission.objects.bulk_create(
+        [Commission(region_id=regions[region], code=code, name=name) for (region, code), name in names.items()],
+        batch_size=batch_size,
+        update_conflicts=True,
+        unique_fields=["region", "code"],
+        update_fields=["name"],
+    )
+    code_of_region = {region_id: code for code, region_id in regions.items()}
+    return {
+        (code_of_region[region_id], code): commission_id
+        for commission_id, region_id, code in Commission.objects.filter(region_id__in=regions.values()).values_list(
+            "id", "region_id", "code"
+        )
+    }
+
+
+def import_stations_from_path(*, country, path):
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return import_stations(country=country, csv_file=handle)
+
+
+def import_stations_from_bytes(*, country, data: bytes):
+    return import_stations(country=country, csv_file=io.StringIO(data.decode("utf-8-sig"), newline=""))
+
+
+# --- Region summaries (the worker's job) ----------------------------------------------------
+
+
+def refresh_region_summaries(*, election_id):
+    """Recompute one election's per-region figures with one aggregate query and one upsert.
+
+    Safe to run twice: the second run writes the same figures.
+    """
+    election = Election.objects.get(pk=election_id)
+    now = timezone.now()
+    figures = (
+        Station.objects.filter(commission__region__country=election.country)
+        .values("commission__region_id")
+        .annotate(
+            station_count=Count("id"),
+            commission_count=Count("commission_id", distinct=True),
+            voters=Sum("registered_voters"),
+        )
+    )
+    summaries = [
+        RegionSummary(
+            election=election,
+            region_id=row["commission__region_id"],
+            stations=row["station_count"],
+            commissions=row["commission_count"],
+            registered_voters=row["voters"] or 0,
+            computed_at=now,
+        )
+        for row in figures
+    ]
+    with transaction.atomic():
+        RegionSummary.objects.bulk_create(
+            summaries,
+            update_conflicts=True,
+            unique_fields=["election", "region"],
+            update_fields=["stations", "commissions", "registered_voters", "computed_at"],
+        )
+        RegionSummary.objects.filter(election=election).exclude(
+            region_id__in=[summary.region_id for summary in summaries]
+        ).delete()
+    return len(summaries)
+
+
+def request_summary_refresh(*, election):
+    """Ask a worker to recompute the summaries once the current transaction has committed."""
+    from .tasks import refresh_region_summaries_task
+
+    transaction.on_commit(lambda: refresh_region_summaries_task.delay(election.pk))
+
+
+def elections_with_stale_summaries():
+    """IDs of open elections whose summaries are missing or older than a station change."""
+    stale = []
+    latest_change = dict(
+        Station.objects.values("commission__region__country")
+        .annotate(latest=Max("updated_at"))
+        .values_list("commission__region__country", "latest")
+    )
+    elections = Election.objects.exclude(status=Election.Status.CLOSED).annotate(
+        oldest_summary=Min("region_summaries__computed_at")
+    )
+    for election in elections:
+        changed = latest_change.get(election.country)
+        if changed and (election.oldest_summary is None or election.oldest_summary < changed):
+            stale.append(election.pk)
+    return stale

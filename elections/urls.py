@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "elections"
+
+urlpatterns = [
+    path("<slug:slug>/", views.election_detail, name="detail"),
+    path("<slug:slug>/summary/", views.request_summary, name="request-summary"),
+]

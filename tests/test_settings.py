@@ -1,0 +1,46 @@
+"""Production settings and the migration state, checked the way CI and a deployment see them."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def manage(*args, **env):
+    # A deployment has none of the test run's development switches.
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    environment.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    result = manage("check", "--deploy", "--fail-level", "WARNING",
+                    DEBUG="0", SECRET_KEY="x" * 64 + "-a-real-deployment-generates-its-own", ALLOWED_HOSTS="observe.example.org")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    environment = {"DEBUG": "0"}
+    result = manage("check", **environment) if "SECRET_KEY" not in os.environ else None
+    if result is not None:
+        assert result.returncode != 0
+        assert "SECRET_KEY" in result.stderr
+
+
+def test_s3_storage_is_selected_when_a_bucket_is_configured():
+    code = ("from django.conf import settings; from django.core.files.storage import default_storage;"
+            "print(settings.STORAGES['default']['BACKEND'], default_storage.bucket_name)")
+    result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=PROJECT_DIR,
+                            env=dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings",
+                                     AWS_STORAGE_BUCKET_NAME="evidence", AWS_S3_ENDPOINT_URL="http://127.0.0.1:9"),
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["storages.backends.s3.S3Storage", "evidence"], result.stderr
+
+
+def test_models_and_migrations_agree():
+    result = manage("makemigrations", "--check", "--dry-run", DEBUG="1")
+    assert result.returncode == 0, result.stdout + result.stderr
