@@ -1,23 +1,33 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from elections import api as elections_api
 from elections import views as elections_views
+from observers import api as observers_api
 
 router = DefaultRouter()
 router.register("elections", elections_api.ElectionViewSet, basename="election")
 router.register("regions", elections_api.RegionViewSet, basename="region")
 router.register("stations", elections_api.StationViewSet, basename="station")
+router.register("observers", observers_api.ObserverViewSet, basename="observer")
+router.register("accreditations", observers_api.AccreditationViewSet, basename="accreditation")
+router.register("deployments", observers_api.DeploymentViewSet, basename="deployment")
+router.register("check-ins", observers_api.CheckInViewSet, basename="check-in")
 
 urlpatterns = [
     path("", elections_views.home, name="home"),
     path("healthz", elections_views.healthz, name="healthz"),
     path("elections/", include("elections.urls")),
+    path("observe/", include("observers.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/signup/", observers_api.SignUpView.as_view(), name="api-signup"),
+    path("api/me/", observers_api.MeView.as_view(), name="api-me"),
+    path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

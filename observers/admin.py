@@ -1,16 +1,26 @@
+"""Admin for observers. Each `get_queryset` goes through the same selectors as the pages, so a
+staff account that is also a coordinator sees only its organisation here too."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organisation, User
+from . import selectors
+from .models import Accreditation, AccreditationEvent, CheckIn, Deployment, Organisation, User
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "allow_self_deployment", "created_at"]
     search_fields = ["name"]
     filter_horizontal = ["regions"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_platform_admin:
+            return queryset
+        return queryset.filter(pk=request.user.organisation_id)
 
 
 @admin.register(User)
@@ -25,3 +35,74 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         (_("Observation"), {"fields": ["role", "organisation"]}),
     )
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_platform_admin:
+            return queryset
+        return queryset.filter(pk__in=selectors.observers_for(request.user).values("pk"))
+
+
+class AccreditationEventInline(admin.TabularInline):
+    model = AccreditationEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "actor", "reason", "at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Accreditation)
+class AccreditationAdmin(admin.ModelAdmin):
+    """Read-only: decisions go through the coordinator pages, which keep the history."""
+
+    list_display = ["observer", "organisation", "status", "submitted_at", "decided_at"]
+    list_filter = ["status", "organisation"]
+    list_select_related = ["observer", "organisation"]
+    search_fields = ["observer__username", "observer__last_name"]
+    readonly_fields = ["observer", "organisation", "status", "document_type", "document_sha256", "reason",
+                       "submitted_at", "decided_at", "decided_by"]
+    exclude = ["document"]
+    inlines = [AccreditationEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return selectors.accreditations_for(request.user)
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(admin.ModelAdmin):
+    list_display = ["observer", "station", "election", "in_random_sample", "created_at"]
+    list_filter = ["election", "in_random_sample", "organisation"]
+    list_select_related = ["observer", "station", "election"]
+    raw_id_fields = ["observer", "station", "assigned_by"]
+    search_fields = ["observer__username", "station__code"]
+
+    def get_queryset(self, request):
+        return selectors.deployments_for(request.user)
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(admin.ModelAdmin):
+    list_display = ["deployment", "kind", "recorded_at", "distance_m", "far_from_station"]
+    list_filter = ["kind", "far_from_station"]
+    list_select_related = ["deployment__observer", "deployment__station"]
+    readonly_fields = [field.name for field in CheckIn._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return selectors.check_ins_for(request.user)

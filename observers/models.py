@@ -6,12 +6,15 @@ groups cannot express; one field is also one place to look when auditing who can
 """
 
 import secrets
+import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from elections.models import Region
+from elections.models import Election, Region, Station
 
 
 def new_invitation_code():
@@ -30,6 +33,11 @@ class Organisation(models.Model):
         unique=True,
         default=new_invitation_code,
         help_text=_("Observers give this code when they sign up, to join the organisation."),
+    )
+    allow_self_deployment = models.BooleanField(
+        _("observers may pick their station"),
+        default=False,
+        help_text=_("Accredited observers may deploy themselves to a station in the organisation's regions."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -94,3 +102,124 @@ class User(AbstractUser):
     @property
     def is_platform_admin(self):
         return self.role == self.Role.ADMIN or self.is_superuser
+
+
+def accreditation_document_path(accreditation, filename):
+    # A random name: the observer's name or the file's original name never reach the storage.
+    return f"accreditation/{uuid.uuid4().hex}"
+
+
+class Accreditation(models.Model):
+    """An observer's accreditation by their organisation: the gate to submitting anything."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a coordinator")
+        APPROVED = "approved", _("Accredited")
+        REJECTED = "rejected", _("Rejected")
+        REVOKED = "revoked", _("Revoked")
+
+    observer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="accreditation")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="accreditations")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    document = models.FileField(_("accreditation document"), upload_to=accreditation_document_path, blank=True)
+    document_type = models.CharField(max_length=40, blank=True)
+    document_sha256 = models.CharField(max_length=64, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("accreditation")
+        verbose_name_plural = _("accreditations")
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self):
+        return f"{self.observer} ({self.get_status_display()})"
+
+
+class AccreditationEvent(models.Model):
+    """Every change of an accreditation's status: who, when, why. Never edited."""
+
+    accreditation = models.ForeignKey(Accreditation, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=10, choices=Accreditation.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Accreditation.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class Deployment(models.Model):
+    """An observer sent to a polling station for an election."""
+
+    observer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deployments")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="deployments")
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="deployments")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="deployments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("Empty when the observer picked the station themselves."),
+    )
+    in_random_sample = models.BooleanField(
+        _("in the random sample"), default=False, help_text=_("Part of the random sample used for the quick count.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deployment")
+        verbose_name_plural = _("deployments")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["observer", "election", "station"], name="deployment_unique"),
+        ]
+        indexes = [models.Index(fields=["election", "station"])]
+
+    def __str__(self):
+        return f"{self.observer} @ {self.station}"
+
+
+class CheckIn(models.Model):
+    """An observer's arrival at (or departure from) their station, as the server saw it."""
+
+    class Kind(models.TextChoices):
+        CHECK_IN = "in", _("Checked in")
+        CHECK_OUT = "out", _("Checked out")
+
+    client_id = models.UUIDField(
+        unique=True, help_text=_("Made by the phone, so a retried request is recorded once.")
+    )
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="check_ins")
+    kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
+    recorded_at = models.DateTimeField(_("server time"), auto_now_add=True)
+    device_time = models.DateTimeField(_("phone time"), null=True, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    accuracy_m = models.PositiveIntegerField(null=True, blank=True)
+    distance_m = models.PositiveIntegerField(_("distance to the station (m)"), null=True, blank=True)
+    far_from_station = models.BooleanField(_("far from the station"), default=False)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90), name="checkin_latitude"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="checkin_longitude",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.recorded_at:%Y-%m-%d %H:%M}"

@@ -6,7 +6,7 @@ import factory
 
 from elections.models import Commission, Contestant, Election, ProtocolTemplate, Region, Station
 from elections.services import install_shipped_templates
-from observers.models import Organisation, User
+from observers.models import Accreditation, Deployment, Organisation, User
 
 TEST_PASSWORD = "a-long-test-password-42"
 
@@ -97,3 +97,31 @@ class UserFactory(factory.django.DjangoModelFactory):
     def saved(self, create, extracted, **kwargs):
         if create:
             self.save()
+
+
+class CoordinatorFactory(UserFactory):
+    role = User.Role.COORDINATOR
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+class ObserverFactory(UserFactory):
+    """An observer of an organisation, accredited unless told otherwise (`accreditation=...`)."""
+
+    role = User.Role.OBSERVER
+    organisation = factory.SubFactory(OrganisationFactory)
+
+    @factory.post_generation
+    def accreditation(self, create, extracted, **kwargs):
+        if create and extracted != "none":
+            Accreditation.objects.create(observer=self, organisation=self.organisation,
+                                         status=extracted or Accreditation.Status.APPROVED)
+
+
+class DeploymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Deployment
+
+    observer = factory.SubFactory(ObserverFactory)
+    organisation = factory.LazyAttribute(lambda deployment: deployment.observer.organisation)
+    election = factory.SubFactory(ElectionFactory)
+    station = factory.SubFactory(StationFactory)

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from demo import kazakhstan
 from elections import services as election_services
-from elections.models import Contestant, Election, ProtocolTemplate, Region
-from observers.models import Organisation, User
+from elections.models import Contestant, Election, ProtocolTemplate, Region, Station
+from observers.models import Accreditation, AccreditationEvent, Deployment, Organisation, User
 
 DEMO_PASSWORD = "observe-2027"
 ELECTION_SLUG = "kz-mazhilis-demo"
@@ -39,6 +39,7 @@ class Command(BaseCommand):
             election = _election()
             organisation = _organisation()
             _accounts(organisation)
+            _accredit_and_deploy(election, organisation)
             election_services.request_summary_refresh(election=election)
         self.stdout.write(self.style.SUCCESS(
             f"{report.stations_created + report.stations_updated} stations in {report.commissions} "
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, *_rest in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<13} {role.label}")
+        self.stdout.write("New observers sign up with the invitation code DEMO-2027.")
 
 
 def _as_csv(rows):
@@ -82,7 +84,8 @@ def _election():
 def _organisation():
     organisation, _created = Organisation.objects.get_or_create(
         slug="citizen-observers",
-        defaults={"name": "Citizen Observers Network (demo)", "invitation_code": "DEMO-2027"},
+        defaults={"name": "Citizen Observers Network (demo)", "invitation_code": "DEMO-2027",
+                  "allow_self_deployment": True},
     )
     organisation.regions.set(Region.objects.filter(country="KZ"))
     return organisation
@@ -101,3 +104,25 @@ def _accounts(organisation):
         user.organisation = None if role == User.Role.ADMIN else organisation
         user.save()
         user.regions.set(Region.objects.filter(country="KZ", code__in=region_codes))
+
+
+def _accredit_and_deploy(election, organisation):
+    """Accredit the first two demo observers and deploy them in Almaty; the third one waits."""
+    coordinator = User.objects.get(username="coordinator")
+    stations = list(Station.objects.filter(commission__region__code="ALA").order_by("id")[:2])
+    for index, username in enumerate(["observer", "observer2", "observer3"]):
+        observer = User.objects.get(username=username)
+        accredited = index < 2
+        accreditation, created = Accreditation.objects.get_or_create(
+            observer=observer,
+            defaults={"organisation": organisation,
+                      "status": Accreditation.Status.APPROVED if accredited else Accreditation.Status.PENDING},
+        )
+        if created:
+            AccreditationEvent.objects.create(accreditation=accreditation, to_status=accreditation.status,
+                                              actor=coordinator, reason="demo")
+        if accredited:
+            Deployment.objects.get_or_create(
+                observer=observer, election=election, station=stations[index],
+                defaults={"organisation": organisation, "assigned_by": coordinator, "in_random_sample": True},
+            )

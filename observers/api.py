@@ -1,0 +1,165 @@
+"""The observers' REST API: the same actions as the pages, for the offline-first phone app."""
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .models import User
+from .serializers import (
+    AccreditationSerializer,
+    CheckInSerializer,
+    DecisionSerializer,
+    DeploymentCreateSerializer,
+    DeploymentImportSerializer,
+    DeploymentSerializer,
+    DocumentSerializer,
+    NewObserverSerializer,
+    ObserverSerializer,
+    SignUpSerializer,
+)
+from .views import document as document_view
+
+
+class SignUpThrottle(AnonRateThrottle):
+    rate = "20/hour"
+
+
+class SignUpView(APIView):
+    """An observer signs up with their NGO's invitation code and a photo of their document."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [SignUpThrottle]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=SignUpSerializer, responses={201: ObserverSerializer})
+    def post(self, request):
+        serializer = SignUpSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.sign_up(**serializer.validated_data)
+        return Response(ObserverSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class MeView(APIView):
+    @extend_schema(responses=ObserverSerializer)
+    def get(self, request):
+        return Response(ObserverSerializer(request.user).data)
+
+
+class ObserverViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Observers the user may see; coordinators create observers of their organisation."""
+
+    serializer_class = ObserverSerializer
+    filterset_fields = ["accreditation__status"]
+
+    def get_queryset(self):
+        return selectors.observers_for(self.request.user).order_by("id")
+
+    @extend_schema(request=NewObserverSerializer, responses={201: ObserverSerializer})
+    def create(self, request):
+        serializer = NewObserverSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.create_observer(coordinator=request.user, **serializer.validated_data)
+        return Response(ObserverSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class AccreditationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AccreditationSerializer
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        return selectors.accreditations_for(self.request.user).order_by("-submitted_at")
+
+    @extend_schema(request=DecisionSerializer, responses=AccreditationSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        accreditation = self.get_object()
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        accreditation = services.decide_accreditation(
+            accreditation_id=accreditation.pk, coordinator=request.user, **serializer.validated_data)
+        return Response(AccreditationSerializer(accreditation).data)
+
+    @extend_schema(responses={(200, "image/*"): bytes})
+    @action(detail=True, methods=["get"])
+    def document(self, request, pk=None):
+        return document_view(request._request, pk)
+
+    @extend_schema(request=DocumentSerializer, responses=AccreditationSerializer)
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def resubmit(self, request):
+        """The observer sends a new photo of their document (after a rejection, or while waiting)."""
+        if request.user.role != User.Role.OBSERVER:
+            raise PermissionDenied
+        serializer = DocumentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        accreditation = services.resubmit_document(observer=request.user, document=serializer.validated_data["document"])
+        return Response(AccreditationSerializer(accreditation).data)
+
+
+class DeploymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Coordinators deploy observers; an observer may pick a station when the NGO allows it."""
+
+    serializer_class = DeploymentSerializer
+    filterset_fields = ["election", "station", "observer", "in_random_sample"]
+
+    def get_queryset(self):
+        return selectors.deployments_for(self.request.user).order_by("id")
+
+    @extend_schema(request=DeploymentCreateSerializer, responses={201: DeploymentSerializer})
+    def create(self, request):
+        serializer = DeploymentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if request.user.role == User.Role.OBSERVER:
+            deployment = services.self_deploy(observer=request.user, election_id=data["election"],
+                                              station_id=data["station"])
+        else:
+            if "observer" not in data:
+                return Response({"observer": ["This field is required."]}, status=status.HTTP_400_BAD_REQUEST)
+            deployment = services.deploy(coordinator=request.user, observer_id=data["observer"],
+                                         election_id=data["election"], station_id=data["station"],
+                                         in_random_sample=data["in_random_sample"])
+        deployment = self.get_queryset().get(pk=deployment.pk)
+        return Response(DeploymentSerializer(deployment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DeploymentImportSerializer, responses={201: dict})
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_csv(self, request):
+        serializer = DeploymentImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            text = serializer.validated_data["file"].read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return Response({"file": ["The file is not UTF-8 text."]}, status=status.HTTP_400_BAD_REQUEST)
+        created, existing = services.deploy_from_csv(
+            coordinator=request.user, election_id=serializer.validated_data["election"], csv_text=text)
+        return Response({"created": created, "already_deployed": existing}, status=status.HTTP_201_CREATED)
+
+
+class CheckInViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Check-ins; POST is idempotent by the phone's client_id (a retry answers 200, not 201)."""
+
+    serializer_class = CheckInSerializer
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    filterset_fields = ["deployment", "kind", "far_from_station"]
+
+    def get_queryset(self):
+        return selectors.check_ins_for(self.request.user).order_by("-recorded_at")
+
+    def create(self, request):
+        serializer = CheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        record, created = services.record_check_in(
+            observer=request.user, deployment_id=data["deployment"].pk, client_id=data["client_id"],
+            kind=data["kind"], latitude=data.get("latitude"), longitude=data.get("longitude"),
+            accuracy_m=data.get("accuracy_m"), device_time=data.get("device_time"))
+        return Response(CheckInSerializer(record).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,0 +1,70 @@
+"""Reads scoped by who is asking: the single place that decides who sees which observer data.
+
+An observer sees only their own; a coordinator their organisation's (deployments and check-ins
+only in the regions they coordinate); a reviewer none of it; an administrator everything.
+"""
+
+from django.db.models import Exists, OuterRef
+
+from .models import Accreditation, CheckIn, Deployment, User
+from .services import coordinator_region_ids
+
+
+def accreditations_for(user):
+    queryset = Accreditation.objects.select_related("observer", "organisation", "decided_by")
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_platform_admin:
+        return queryset
+    if user.role == User.Role.COORDINATOR:
+        return queryset.filter(organisation_id=user.organisation_id)
+    if user.role == User.Role.OBSERVER:
+        return queryset.filter(observer=user)
+    return queryset.none()
+
+
+def deployments_for(user):
+    queryset = Deployment.objects.select_related(
+        "observer", "election", "station__commission__region", "organisation", "assigned_by"
+    ).annotate(
+        checked_in=Exists(CheckIn.objects.filter(deployment=OuterRef("pk"), kind=CheckIn.Kind.CHECK_IN))
+    )
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_platform_admin:
+        return queryset
+    if user.role == User.Role.COORDINATOR:
+        return queryset.filter(
+            organisation_id=user.organisation_id,
+            station__commission__region_id__in=coordinator_region_ids(user),
+        )
+    if user.role == User.Role.OBSERVER:
+        return queryset.filter(observer=user)
+    return queryset.none()
+
+
+def check_ins_for(user):
+    return CheckIn.objects.filter(deployment__in=deployments_for(user).values("pk")).select_related(
+        "deployment__station", "deployment__observer"
+    )
+
+
+def observers_for(user):
+    queryset = User.objects.filter(role=User.Role.OBSERVER).select_related("organisation", "accreditation")
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_platform_admin:
+        return queryset
+    if user.role == User.Role.COORDINATOR:
+        return queryset.filter(organisation_id=user.organisation_id)
+    if user.role == User.Role.OBSERVER:
+        return queryset.filter(pk=user.pk)
+    return queryset.none()
+
+
+def accreditation_status(user):
+    return Accreditation.objects.filter(observer=user).values_list("status", flat=True).first()
+
+
+def latest_check_in(deployment):
+    return deployment.check_ins.order_by("-recorded_at", "-id").first()

@@ -1,0 +1,93 @@
+"""The observer's front door, end to end in Chromium on a phone-sized screen."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from observers.models import CheckIn
+from tests.factories import (
+    TEST_PASSWORD,
+    CommissionFactory,
+    CoordinatorFactory,
+    ElectionFactory,
+    OrganisationFactory,
+    RegionFactory,
+    StationFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "locale": "en-GB"}
+
+
+def log_in(page, base_url, username):
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_sign_up_approval_deployment_and_check_in(live_server, browser, artifacts_dir, tmp_path):
+    region = RegionFactory(name="Almaty")
+    organisation = OrganisationFactory(name="Fair Count", invitation_code="FAIR-2027")
+    organisation.regions.add(region)
+    station = StationFactory(commission=CommissionFactory(region=region), code="412", name="School No. 12",
+                             address="Abay avenue 10", latitude="43.238949", longitude="76.889709")
+    election = ElectionFactory(name="Mazhilis 2027")
+    coordinator = CoordinatorFactory(organisation=organisation, username="dana")
+    document = tmp_path / "accreditation.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 90, 160)).save(buffer, "JPEG")
+    document.write_bytes(buffer.getvalue())
+
+    # The observer signs up on their phone, with GPS allowed, standing at the station.
+    observer_context = browser.new_context(**PHONE, geolocation={"latitude": 43.2391, "longitude": 76.8899},
+                                           permissions=["geolocation"], extra_http_headers={"Accept-Language": "en"})
+    phone = observer_context.new_page()
+    phone.goto(live_server.url + "/observe/signup/?code=FAIR-2027")
+    phone.get_by_label("First name").fill("Aigerim")
+    phone.get_by_label("Last name").fill("Sadykova")
+    phone.get_by_label("Phone").fill("+7 701 555 44 33")
+    phone.get_by_label("Username").fill("aigerim")
+    phone.get_by_label("Password").fill(TEST_PASSWORD)
+    phone.get_by_label("Photo of your accreditation document").set_input_files(str(document))
+    phone.get_by_role("button", name="Sign up").click()
+    phone.wait_for_url("**/observe/me/")
+    assert "Waiting for a coordinator" in phone.content()
+
+    # The coordinator approves the accreditation after looking at the document...
+    coordinator_context = browser.new_context(**PHONE, extra_http_headers={"Accept-Language": "en"})
+    desk = coordinator_context.new_page()
+    log_in(desk, live_server.url, coordinator.username)
+    desk.wait_for_url("**/observe/accreditations/")
+    desk.get_by_role("link", name="Aigerim Sadykova").click()
+    assert desk.get_by_role("img", name="Accreditation document").evaluate("image => image.naturalWidth") == 640
+    desk.get_by_label("Decision").select_option("approve")
+    desk.get_by_role("button", name="Record the decision").click()
+    assert "Decision recorded." in desk.content()
+
+    # ...and deploys the observer to the station.
+    desk.get_by_role("link", name="Deployments").click()
+    desk.get_by_text("Deploy an observer").click()
+    desk.get_by_label("Observer").select_option(label="Aigerim Sadykova (aigerim)")
+    desk.get_by_label("Election").select_option(label=str(election))
+    desk.get_by_label("Region").first.select_option(label="Almaty")
+    desk.get_by_label("Station number").fill("412")
+    desk.get_by_role("button", name="Deploy", exact=True).click()
+    assert "Observer deployed." in desk.content()
+
+    # The observer sees their station, checks in (with GPS), and sees it recorded.
+    phone.reload()
+    assert phone.get_by_role("heading", name="Polling station 412").is_visible()
+    assert "Abay avenue 10" in phone.content()
+    phone.get_by_role("button", name="Check in at this station").click()
+    phone.wait_for_selector("text=Checked in.")
+    check_in = CheckIn.objects.get(deployment__station=station)
+    assert check_in.latitude is not None and check_in.distance_m < 100 and not check_in.far_from_station
+    assert phone.get_by_role("button", name="Check out").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=str(artifacts_dir / "observer-home-390x844.png"))
+    observer_context.close()
+    coordinator_context.close()
