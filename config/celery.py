@@ -26,6 +26,10 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     timezone="UTC",
     beat_schedule={
+        "sweep-changed-stations": {
+            "task": "protocols.tasks.sweep_changed_stations",
+            "schedule": 60.0,
+        },
         "refresh-stale-election-summaries": {
             "task": "elections.tasks.refresh_stale_summaries",
             "schedule": crontab(minute="*/5"),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     # The project's apps, lowest layer first (see README "Layout").
     "elections",
     "observers",
+    "protocols",
     "demo",
 ]
 
@@ -208,6 +209,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AccreditationStatusEnum": "observers.models.Accreditation.Status",
+        "DiscrepancyStatusEnum": "protocols.models.Discrepancy.Status",
+        "ElectionStatusEnum": "elections.models.Election.Status",
+    },
 }
 
 # --- Mail -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from elections import api as elections_api
 from elections import views as elections_views
 from observers import api as observers_api
+from protocols import api as protocols_api
 
 router = DefaultRouter()
 router.register("elections", elections_api.ElectionViewSet, basename="election")
@@ -16,12 +17,16 @@ router.register("observers", observers_api.ObserverViewSet, basename="observer")
 router.register("accreditations", observers_api.AccreditationViewSet, basename="accreditation")
 router.register("deployments", observers_api.DeploymentViewSet, basename="deployment")
 router.register("check-ins", observers_api.CheckInViewSet, basename="check-in")
+router.register("protocol-copies", protocols_api.ObserverCopyViewSet, basename="protocol-copy")
+router.register("official-results", protocols_api.OfficialVersionViewSet, basename="official-result")
+router.register("discrepancies", protocols_api.DiscrepancyViewSet, basename="discrepancy")
 
 urlpatterns = [
     path("", elections_views.home, name="home"),
     path("healthz", elections_views.healthz, name="healthz"),
     path("elections/", include("elections.urls")),
     path("observe/", include("observers.urls")),
+    path("protocols/", include("protocols.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -74,7 +74,19 @@ class ProtocolLine(TranslatedLabel, models.Model):
         help_text=_("Used in control relations, for example L1 or L13."),
     )
     number = models.CharField(_("number on the form"), max_length=10)
+    class Category(models.TextChoices):
+        # How much a difference on the line matters when an observer's copy meets the official one.
+        REGISTERED = "registered", _("Voters on the list")
+        ISSUED = "issued", _("Ballots issued (turnout)")
+        CAST = "cast", _("Ballots found in the boxes")
+        INVALID = "invalid", _("Invalid ballots")
+        VALID = "valid", _("Valid ballots")
+        VOTES = "votes", _("Votes for a contestant")
+        AGAINST_ALL = "against_all", _("Votes against all")
+        BOOKKEEPING = "bookkeeping", _("Bookkeeping (received, cancelled, spoiled, lost)")
+
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COUNT)
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices, default=Category.BOOKKEEPING)
     label_kk = models.CharField(_("label (Kazakh)"), max_length=300)
     label_ru = models.CharField(_("label (Russian)"), max_length=300)
     label_en = models.CharField(_("label (English)"), max_length=300)
@@ -178,6 +190,15 @@ class Election(models.Model):
     template = models.ForeignKey(
         ProtocolTemplate, on_delete=models.PROTECT, related_name="elections", verbose_name=_("protocol template")
     )
+    share_change_alert = models.DecimalField(
+        _("critical change of a share (percentage points)"), max_digits=5, decimal_places=2, default=1,
+        help_text=_("A difference between an observer's copy and the official protocol that moves turnout or the "
+                    "leader's share by more than this is critical."),
+    )
+    results_deadline = models.DateTimeField(
+        _("official results due by"), null=True, blank=True,
+        help_text=_("After this, a covered station without official results is flagged."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -224,7 +245,7 @@ class Region(models.Model):
     """A first-level unit: an oblast, a city of republican significance, a federal subject."""
 
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
-    code = models.CharField(_("code"), max_length=40)
+    code = models.CharField(_("code"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
 
     class Meta:
@@ -241,7 +262,7 @@ class Commission(models.Model):
     """A district or territorial election commission: it tabulates its stations' protocols."""
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="commissions")
-    code = models.CharField(_("code"), max_length=60)
+    code = models.CharField(_("code"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
 
     class Meta:

@@ -25,14 +25,15 @@ from .shipped_templates import SHIPPED_TEMPLATES
 # --- Protocol templates ---------------------------------------------------------------------
 
 
-def install_shipped_templates(
-    template_model=ProtocolTemplate, line_model=ProtocolLine, relation_model=ControlRelation
-):
-    """Create or update the shipped templates (idempotent). Models are parameters so the data
-    migration can pass its historical models."""
+def install_shipped_templates(*, update=True):
+    """Create the shipped templates; with `update`, also overwrite installed ones with the
+    shipped lines and relations (an administrator's edits to them are then lost)."""
     with transaction.atomic():
         for data in SHIPPED_TEMPLATES:
-            template, _created = template_model.objects.update_or_create(
+            template = ProtocolTemplate.objects.filter(code=data["code"]).first()
+            if template is not None and not update:
+                continue
+            template, _created = ProtocolTemplate.objects.update_or_create(
                 code=data["code"],
                 defaults={
                     "name": data["name"],
@@ -41,15 +42,15 @@ def install_shipped_templates(
                     "notes": data["notes"],
                 },
             )
-            for position, (code, number, kind, kk, ru, en) in enumerate(data["lines"], start=1):
-                line_model.objects.update_or_create(
+            for position, (code, number, kind, category, kk, ru, en) in enumerate(data["lines"], start=1):
+                ProtocolLine.objects.update_or_create(
                     template=template,
                     code=code,
-                    defaults={"position": position, "number": number, "kind": kind,
+                    defaults={"position": position, "number": number, "kind": kind, "category": category,
                               "label_kk": kk, "label_ru": ru, "label_en": en},
                 )
             for position, (expression, kind, kk, ru, en) in enumerate(data["relations"], start=1):
-                relation_model.objects.update_or_create(
+                ControlRelation.objects.update_or_create(
                     template=template,
                     expression=expression,
                     defaults={"position": position, "kind": kind,
@@ -122,6 +123,33 @@ def import_stations(*, country, csv_file, batch_size=2000):
     return report
 
 
+def station_ids(*, country):
+    """{(region code, commission code, station code): station id} for a whole country, one query."""
+    return {
+        (region, commission, code): pk
+        for pk, region, commission, code in Station.objects.filter(commission__region__country=country).values_list(
+            "id", "commission__region__code", "commission__code", "code"
+        ).iterator(chunk_size=20_000)
+    }
+
+
+def add_missing_stations(*, country, keys, batch_size=5000):
+    """Create the regions, commissions and stations named by (region, commission, station) keys
+    that do not exist yet, names taken from the codes; existing ones are left untouched.
+    Returns how many stations were created."""
+    rows = [{"region_code": region, "region_name": region[:200], "commission_code": commission,
+             "commission_name": commission[:200], "station_code": station} for region, commission, station in keys]
+    if not rows:
+        return 0
+    with transaction.atomic():
+        regions = _upsert_regions(country, rows, batch_size, update=False)
+        commissions = _upsert_commissions(regions, rows, batch_size, update=False)
+        stations = [Station(commission_id=commissions[(row["region_code"], row["commission_code"])],
+                            code=row["station_code"]) for row in rows]
+        created = Station.objects.bulk_create(stations, batch_size=batch_size, ignore_conflicts=True)
+    return len(created)
+
+
 def _read_station_rows(csv_file):
     reader = csv.DictReader(csv_file)
     header = [name.strip() for name in (reader.fieldnames or [])]
@@ -182,27 +210,25 @@ def _coordinate(text, column, limit):
     return value, None
 
 
-def _upsert_regions(country, rows, batch_size):
+def _upsert_regions(country, rows, batch_size, update=True):
     names = {row["region_code"]: row["region_name"] for row in rows}
-    Region.objects.bulk_create(
-        [Region(country=country, code=code, name=name) for code, name in names.items()],
-        batch_size=batch_size,
-        update_conflicts=True,
-        unique_fields=["country", "code"],
-        update_fields=["name"],
-    )
+    regions = [Region(country=country, code=code, name=name) for code, name in names.items()]
+    if update:
+        Region.objects.bulk_create(regions, batch_size=batch_size, update_conflicts=True,
+                                   unique_fields=["country", "code"], update_fields=["name"])
+    else:
+        Region.objects.bulk_create(regions, batch_size=batch_size, ignore_conflicts=True)
     return dict(Region.objects.filter(country=country, code__in=names).values_list("code", "id"))
 
 
-def _upsert_commissions(regions, rows, batch_size):
+def _upsert_commissions(regions, rows, batch_size, update=True):
     names = {(row["region_code"], row["commission_code"]): row["commission_name"] for row in rows}
-    Commission.objects.bulk_create(
-        [Commission(region_id=regions[region], code=code, name=name) for (region, code), name in names.items()],
-        batch_size=batch_size,
-        update_conflicts=True,
-        unique_fields=["region", "code"],
-        update_fields=["name"],
-    )
+    commissions = [Commission(region_id=regions[region], code=code, name=name) for (region, code), name in names.items()]
+    if update:
+        Commission.objects.bulk_create(commissions, batch_size=batch_size, update_conflicts=True,
+                                       unique_fields=["region", "code"], update_fields=["name"])
+    else:
+        Commission.objects.bulk_create(commissions, batch_size=batch_size, ignore_conflicts=True)
     code_of_region = {region_id: code for code, region_id in regions.items()}
     return {
         (code_of_region[region_id], code): commission_id

@@ -105,3 +105,12 @@ def phone(browser):
 def artifacts_dir():
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     return ARTIFACTS_DIR
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Services' messages in English, so tests read them; pages follow each request's language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -15,7 +15,7 @@ def shipped_template(country):
     """The shipped template of a country; reinstalled when a transactional test flushed it."""
     template = ProtocolTemplate.objects.filter(country=country).first()
     if template is None:
-        install_shipped_templates()
+        install_shipped_templates(update=False)
         template = ProtocolTemplate.objects.get(country=country)
     return template
 

@@ -68,3 +68,14 @@ def test_admin_refuses_a_hostile_or_unknown_relation(expression):
     with pytest.raises(ValidationError) as refused:
         relation.full_clean()
     assert "expression" in refused.value.message_dict
+
+
+def test_an_administrators_edit_survives_the_next_migrate():
+    from django.core.management import call_command
+
+    line = ProtocolTemplate.objects.get(code="kz-precinct").lines.get(code="L1")
+    line.label_en = "Voters on the main and additional lists"
+    line.save()
+    call_command("migrate", verbosity=0)
+    line.refresh_from_db()
+    assert line.label_en == "Voters on the main and additional lists"

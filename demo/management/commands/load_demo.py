@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.stdout.write("Loading the demo election (about 10,000 stations)...")
-        election_services.install_shipped_templates()
+        election_services.install_shipped_templates(update=False)
         rows = list(kazakhstan.station_rows())
         report = election_services.import_stations(country="KZ", csv_file=_as_csv(rows))
         with transaction.atomic():

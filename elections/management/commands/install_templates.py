@@ -4,8 +4,11 @@ from elections.services import install_shipped_templates
 
 
 class Command(BaseCommand):
-    help = "Create or update the shipped protocol templates (Kazakhstan, Russia). Idempotent."
+    help = "Install the shipped protocol templates (Kazakhstan, Russia). --update overwrites installed ones."
 
-    def handle(self, *args, **options):
-        install_shipped_templates()
+    def add_arguments(self, parser):
+        parser.add_argument("--update", action="store_true", help="overwrite the installed templates' lines and relations")
+
+    def handle(self, *args, update, **options):
+        install_shipped_templates(update=update)
         self.stdout.write(self.style.SUCCESS("Protocol templates installed."))

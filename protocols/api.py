@@ -1,0 +1,94 @@
+"""REST API for protocols: observers' copies, official results, discrepancies and decisions."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from elections.models import Election
+
+from . import selectors, services
+from .models import ResultSource
+from .official_import import ResultImportError, import_official_results
+from .serializers import (
+    DecideSerializer,
+    DiscrepancySerializer,
+    ObserverCopyInputSerializer,
+    ObserverCopySerializer,
+    OfficialVersionSerializer,
+    ResultImportInputSerializer,
+    ResultImportSerializer,
+)
+
+
+class ObserverCopyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Observers' copies of protocols. POST is idempotent by client_id (a re-send answers 200)."""
+
+    serializer_class = ObserverCopySerializer
+    filterset_fields = ["election", "station", "deployment", "is_latest"]
+
+    def get_queryset(self):
+        return selectors.copies_for(self.request.user).order_by("-submitted_at", "-id")
+
+    @extend_schema(request=ObserverCopyInputSerializer, responses={201: ObserverCopySerializer})
+    def create(self, request):
+        serializer = ObserverCopyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        copy, created = services.submit_copy(observer=request.user, **serializer.validated_data)
+        return Response(ObserverCopySerializer(copy).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class OfficialVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published per-station results, every version kept. Public data: any signed-in user."""
+
+    serializer_class = OfficialVersionSerializer
+    filterset_fields = ["election", "station", "is_latest"]
+
+    def get_queryset(self):
+        return selectors.official_versions().order_by("id")
+
+    @extend_schema(request=ResultImportInputSerializer, responses={201: ResultImportSerializer})
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_file(self, request):
+        """Import a results file (administrators only): all rows or none."""
+        if not request.user.is_platform_admin:
+            raise PermissionDenied
+        serializer = ResultImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        election = get_object_or_404(Election, slug=data["election"])
+        source = get_object_or_404(ResultSource, code=data["source"])
+        try:
+            report = import_official_results(election=election, source=source, stream=data["file"],
+                                             file_name=data["file"].name, create_stations=data["create_stations"],
+                                             user=request.user)
+        except ResultImportError as error:
+            return Response({"errors": [{"line": line, "message": message} for line, message in error.errors]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        result_import = source.imports.get(pk=report.result_import_id)
+        return Response(ResultImportSerializer(result_import).data, status=status.HTTP_201_CREATED)
+
+
+class DiscrepancyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Flags of the cross-check, most severe and oldest first."""
+
+    serializer_class = DiscrepancySerializer
+    filterset_fields = {"election": ["exact"], "kind": ["exact"], "severity": ["exact"], "status": ["exact"],
+                        "station__commission__region": ["exact"]}
+
+    def get_queryset(self):
+        return selectors.discrepancies_for(self.request.user).prefetch_related("decisions__reviewer").order_by(
+            "-severity_rank", "created_at", "id")
+
+    @extend_schema(request=DecideSerializer, responses=DiscrepancySerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        discrepancy = self.get_object()
+        serializer = DecideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.decide(discrepancy_id=discrepancy.pk, reviewer=request.user, **serializer.validated_data)
+        return Response(DiscrepancySerializer(self.get_queryset().get(pk=discrepancy.pk)).data)

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def install_missing_sources(sender, **kwargs):
+    from .shipped_sources import install_shipped_sources
+
+    install_shipped_sources()
+
+
+class ProtocolsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "protocols"
+    verbose_name = _("Protocols")
+
+    def ready(self):
+        post_migrate.connect(install_missing_sources, sender=self)

@@ -1,0 +1,42 @@
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .services import MAX_FIGURE
+
+
+class ObserverCopyForm(forms.Form):
+    """One number field per protocol line of the election, in the form's order."""
+
+    client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    comment = forms.CharField(label=_("Comment (optional)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, lines, language, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line_codes = []
+        for line in lines:
+            self.line_codes.append(line.code)
+            self.fields[line.code] = forms.IntegerField(
+                label=f"{line.number}. {line.labels.get(language) or line.labels['en']}",
+                required=False, min_value=0, max_value=MAX_FIGURE,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "pattern": "[0-9]*", "data-line": line.code,
+                                                "class": "figure", "autocomplete": "off"}),
+            )
+        self.order_fields(["client_id", *self.line_codes, "comment"])
+
+    def figures(self):
+        return {code: self.cleaned_data[code] for code in self.line_codes if self.cleaned_data.get(code) is not None}
+
+    def figure_fields(self):
+        return [self[code] for code in self.line_codes]
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[
+        ("confirm", _("Confirmed: the photo shows the observer's figures")),
+        ("observer_error", _("Observer error: the photo shows the official figures")),
+        ("resolve", _("Resolved (explained or corrected)")),
+    ])
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

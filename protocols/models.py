@@ -1,0 +1,218 @@
+"""Observer copies of the results protocol, official versions, and the flags between them.
+
+Figures are stored as one JSON object per version ({"L1": 1500, "L8.2": 311, ...}) with the
+codes of the election's protocol lines: one row per station and source keeps a national import
+(100,000 stations) to 100,000 rows, and one row can be compared as a whole. Nothing is
+overwritten: a correction or a new publication is a new version, the old one stays.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from elections.models import Commission, Election, Station
+from observers.models import Deployment
+
+from . import crosscheck
+
+
+class ObserverCopy(models.Model):
+    """One version of an observer's copy of a station's protocol."""
+
+    client_id = models.UUIDField(unique=True, help_text=_("Made by the phone: a re-sent copy is stored once."))
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="protocol_copies")
+    observer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="protocol_copies")
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="observer_copies")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="observer_copies")
+    version = models.PositiveIntegerField(_("version"))
+    is_latest = models.BooleanField(default=True)
+    figures = models.JSONField(_("figures"))
+    comment = models.TextField(_("comment"), blank=True)
+    warnings = models.JSONField(_("control relations broken when sent"), default=list, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("observer's protocol copy")
+        verbose_name_plural = _("observers' protocol copies")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["observer", "election", "station", "version"],
+                                    name="observer_copy_version_unique"),
+            models.UniqueConstraint(fields=["observer", "election", "station"], condition=Q(is_latest=True),
+                                    name="observer_copy_one_latest"),
+        ]
+        indexes = [models.Index(fields=["election", "station"], condition=Q(is_latest=True),
+                                name="observer_copy_latest_idx")]
+
+    def __str__(self):
+        return f"{self.station} v{self.version} ({self.observer})"
+
+
+class ResultSource(models.Model):
+    """Where official per-station results come from, and how to read its columns (data, not code)."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        JSON = "json", "JSON"
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices, default=Format.CSV)
+    region_column = models.CharField(_("region column"), max_length=200)
+    commission_column = models.CharField(_("commission column"), max_length=200)
+    station_column = models.CharField(_("station column"), max_length=200)
+    line_columns = models.JSONField(
+        _("line columns"), help_text=_("Protocol line code for each column, e.g. {\"Число избирателей...\": \"L1\"}.")
+    )
+    url = models.URLField(_("URL to fetch"), blank=True)
+    etag = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("official result source")
+        verbose_name_plural = _("official result sources")
+
+    def __str__(self):
+        return self.name
+
+
+class ResultImport(models.Model):
+    """One import of an official results file: what came in, what changed, what was refused."""
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="result_imports")
+    source = models.ForeignKey(ResultSource, on_delete=models.PROTECT, related_name="imports")
+    file_name = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    rows = models.PositiveIntegerField(default=0)
+    stations_created = models.PositiveIntegerField(default=0)
+    versions_added = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("official results import")
+        verbose_name_plural = _("official results imports")
+        ordering = ["-imported_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.imported_at:%Y-%m-%d %H:%M})"
+
+
+class OfficialVersion(models.Model):
+    """The figures the authorities published for a station, as of one import."""
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="official_versions")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="official_versions")
+    result_import = models.ForeignKey(ResultImport, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    is_latest = models.BooleanField(default=True)
+    figures = models.JSONField()
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("official version")
+        verbose_name_plural = _("official versions")
+        ordering = ["-imported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "station", "version"], name="official_version_unique"),
+            models.UniqueConstraint(fields=["election", "station"], condition=Q(is_latest=True),
+                                    name="official_one_latest"),
+        ]
+
+    def __str__(self):
+        return f"{self.station} official v{self.version}"
+
+
+class StationCheck(models.Model):
+    """When a station's inputs last changed and when the cross-check last ran on them.
+
+    The periodic sweep re-checks every station whose inputs changed after its last check, so a
+    lost Celery message can delay a flag but never lose it.
+    """
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="station_checks")
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="checks")
+    inputs_changed_at = models.DateTimeField()
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["election", "station"], name="station_check_unique")]
+        indexes = [models.Index(fields=["election", "checked_at"])]
+
+    def __str__(self):
+        return f"{self.station}: checked {self.checked_at}"
+
+
+class Discrepancy(models.Model):
+    """A flag raised by the cross-check, waiting for (or carrying) a reviewer's decision."""
+
+    class Kind(models.TextChoices):
+        MISMATCH = crosscheck.Kind.MISMATCH, _("Observer's copy differs from the official result")
+        INCONSISTENT = crosscheck.Kind.INCONSISTENT, _("Protocol breaks a control relation")
+        OBSERVERS_DISAGREE = crosscheck.Kind.OBSERVERS_DISAGREE, _("Observers' copies differ")
+        OFFICIAL_CHANGED = crosscheck.Kind.OFFICIAL_CHANGED, _("Published result changed")
+        MISSING_OFFICIAL = crosscheck.Kind.MISSING_OFFICIAL, _("No official result published")
+        MISSING_COPY = crosscheck.Kind.MISSING_COPY, _("No protocol from a checked-in observer")
+        TABULATION = crosscheck.Kind.TABULATION, _("Commission summary differs from its stations")
+
+    class Severity(models.TextChoices):
+        MINOR = crosscheck.Severity.MINOR, _("Minor")
+        MAJOR = crosscheck.Severity.MAJOR, _("Major")
+        CRITICAL = crosscheck.Severity.CRITICAL, _("Critical")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CONFIRMED = "confirmed", _("Confirmed")
+        OBSERVER_ERROR = "observer_error", _("Observer error")
+        RESOLVED = "resolved", _("Resolved")
+        WITHDRAWN = "withdrawn", _("No longer applies")
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="discrepancies")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="discrepancies", null=True, blank=True)
+    commission = models.ForeignKey(Commission, on_delete=models.PROTECT, related_name="discrepancies",
+                                   null=True, blank=True)
+    key = models.CharField(max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    severity_rank = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    deltas = models.JSONField(default=dict, blank=True)
+    detail = models.JSONField(default=list, blank=True)
+    observer_copy = models.ForeignKey(ObserverCopy, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    other_copy = models.ForeignKey(ObserverCopy, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    official_version = models.ForeignKey(OfficialVersion, on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="+")
+    previous_official = models.ForeignKey(OfficialVersion, on_delete=models.PROTECT, null=True, blank=True,
+                                          related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("discrepancy")
+        verbose_name_plural = _("discrepancies")
+        ordering = ["-severity_rank", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "station", "key"], name="discrepancy_key_unique"),
+        ]
+        indexes = [models.Index(fields=["election", "status", "-severity_rank", "created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.station}"
+
+
+class Decision(models.Model):
+    """A reviewer's decision on a discrepancy; every one is kept."""
+
+    discrepancy = models.ForeignKey(Discrepancy, on_delete=models.PROTECT, related_name="decisions")
+    status = models.CharField(max_length=16, choices=Discrepancy.Status.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_status_display()} by {self.reviewer}"

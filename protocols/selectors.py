@@ -1,0 +1,56 @@
+"""Reads of protocols, scoped by who asks.
+
+Observers see their own copies; coordinators the copies and flags of their organisation's
+regions; reviewers and administrators everything (reviewing is their job).
+"""
+
+from observers.models import User
+from observers.services import coordinator_region_ids
+
+from .models import Discrepancy, ObserverCopy, OfficialVersion
+
+
+def copies_for(user):
+    queryset = ObserverCopy.objects.select_related("station__commission__region", "election", "observer")
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_platform_admin or user.role == User.Role.REVIEWER:
+        return queryset
+    if user.role == User.Role.COORDINATOR:
+        return queryset.filter(deployment__organisation_id=user.organisation_id,
+                               station__commission__region_id__in=coordinator_region_ids(user))
+    return queryset.filter(observer=user)
+
+
+def discrepancies_for(user):
+    queryset = Discrepancy.objects.select_related(
+        "station__commission__region", "election", "observer_copy__observer", "official_version")
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_platform_admin or user.role == User.Role.REVIEWER:
+        return queryset
+    if user.role == User.Role.COORDINATOR:
+        return queryset.filter(station__commission__region_id__in=coordinator_region_ids(user))
+    return queryset.none()
+
+
+def official_versions(election=None, station=None):
+    """Official results are public: anyone signed in may read them."""
+    queryset = OfficialVersion.objects.select_related("station", "result_import")
+    if election is not None:
+        queryset = queryset.filter(election=election)
+    if station is not None:
+        queryset = queryset.filter(station=station)
+    return queryset
+
+
+def comparison_rows(election_lines, base, other):
+    """Line by line: (number, label, observer value, official value, delta, differs) for a page."""
+    rows = []
+    for line in election_lines:
+        a = (base or {}).get(line.code)
+        b = (other or {}).get(line.code)
+        delta = b - a if a is not None and b is not None else None
+        rows.append({"code": line.code, "number": line.number, "labels": line.labels, "base": a, "other": b,
+                     "delta": delta, "differs": bool(delta)})
+    return rows

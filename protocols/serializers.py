@@ -1,0 +1,67 @@
+from rest_framework import serializers
+
+from .models import Decision, Discrepancy, ObserverCopy, OfficialVersion, ResultImport
+
+
+class ObserverCopyInputSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField()
+    deployment = serializers.IntegerField()
+    figures = serializers.DictField(child=serializers.IntegerField(min_value=0, allow_null=True))
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ObserverCopySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ObserverCopy
+        fields = ["id", "client_id", "deployment", "observer", "election", "station", "version", "is_latest",
+                  "figures", "comment", "warnings", "submitted_at"]
+        read_only_fields = fields
+
+
+class OfficialVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OfficialVersion
+        fields = ["id", "election", "station", "version", "is_latest", "figures", "imported_at", "result_import"]
+        read_only_fields = fields
+
+
+class ResultImportInputSerializer(serializers.Serializer):
+    election = serializers.SlugField()
+    source = serializers.SlugField()
+    file = serializers.FileField()
+    create_stations = serializers.BooleanField(default=False)
+
+
+class ResultImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ResultImport
+        fields = ["id", "election", "source", "file_name", "sha256", "imported_at", "rows", "stations_created",
+                  "versions_added"]
+        read_only_fields = fields
+
+
+class ReviewDecisionSerializer(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.username", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = ["status", "comment", "reviewer", "decided_at"]
+        read_only_fields = fields
+
+
+class DiscrepancySerializer(serializers.ModelSerializer):
+    decisions = ReviewDecisionSerializer(many=True, read_only=True)
+    station_code = serializers.CharField(source="station.code", read_only=True, default=None)
+    region = serializers.IntegerField(source="station.commission.region_id", read_only=True, default=None)
+
+    class Meta:
+        model = Discrepancy
+        fields = ["id", "election", "station", "station_code", "region", "kind", "severity", "status", "deltas",
+                  "detail", "observer_copy", "other_copy", "official_version", "previous_official", "created_at",
+                  "updated_at", "decisions"]
+        read_only_fields = fields
+
+
+class DecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["confirm", "observer_error", "resolve"])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,288 @@
+"""Every write about protocols: observer copies, cross-check flags, reviewers' decisions."""
+
+from collections import defaultdict
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from elections import relations as relation_engine
+from elections import selectors as election_selectors
+from observers import services as observer_services
+from observers.models import CheckIn, Deployment, User
+
+from . import crosscheck
+from .models import Decision, Discrepancy, ObserverCopy, OfficialVersion, StationCheck
+
+MAX_FIGURE = 10_000_000
+
+# --- The rules of an election, as plain data for the cross-check ----------------------------
+
+
+def election_rules(election):
+    categories = dict(election.template.lines.values_list("code", "category"))
+    lines = tuple(
+        crosscheck.Line(code=line.code,
+                        category="votes" if line.ballot_number is not None else categories.get(line.code, "bookkeeping"))
+        for line in election_selectors.election_lines(election)
+    )
+    relations = tuple(
+        (relation.expression, relation.parsed(), relation.tolerance)
+        for relation in election.template.relations.order_by("position")
+    )
+    return crosscheck.Rules(lines=lines, relations=relations, share_change_alert=float(election.share_change_alert))
+
+
+# --- Observer copies ------------------------------------------------------------------------
+
+
+def submit_copy(*, observer, deployment_id, client_id, figures, comment=""):
+    """Store an observer's copy of their station's protocol as a new version.
+
+    Idempotent by `client_id`: a phone that re-sends gets the version it already created.
+    Broken control relations are warnings, never a refusal: an inconsistent copy is evidence.
+    """
+    observer_services.ensure_may_submit(observer)
+    existing = ObserverCopy.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        if existing.observer_id != observer.pk:
+            raise ValidationError({"client_id": _("This ID was already used.")})
+        return existing, False
+    deployment = Deployment.objects.select_related("election__template", "station").filter(
+        pk=deployment_id, observer=observer).first()
+    if deployment is None:
+        raise ValidationError({"deployment": _("You are not deployed there.")})
+    rules = election_rules(deployment.election)
+    clean = _clean_figures(figures, rules)
+    warnings = crosscheck.broken_relations(crosscheck.Copy("observer", 0, clean), rules)
+    try:
+        with transaction.atomic():
+            previous = ObserverCopy.objects.select_for_update().filter(
+                observer=observer, election=deployment.election, station=deployment.station, is_latest=True).first()
+            if previous is not None:
+                previous.is_latest = False
+                previous.save(update_fields=["is_latest"])
+            copy = ObserverCopy.objects.create(
+                client_id=client_id, deployment=deployment, observer=observer, election=deployment.election,
+                station=deployment.station, version=(previous.version + 1) if previous else 1, figures=clean,
+                comment=comment or "", warnings=warnings,
+            )
+            mark_inputs_changed(election_id=deployment.election_id, station_ids=[deployment.station_id])
+    except IntegrityError:
+        # The same copy arrived twice at once; the other request stored it.
+        return ObserverCopy.objects.get(client_id=client_id), False
+    return copy, True
+
+
+def _clean_figures(figures, rules):
+    """Whole non-negative numbers for known lines; blanks allowed (a copy may be partial)."""
+    if not isinstance(figures, dict):
+        raise ValidationError({"figures": _("Send the figures as an object of line codes and numbers.")})
+    known = [line.code for line in rules.lines]
+    unknown = sorted(set(figures) - set(known))
+    if unknown:
+        raise ValidationError({"figures": _("Unknown lines: %(codes)s") % {"codes": ", ".join(unknown)}})
+    clean, errors = {}, []
+    for code in known:
+        value = figures.get(code)
+        if value in (None, ""):
+            continue
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FIGURE:
+            errors.append(_("%(code)s must be a whole number from 0 to %(max)s") % {"code": code, "max": MAX_FIGURE})
+            continue
+        clean[code] = value
+    if errors:
+        raise ValidationError({"figures": errors})
+    if not clean:
+        raise ValidationError({"figures": _("Fill in at least one line.")})
+    return clean
+
+
+def relations_as_data(election):
+    """The template's relations as JSON trees, for the form's live check in the browser."""
+    return [
+        {"expression": relation.expression, "tolerance": relation.tolerance, "label": relation.label(),
+         "tree": _tree(relation.parsed())}
+        for relation in election.template.relations.order_by("position")
+    ]
+
+
+def _tree(node):
+    if isinstance(node, relation_engine.Relation):
+        return {"op": node.operator, "left": _tree(node.left), "right": _tree(node.right)}
+    if isinstance(node, relation_engine.Number):
+        return {"number": node.value}
+    if isinstance(node, relation_engine.Line):
+        return {"line": node.code}
+    if isinstance(node, relation_engine.Sum):
+        return {"sum": node.prefix}
+    if isinstance(node, relation_engine.Negate):
+        return {"negate": _tree(node.operand)}
+    return {"op": node.operator, "left": _tree(node.left), "right": _tree(node.right)}
+
+
+# --- Cross-check ----------------------------------------------------------------------------
+
+
+def mark_inputs_changed(*, election_id, station_ids):
+    now = timezone.now()
+    StationCheck.objects.bulk_create(
+        [StationCheck(election_id=election_id, station_id=station_id, inputs_changed_at=now)
+         for station_id in station_ids],
+        update_conflicts=True, unique_fields=["election", "station"], update_fields=["inputs_changed_at"],
+    )
+    from .tasks import check_stations_task
+
+    transaction.on_commit(lambda: check_stations_task.delay(election_id, list(station_ids)))
+
+
+def check_stations(*, election_id, station_ids=None):
+    """Run the cross-check for some stations of an election (all when `station_ids` is None).
+
+    Set-based: the inputs of every station come in a few queries, the pure cross-check runs per
+    station in memory, and the flags are written with bulk upserts. Running it twice changes
+    nothing; a flag whose cause went away (a corrected copy) is marked withdrawn, never deleted.
+    """
+    from elections.models import Election
+
+    election = Election.objects.select_related("template").get(pk=election_id)
+    rules = election_rules(election)
+    started = timezone.now()
+    inputs = _station_inputs(election, station_ids)
+    flags = {station_id: crosscheck.check_station(station_inputs, rules)
+             for station_id, station_inputs in inputs.items()}
+    with transaction.atomic():
+        _store_flags(election, flags, station_ids)
+        checked = StationCheck.objects.filter(election=election)
+        if station_ids is not None:
+            checked = checked.filter(station_id__in=station_ids)
+        checked.update(checked_at=started)
+    return sum(len(station_flags) for station_flags in flags.values())
+
+
+def _station_inputs(election, station_ids):
+    """The cross-check's inputs for each station, in four queries whatever the number of stations."""
+
+    def scoped(queryset, field="station_id"):
+        return queryset if station_ids is None else queryset.filter(**{f"{field}__in": station_ids})
+
+    copies = defaultdict(list)
+    for pk, station_id, observer_id, figures in scoped(
+        ObserverCopy.objects.filter(election=election, is_latest=True)
+    ).values_list("id", "station_id", "observer_id", "figures").iterator(chunk_size=10_000):
+        copies[station_id].append(crosscheck.Copy("observer", pk, figures, observer_id))
+
+    latest, revised = {}, []
+    for pk, station_id, version, figures in scoped(
+        OfficialVersion.objects.filter(election=election, is_latest=True)
+    ).values_list("id", "station_id", "version", "figures").iterator(chunk_size=10_000):
+        latest[station_id] = crosscheck.Copy("official", pk, figures)
+        if version > 1:
+            revised.append(station_id)
+    previous = {}
+    for pk, station_id, figures in OfficialVersion.objects.filter(
+        election=election, is_latest=False, station_id__in=revised
+    ).order_by("station_id", "version").values_list("id", "station_id", "figures"):
+        previous[station_id] = crosscheck.Copy("official", pk, figures)  # the last one wins: the newest
+
+    overdue = election.results_deadline is not None and election.results_deadline < timezone.now()
+    checked_in = defaultdict(set)
+    if overdue:
+        for station_id, observer_id in scoped(
+            CheckIn.objects.filter(deployment__election=election), "deployment__station_id"
+        ).values_list("deployment__station_id", "deployment__observer_id").distinct():
+            checked_in[station_id].add(observer_id)
+
+    stations = set(copies) | set(latest) | set(checked_in) | set(station_ids or ())
+    return {
+        station_id: crosscheck.StationInputs(
+            observer_copies=tuple(copies.get(station_id, ())), official=latest.get(station_id),
+            previous_official=previous.get(station_id), results_overdue=overdue,
+            observers_checked_in=tuple(sorted(checked_in.get(station_id, ()))),
+        )
+        for station_id in stations
+    }
+
+
+def _store_flags(election, flags_by_station, station_ids):
+    """Upsert the flags by (election, station, key); withdraw open flags no longer produced."""
+    rows = []
+    for station_id, flags in flags_by_station.items():
+        for flag in flags:
+            sources = flag.sources
+            rows.append(Discrepancy(
+                election=election, station_id=station_id, key=flag.key, kind=flag.kind, severity=flag.severity,
+                severity_rank=crosscheck.SEVERITY_ORDER[flag.severity], deltas=flag.deltas, detail=flag.detail,
+                observer_copy_id=_source_id(sources, "observer", "observer"),
+                other_copy_id=_source_id(sources, "other", "observer"),
+                official_version_id=_source_id(sources, "official", "official"),
+                previous_official_id=_source_id(sources, "previous", "official"),
+            ))
+    Discrepancy.objects.bulk_create(
+        rows, batch_size=2000, update_conflicts=True, unique_fields=["election", "station", "key"],
+        update_fields=["severity", "severity_rank", "deltas", "detail"],
+    )
+    produced = defaultdict(set)
+    for row in rows:
+        produced[row.station_id].add(row.key)
+    stale = Discrepancy.objects.filter(election=election, status=Discrepancy.Status.OPEN, station__isnull=False)
+    if station_ids is not None:
+        stale = stale.filter(station_id__in=station_ids)
+    withdrawn = [pk for pk, station_id, key in stale.values_list("id", "station_id", "key")
+                 if key not in produced.get(station_id, ())]
+    for start in range(0, len(withdrawn), 5000):
+        Discrepancy.objects.filter(pk__in=withdrawn[start:start + 5000]).update(
+            status=Discrepancy.Status.WITHDRAWN, updated_at=timezone.now())
+
+
+def _source_id(sources, role, source):
+    value = sources.get(role)
+    if value is None:
+        return None
+    kind, pk = value
+    return pk if kind == source else None
+
+
+def stations_due_for_check(*, limit=20_000):
+    """(election, station) pairs whose inputs changed after their last check: the sweep's work."""
+    return list(StationCheck.objects.filter(
+        Q(checked_at__isnull=True) | Q(checked_at__lt=F("inputs_changed_at"))
+    ).values_list("election_id", "station_id")[:limit])
+
+
+# --- Reviewers' decisions -------------------------------------------------------------------
+
+DECISIONS = {
+    "confirm": Discrepancy.Status.CONFIRMED,
+    "observer_error": Discrepancy.Status.OBSERVER_ERROR,
+    "resolve": Discrepancy.Status.RESOLVED,
+}
+
+
+def ensure_reviewer(user):
+    if not (user.is_authenticated and (user.role == User.Role.REVIEWER or user.is_platform_admin)):
+        raise PermissionDenied(_("Only reviewers decide on discrepancies."))
+
+
+def decide(*, discrepancy_id, reviewer, decision, comment=""):
+    """Record a reviewer's decision; the flag takes its status, the decision stays in history."""
+    ensure_reviewer(reviewer)
+    if decision not in DECISIONS:
+        raise ValidationError({"decision": _("Choose confirm, observer_error or resolve.")})
+    if decision != "confirm" and not (comment or "").strip():
+        raise ValidationError({"comment": _("Say why, for the record.")})
+    with transaction.atomic():
+        discrepancy = Discrepancy.objects.select_for_update().get(pk=discrepancy_id)
+        Decision.objects.create(discrepancy=discrepancy, status=DECISIONS[decision], comment=comment or "",
+                                reviewer=reviewer)
+        discrepancy.status = DECISIONS[decision]
+        discrepancy.save(update_fields=["status", "updated_at"])
+    return discrepancy
+
+
+def latest_check_time(election_id):
+    return StationCheck.objects.filter(election_id=election_id).aggregate(latest=Max("checked_at"))["latest"]

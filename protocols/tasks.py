@@ -1,0 +1,28 @@
+"""Celery tasks of the protocols app: thin, take IDs, safe to run twice."""
+
+from itertools import groupby
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="protocols.tasks.check_stations")
+def check_stations_task(election_id, station_ids):
+    return services.check_stations(election_id=election_id, station_ids=station_ids)
+
+
+@shared_task(name="protocols.tasks.check_election")
+def check_election_task(election_id):
+    return services.check_stations(election_id=election_id)
+
+
+@shared_task(name="protocols.tasks.sweep_changed_stations")
+def sweep_changed_stations():
+    """Periodic: re-check every station whose inputs changed after its last check."""
+    due = sorted(services.stations_due_for_check())
+    for election_id, pairs in groupby(due, key=lambda pair: pair[0]):
+        station_ids = [station_id for _election, station_id in pairs]
+        for start in range(0, len(station_ids), 2000):
+            check_stations_task.delay(election_id, station_ids[start:start + 2000])
+    return len(due)

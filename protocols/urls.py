@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "protocols"
+
+urlpatterns = [
+    path("deployments/<int:deployment_id>/protocol/", views.submit_copy, name="submit"),
+    path("deployments/<int:deployment_id>/copies/", views.copies, name="copies"),
+    path("review/", views.review_queue, name="review"),
+    path("review/confirmed.csv", views.export_confirmed, name="export"),
+    path("review/<int:discrepancy_id>/", views.review_detail, name="review-detail"),
+]

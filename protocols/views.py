@@ -1,0 +1,183 @@
+"""Pages: the observer's protocol entry, and the reviewers' queue of discrepancies."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from elections import selectors as election_selectors
+from elections.models import Election, Region
+from observers import selectors as observer_selectors
+
+from . import selectors, services
+from .forms import DecisionForm, ObserverCopyForm
+from .models import Discrepancy, ObserverCopy
+
+
+def _language():
+    return (get_language() or "en")[:2]
+
+
+@login_required
+def submit_copy(request, deployment_id):
+    """The protocol form of the observer's station, generated from the election's template."""
+    deployment = get_object_or_404(observer_selectors.deployments_for(request.user).filter(observer=request.user),
+                                   pk=deployment_id)
+    lines = election_selectors.election_lines(deployment.election)
+    latest = ObserverCopy.objects.filter(deployment=deployment, observer=request.user, is_latest=True).first()
+    initial = dict(latest.figures) if latest else {}
+    form = ObserverCopyForm(request.POST or None, lines=lines, language=_language(), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy, _created = services.submit_copy(
+                observer=request.user, deployment_id=deployment.pk, client_id=form.cleaned_data["client_id"],
+                figures=form.figures(), comment=form.cleaned_data["comment"])
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            if copy.warnings:
+                messages.warning(request, _("Sent, with %(count)s control relations broken: check the figures "
+                                            "against the paper, and send a correction if you mistyped.")
+                                 % {"count": len(copy.warnings)})
+            else:
+                messages.success(request, _("Protocol sent (version %(version)s).") % {"version": copy.version})
+            return redirect("protocols:copies", deployment_id=deployment.pk)
+    return render(request, "protocols/submit.html", {
+        "deployment": deployment, "form": form, "latest": latest,
+        "relations": services.relations_as_data(deployment.election),
+    })
+
+
+@login_required
+def copies(request, deployment_id):
+    """Every version the observer sent for this station, newest first."""
+    deployment = get_object_or_404(observer_selectors.deployments_for(request.user), pk=deployment_id)
+    versions = selectors.copies_for(request.user).filter(deployment=deployment).order_by("-version")
+    lines = election_selectors.election_lines(deployment.election)
+    language = _language()
+    return render(request, "protocols/copies.html", {
+        "deployment": deployment,
+        "versions": [{"copy": copy, "rows": [(line.number, line.labels.get(language) or line.labels["en"],
+                                              copy.figures.get(line.code)) for line in lines]}
+                     for copy in versions],
+    })
+
+
+# --- Review queue ---------------------------------------------------------------------------
+
+
+def _reviewer(request):
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    services.ensure_reviewer(request.user)
+    return request.user
+
+
+def _filtered_queue(request, default_status=Discrepancy.Status.OPEN):
+    queryset = selectors.discrepancies_for(request.user)
+    filters = {
+        "election": request.GET.get("election", ""), "region": request.GET.get("region", ""),
+        "kind": request.GET.get("kind", ""), "severity": request.GET.get("severity", ""),
+        "status": request.GET.get("status", default_status),
+    }
+    if filters["election"].isdigit():
+        queryset = queryset.filter(election_id=filters["election"])
+    if filters["region"].isdigit():
+        queryset = queryset.filter(station__commission__region_id=filters["region"])
+    if filters["kind"] in Discrepancy.Kind.values:
+        queryset = queryset.filter(kind=filters["kind"])
+    if filters["severity"] in Discrepancy.Severity.values:
+        queryset = queryset.filter(severity=filters["severity"])
+    if filters["status"] in Discrepancy.Status.values:
+        queryset = queryset.filter(status=filters["status"])
+    return queryset.order_by("-severity_rank", "created_at", "id"), filters
+
+
+@login_required
+def review_queue(request):
+    _reviewer(request)
+    queryset, filters = _filtered_queue(request)
+    page = Paginator(queryset, 30).get_page(request.GET.get("page"))
+    return render(request, "protocols/review_queue.html", {
+        "page": page, "filters": filters,
+        "elections": Election.objects.order_by("-date"),
+        "regions": Region.objects.filter(pk__in=queryset.values("station__commission__region")).order_by("name"),
+        "kinds": Discrepancy.Kind.choices, "severities": Discrepancy.Severity.choices,
+        "statuses": Discrepancy.Status.choices,
+    })
+
+
+@login_required
+def review_detail(request, discrepancy_id):
+    reviewer = _reviewer(request)
+    discrepancy = get_object_or_404(selectors.discrepancies_for(reviewer), pk=discrepancy_id)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decide(discrepancy_id=discrepancy.pk, reviewer=reviewer, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("protocols:review")
+    lines = election_selectors.election_lines(discrepancy.election)
+    base, other, base_label, other_label = _sides(discrepancy)
+    language = _language()
+    rows = selectors.comparison_rows(lines, base, other)
+    for row in rows:
+        row["label"] = row["labels"].get(language) or row["labels"]["en"]
+    return render(request, "protocols/review_detail.html", {
+        "discrepancy": discrepancy, "form": form, "rows": rows, "base_label": base_label,
+        "other_label": other_label, "decisions": discrepancy.decisions.select_related("reviewer"),
+    })
+
+
+def _sides(discrepancy):
+    """Which two sets of figures the page puts side by side, and what to call them."""
+    if discrepancy.kind == Discrepancy.Kind.OFFICIAL_CHANGED:
+        return (discrepancy.previous_official.figures if discrepancy.previous_official else None,
+                discrepancy.official_version.figures if discrepancy.official_version else None,
+                _("Published before"), _("Published now"))
+    if discrepancy.kind == Discrepancy.Kind.OBSERVERS_DISAGREE:
+        return (discrepancy.observer_copy.figures, discrepancy.other_copy.figures,
+                _("First observer"), _("Second observer"))
+    return (discrepancy.observer_copy.figures if discrepancy.observer_copy else None,
+            discrepancy.official_version.figures if discrepancy.official_version else None,
+            _("Observer's copy"), _("Official"))
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def export_confirmed(request):
+    """CSV of confirmed discrepancies, streamed: one row per differing line."""
+    _reviewer(request)
+    queryset, _filters = _filtered_queue(request, default_status=Discrepancy.Status.CONFIRMED)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(["election", "region", "commission", "station", "kind", "severity", "status", "line",
+                               "observer", "official", "delta", "flagged_at"])
+        for item in queryset.select_related("station__commission__region").iterator(chunk_size=2000):
+            station = item.station
+            place = [station.commission.region.name, station.commission.name, station.code] if station else ["", "", ""]
+            for code, (observer, official, delta) in (item.deltas or {"": [None, None, None]}).items():
+                yield writer.writerow([item.election_id, *place, item.kind, item.severity, item.status, code,
+                                       observer, official, delta, item.created_at.isoformat()])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="confirmed-discrepancies.csv"'
+    return response
