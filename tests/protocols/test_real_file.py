@@ -9,11 +9,10 @@ import pytest
 from django.db import connection
 
 from elections.models import Station
-from protocols.models import Discrepancy, OfficialVersion
+from protocols.models import Discrepancy, OfficialVersion, ResultSource
 from protocols.official_import import import_official_results
 from protocols.services import check_stations
 from protocols.shipped_sources import RU_2018_CANDIDATES
-from protocols.models import ResultSource
 from tests.factories import ContestantFactory, ElectionFactory
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ru-2018-presidential-by-station.csv.zip"
@@ -48,7 +47,8 @@ def test_the_real_2018_file_imports_with_the_files_own_national_totals():
     if connection.vendor == "postgresql":
         sums = ", ".join(f"SUM((figures->>'{code}')::bigint)" for code in totals)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {sums} FROM protocols_officialversion WHERE election_id = %s", [election.pk])
+            cursor.execute(f"SELECT {sums} FROM protocols_officialversion WHERE election_id = %s",  # noqa: S608
+                           [election.pk])
             database = dict(zip(totals, cursor.fetchone(), strict=True))
     else:
         database = dict.fromkeys(totals, 0)
