@@ -37,7 +37,10 @@ class ObserverCopyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     def create(self, request):
         serializer = ObserverCopyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        copy, created = services.submit_copy(observer=request.user, **serializer.validated_data)
+        data = serializer.validated_data
+        copy, created = services.submit_copy(observer=request.user, deployment_id=data["deployment"],
+                                             client_id=data["client_id"], figures=data["figures"],
+                                             comment=data["comment"])
         return Response(ObserverCopySerializer(copy).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

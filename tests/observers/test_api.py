@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def api_as(user=None):
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None:
         client.force_authenticate(user)
     return client

@@ -19,7 +19,7 @@ KZ_PROTOCOL = {"L1": 1500, "L2": 1200, "L3": 900, "L4": 890, "L5": 3, "L6": 297,
 def election():
     election = ElectionFactory(country="KZ")
     for number in (1, 2, 3):
-        ContestantFactory(election=election, ballot_number=number)
+        ContestantFactory(election=election, ballot_number=number, name=f"Party {number}")
     return election
 
 

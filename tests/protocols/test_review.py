@@ -1,0 +1,104 @@
+import csv
+import io
+import uuid
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from protocols import services
+from protocols.models import Discrepancy
+from protocols.official_import import import_official_results
+from tests.factories import TEST_PASSWORD, CoordinatorFactory, ObserverFactory, UserFactory
+from tests.protocols.conftest import KZ_PROTOCOL, official_csv
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def flag(election, deployment, kz_source):
+    published = {**KZ_PROTOCOL, "L8.1": 580, "L8.2": 220}
+    import_official_results(election=election, source=kz_source, file_name="official.csv",
+                            stream=io.BytesIO(official_csv([("ALA", "ALA-01", "101", published)])))
+    services.submit_copy(observer=deployment.observer, deployment_id=deployment.pk, client_id=uuid.uuid4(),
+                         figures=KZ_PROTOCOL)
+    services.check_stations(election_id=election.pk)
+    return Discrepancy.objects.get(kind="mismatch")
+
+
+def test_reviewer_sees_the_queue_the_differing_lines_and_decides(client, flag):
+    reviewer = UserFactory(role="reviewer")
+    client.login(username=reviewer.username, password=TEST_PASSWORD)
+    queue = client.get(reverse("protocols:review"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Critical" in queue.text and reverse("protocols:review-detail", args=[flag.pk]) in queue.text
+    detail = client.get(reverse("protocols:review-detail", args=[flag.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert detail.text.count('class="differs"') == 2 and "+80" in detail.text and "-80" in detail.text
+    response = client.post(reverse("protocols:review-detail", args=[flag.pk]), {"decision": "observer_error"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert "Say why, for the record." in response.text
+    client.post(reverse("protocols:review-detail", args=[flag.pk]), {"decision": "confirm", "comment": "Photo agrees"})
+    flag.refresh_from_db()
+    assert flag.status == "confirmed" and flag.decisions.get().reviewer == reviewer
+
+
+def test_confirmed_discrepancies_export_as_csv(client, flag):
+    reviewer = UserFactory(role="reviewer")
+    services.decide(discrepancy_id=flag.pk, reviewer=reviewer, decision="confirm")
+    client.login(username=reviewer.username, password=TEST_PASSWORD)
+    response = client.get(reverse("protocols:export"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(row["station"], row["line"], row["delta"]) for row in rows] == [("101", "L8.1", "80"), ("101", "L8.2", "-80")]
+
+
+def test_observers_and_foreign_coordinators_cannot_review(client, flag, deployment):
+    client.login(username=deployment.observer.username, password=TEST_PASSWORD)
+    assert client.get(reverse("protocols:review")).status_code == 403
+    assert client.get(reverse("protocols:review-detail", args=[flag.pk])).status_code == 403
+    api = APIClient()
+    api.force_authenticate(deployment.observer)
+    assert api.get("/api/discrepancies/").json()["count"] == 0
+    assert api.post(f"/api/discrepancies/{flag.pk}/decide/", {"decision": "confirm"}).status_code == 404
+    stranger = CoordinatorFactory()
+    api.force_authenticate(stranger)
+    assert api.get("/api/discrepancies/").json()["count"] == 0
+
+
+def test_coordinator_of_the_region_sees_the_flag_but_cannot_decide(flag, station):
+    coordinator = CoordinatorFactory()
+    coordinator.regions.add(station.commission.region)
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    assert api.get("/api/discrepancies/").json()["count"] == 1
+    assert api.post(f"/api/discrepancies/{flag.pk}/decide/", {"decision": "confirm"}).status_code == 403
+
+
+def test_protocol_copies_api_scopes_and_validates(deployment):
+    api = APIClient()
+    api.force_authenticate(deployment.observer)
+    bad = api.post("/api/protocol-copies/", {"client_id": "x", "deployment": deployment.pk, "figures": {"L1": -1}},
+                   format="json")
+    assert bad.status_code == 400 and {"client_id", "figures"} <= set(bad.json())
+    payload = {"client_id": str(uuid.uuid4()), "deployment": deployment.pk, "figures": KZ_PROTOCOL}
+    assert api.post("/api/protocol-copies/", payload, format="json").status_code == 201
+    assert api.post("/api/protocol-copies/", payload, format="json").status_code == 200
+    assert api.get("/api/protocol-copies/").json()["count"] == 1
+    api.force_authenticate(ObserverFactory())
+    assert api.get("/api/protocol-copies/").json()["count"] == 0
+
+
+def test_official_results_api_reads_and_imports_for_admins_only(election, station, kz_source):
+    data = official_csv([("ALA", "ALA-01", "101", KZ_PROTOCOL)])
+    api = APIClient()
+    api.force_authenticate(UserFactory(role="coordinator"))
+    upload = {"election": election.slug, "source": "test-kz", "file": io.BytesIO(data)}
+    assert api.post("/api/official-results/import/", upload, format="multipart").status_code == 403
+    api.force_authenticate(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    upload["file"] = io.BytesIO(data)
+    created = api.post("/api/official-results/import/", upload, format="multipart")
+    assert created.status_code == 201 and created.json()["versions_added"] == 1
+    bad = api.post("/api/official-results/import/", {"election": election.slug, "source": "test-kz",
+                                                     "file": io.BytesIO(b"region,commission\nA,B\n")},
+                   format="multipart")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["line"] == 1
+    listing = api.get("/api/official-results/", {"election": election.pk}).json()
+    assert listing["count"] == 1 and listing["results"][0]["figures"] == KZ_PROTOCOL
