@@ -18,6 +18,7 @@ router.register("accreditations", observers_api.AccreditationViewSet, basename="
 router.register("deployments", observers_api.DeploymentViewSet, basename="deployment")
 router.register("check-ins", observers_api.CheckInViewSet, basename="check-in")
 router.register("protocol-copies", protocols_api.ObserverCopyViewSet, basename="protocol-copy")
+router.register("commission-protocols", protocols_api.CommissionProtocolViewSet, basename="commission-protocol")
 router.register("official-results", protocols_api.OfficialVersionViewSet, basename="official-result")
 router.register("discrepancies", protocols_api.DiscrepancyViewSet, basename="discrepancy")
 

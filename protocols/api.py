@@ -14,6 +14,8 @@ from . import selectors, services
 from .models import ResultSource
 from .official_import import ResultImportError, import_official_results
 from .serializers import (
+    CommissionProtocolInputSerializer,
+    CommissionProtocolSerializer,
     DecideSerializer,
     DiscrepancySerializer,
     ObserverCopyInputSerializer,
@@ -42,6 +44,27 @@ class ObserverCopyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
                                              client_id=data["client_id"], figures=data["figures"],
                                              comment=data["comment"])
         return Response(ObserverCopySerializer(copy).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class CommissionProtocolViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Observers' copies of territorial commissions' summary protocols (tabulation check)."""
+
+    serializer_class = CommissionProtocolSerializer
+    filterset_fields = ["election", "commission", "is_latest"]
+
+    def get_queryset(self):
+        return selectors.commission_protocols_for(self.request.user).order_by("-submitted_at", "-id")
+
+    @extend_schema(request=CommissionProtocolInputSerializer, responses={201: CommissionProtocolSerializer})
+    def create(self, request):
+        serializer = CommissionProtocolInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        summary, created = services.submit_commission_protocol(
+            observer=request.user, election_id=data["election"], commission_id=data["commission"],
+            client_id=data["client_id"], figures=data["figures"])
+        return Response(CommissionProtocolSerializer(summary).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

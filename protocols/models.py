@@ -49,6 +49,36 @@ class ObserverCopy(models.Model):
         return f"{self.station} v{self.version} ({self.observer})"
 
 
+class CommissionProtocol(models.Model):
+    """A territorial commission's summary protocol, as an observer copied it at the commission.
+
+    Tabulation is where a station's honest count can still be changed (seed recs. 19, 20.1, 21),
+    so the summary is compared with the sum of the commission's station protocols.
+    """
+
+    client_id = models.UUIDField(unique=True)
+    observer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="summary_copies")
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="commission_protocols")
+    commission = models.ForeignKey(Commission, on_delete=models.PROTECT, related_name="summary_protocols")
+    version = models.PositiveIntegerField()
+    is_latest = models.BooleanField(default=True)
+    figures = models.JSONField()
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("commission summary protocol")
+        verbose_name_plural = _("commission summary protocols")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["observer", "election", "commission", "version"],
+                                    name="commission_protocol_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.commission} v{self.version}"
+
+
 class ResultSource(models.Model):
     """Where official per-station results come from, and how to read its columns (data, not code)."""
 
@@ -184,6 +214,8 @@ class Discrepancy(models.Model):
     other_copy = models.ForeignKey(ObserverCopy, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     official_version = models.ForeignKey(OfficialVersion, on_delete=models.PROTECT, null=True, blank=True,
                                          related_name="+")
+    commission_protocol = models.ForeignKey(CommissionProtocol, on_delete=models.PROTECT, null=True, blank=True,
+                                            related_name="discrepancies")
     previous_official = models.ForeignKey(OfficialVersion, on_delete=models.PROTECT, null=True, blank=True,
                                           related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -195,6 +227,9 @@ class Discrepancy(models.Model):
         ordering = ["-severity_rank", "created_at"]
         constraints = [
             models.UniqueConstraint(fields=["election", "station", "key"], name="discrepancy_key_unique"),
+            # Commission-level flags have no station, and NULLs never collide in a unique index.
+            models.UniqueConstraint(fields=["election", "key"], condition=Q(station__isnull=True),
+                                    name="discrepancy_commission_key_unique"),
         ]
         indexes = [models.Index(fields=["election", "status", "-severity_rank", "created_at"])]
 

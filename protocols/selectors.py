@@ -4,10 +4,12 @@ Observers see their own copies; coordinators the copies and flags of their organ
 regions; reviewers and administrators everything (reviewing is their job).
 """
 
+from django.db.models import Q
+
 from observers.models import User
 from observers.services import coordinator_region_ids
 
-from .models import Discrepancy, ObserverCopy, OfficialVersion
+from .models import CommissionProtocol, Discrepancy, ObserverCopy, OfficialVersion
 
 
 def copies_for(user):
@@ -22,6 +24,18 @@ def copies_for(user):
     return queryset.filter(observer=user)
 
 
+def commission_protocols_for(user):
+    queryset = CommissionProtocol.objects.select_related("commission__region", "observer")
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_platform_admin or user.role == User.Role.REVIEWER:
+        return queryset
+    if user.role == User.Role.COORDINATOR:
+        return queryset.filter(observer__organisation_id=user.organisation_id,
+                               commission__region_id__in=coordinator_region_ids(user))
+    return queryset.filter(observer=user)
+
+
 def discrepancies_for(user):
     queryset = Discrepancy.objects.select_related(
         "station__commission__region", "election", "observer_copy__observer", "official_version")
@@ -30,7 +44,8 @@ def discrepancies_for(user):
     if user.is_platform_admin or user.role == User.Role.REVIEWER:
         return queryset
     if user.role == User.Role.COORDINATOR:
-        return queryset.filter(station__commission__region_id__in=coordinator_region_ids(user))
+        regions = coordinator_region_ids(user)
+        return queryset.filter(Q(station__commission__region_id__in=regions) | Q(commission__region_id__in=regions))
     return queryset.none()
 
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Decision, Discrepancy, ObserverCopy, OfficialVersion, ResultImport
+from .models import CommissionProtocol, Decision, Discrepancy, ObserverCopy, OfficialVersion, ResultImport
 
 
 class ObserverCopyInputSerializer(serializers.Serializer):
@@ -15,6 +15,21 @@ class ObserverCopySerializer(serializers.ModelSerializer):
         model = ObserverCopy
         fields = ["id", "client_id", "deployment", "observer", "election", "station", "version", "is_latest",
                   "figures", "comment", "warnings", "submitted_at"]
+        read_only_fields = fields
+
+
+class CommissionProtocolInputSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField()
+    election = serializers.IntegerField()
+    commission = serializers.IntegerField()
+    figures = serializers.DictField(child=serializers.IntegerField(min_value=0, allow_null=True))
+
+
+class CommissionProtocolSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CommissionProtocol
+        fields = ["id", "client_id", "observer", "election", "commission", "version", "is_latest", "figures",
+                  "submitted_at", "checked_at"]
         read_only_fields = fields
 
 
@@ -57,7 +72,8 @@ class DiscrepancySerializer(serializers.ModelSerializer):
     class Meta:
         model = Discrepancy
         fields = ["id", "election", "station", "station_code", "region", "kind", "severity", "status", "deltas",
-                  "detail", "observer_copy", "other_copy", "official_version", "previous_official", "created_at",
+                  "detail", "observer_copy", "other_copy", "official_version", "previous_official", "commission",
+                  "commission_protocol", "created_at",
                   "updated_at", "decisions"]
         read_only_fields = fields
 

@@ -161,7 +161,24 @@ def check_stations(*, election_id, station_ids=None):
         if station_ids is not None:
             checked = checked.filter(station_id__in=station_ids)
         checked.update(checked_at=started)
+        _request_tabulation_checks(election, station_ids)
     return sum(len(station_flags) for station_flags in flags.values())
+
+
+def _request_tabulation_checks(election, station_ids=None):
+    """Commissions whose stations' figures may have moved get their summaries re-checked."""
+    from .models import CommissionProtocol
+
+    summaries = CommissionProtocol.objects.filter(election=election, is_latest=True)
+    if station_ids is not None:
+        summaries = summaries.filter(commission__stations__in=station_ids)
+    commissions = set(summaries.values_list("commission_id", flat=True))
+    if not commissions:
+        return
+    CommissionProtocol.objects.filter(election=election, commission_id__in=commissions).update(checked_at=None)
+    from .tasks import check_tabulation_task
+
+    transaction.on_commit(lambda: [check_tabulation_task.delay(election.pk, pk) for pk in commissions])
 
 
 def _station_inputs(election, station_ids):
@@ -281,8 +298,107 @@ def decide(*, discrepancy_id, reviewer, decision, comment=""):
                                 reviewer=reviewer)
         discrepancy.status = DECISIONS[decision]
         discrepancy.save(update_fields=["status", "updated_at"])
+        if discrepancy.station_id and discrepancy.kind == Discrepancy.Kind.MISMATCH:
+            _request_tabulation_checks(discrepancy.election, [discrepancy.station_id])
     return discrepancy
 
 
 def latest_check_time(election_id):
     return StationCheck.objects.filter(election_id=election_id).aggregate(latest=Max("checked_at"))["latest"]
+
+
+# --- Tabulation at territorial commissions --------------------------------------------------
+
+
+def submit_commission_protocol(*, observer, election_id, commission_id, client_id, figures):
+    """An observer's copy of a territorial commission's summary protocol, versioned like a
+    station copy; the tabulation check runs once it is stored."""
+    from elections.models import Commission, Election
+
+    from .models import CommissionProtocol
+
+    observer_services.ensure_may_submit(observer)
+    existing = CommissionProtocol.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        if existing.observer_id != observer.pk:
+            raise ValidationError({"client_id": _("This ID was already used.")})
+        return existing, False
+    election = Election.objects.select_related("template").filter(pk=election_id).first()
+    commission = Commission.objects.filter(pk=commission_id).first()
+    if election is None or commission is None:
+        raise ValidationError({"commission": _("Unknown commission or election.")})
+    if not observer.organisation.regions.filter(pk=commission.region_id).exists():
+        raise PermissionDenied(_("This commission is outside your organisation's regions."))
+    clean = _clean_figures(figures, election_rules(election))
+    with transaction.atomic():
+        previous = CommissionProtocol.objects.select_for_update().filter(
+            observer=observer, election=election, commission=commission, is_latest=True).first()
+        if previous is not None:
+            previous.is_latest = False
+            previous.save(update_fields=["is_latest"])
+        summary = CommissionProtocol.objects.create(
+            client_id=client_id, observer=observer, election=election, commission=commission,
+            version=(previous.version + 1) if previous else 1, figures=clean)
+        from .tasks import check_tabulation_task
+
+        transaction.on_commit(lambda: check_tabulation_task.delay(election.pk, commission.pk))
+    return summary, True
+
+
+def station_sums(election, commission_id):
+    """The commission's stations added up: as published, and with reviewer-confirmed observer
+    copies in place of the official figures they contradict."""
+    officials = dict(OfficialVersion.objects.filter(
+        election=election, is_latest=True, station__commission_id=commission_id).values_list("station_id", "figures"))
+    confirmed = dict(Discrepancy.objects.filter(
+        election=election, station__commission_id=commission_id, kind=Discrepancy.Kind.MISMATCH,
+        status=Discrepancy.Status.CONFIRMED).values_list("station_id", "observer_copy__figures"))
+    return _add_up(officials.values()), _add_up({**officials, **confirmed}.values()), bool(confirmed)
+
+
+def _add_up(figure_sets):
+    totals = defaultdict(int)
+    for figures in figure_sets:
+        for code, value in figures.items():
+            totals[code] += value
+    return dict(totals)
+
+
+def check_tabulation(*, election_id, commission_id):
+    """Flag every latest summary protocol of the commission that differs from its stations' sum."""
+    from elections.models import Election
+
+    from .models import CommissionProtocol
+
+    election = Election.objects.select_related("template").get(pk=election_id)
+    rules = election_rules(election)
+    published, corrected, has_confirmed = station_sums(election, commission_id)
+    summaries = CommissionProtocol.objects.filter(election=election, commission_id=commission_id)
+    produced = set()
+    with transaction.atomic():
+        for summary in summaries.filter(is_latest=True):
+            copy = crosscheck.Copy("summary", summary.pk, summary.figures)
+            bases = [("official", published)] + ([("confirmed", corrected)] if has_confirmed else [])
+            for basis, totals in bases:
+                deltas, severity = crosscheck.compare_tabulation(copy, totals, rules)
+                if not deltas:
+                    continue
+                key = f"{crosscheck.Kind.TABULATION}:{basis}:{summary.pk}"
+                produced.add(key)
+                Discrepancy.objects.update_or_create(
+                    election=election, station=None, key=key,
+                    defaults={"commission_id": commission_id, "kind": crosscheck.Kind.TABULATION,
+                              "severity": severity, "severity_rank": crosscheck.SEVERITY_ORDER[severity],
+                              "deltas": deltas, "detail": [{"basis": basis}], "commission_protocol": summary})
+        Discrepancy.objects.filter(election=election, commission_id=commission_id, kind=crosscheck.Kind.TABULATION,
+                                   status=Discrepancy.Status.OPEN).exclude(key__in=produced).update(
+            status=Discrepancy.Status.WITHDRAWN, updated_at=timezone.now())
+        summaries.update(checked_at=timezone.now())
+    return len(produced)
+
+
+def commissions_due_for_tabulation_check():
+    from .models import CommissionProtocol
+
+    return list(CommissionProtocol.objects.filter(is_latest=True, checked_at__isnull=True).values_list(
+        "election_id", "commission_id").distinct())

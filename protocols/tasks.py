@@ -25,4 +25,11 @@ def sweep_changed_stations():
         station_ids = [station_id for _election, station_id in pairs]
         for start in range(0, len(station_ids), 2000):
             check_stations_task.delay(election_id, station_ids[start:start + 2000])
+    for election_id, commission_id in services.commissions_due_for_tabulation_check():
+        check_tabulation_task.delay(election_id, commission_id)
     return len(due)
+
+
+@shared_task(name="protocols.tasks.check_tabulation")
+def check_tabulation_task(election_id, commission_id):
+    return services.check_tabulation(election_id=election_id, commission_id=commission_id)

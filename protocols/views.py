@@ -72,6 +72,33 @@ def copies(request, deployment_id):
     })
 
 
+@login_required
+def submit_summary(request, deployment_id):
+    """The summary protocol of the territorial commission above the observer's station."""
+    deployment = get_object_or_404(observer_selectors.deployments_for(request.user).filter(observer=request.user),
+                                   pk=deployment_id)
+    commission = deployment.station.commission
+    lines = election_selectors.election_lines(deployment.election)
+    form = ObserverCopyForm(request.POST or None, lines=lines, language=_language())
+    if request.method == "POST" and form.is_valid():
+        try:
+            summary, _created = services.submit_commission_protocol(
+                observer=request.user, election_id=deployment.election_id, commission_id=commission.pk,
+                client_id=form.cleaned_data["client_id"], figures=form.figures())
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Summary protocol sent (version %(version)s).") % {"version": summary.version})
+            return redirect("observers:home")
+    return render(request, "protocols/submit_summary.html", {
+        "deployment": deployment, "commission": commission, "form": form,
+        "relations": services.relations_as_data(deployment.election),
+    })
+
+
 # --- Review queue ---------------------------------------------------------------------------
 
 
