@@ -80,7 +80,7 @@ def main(argv=None) -> None:
           f"p = {vectorised.p_value:.3g}")
     print(f"  vectorised Monte Carlo     {vectorised_seconds:8.2f} s for {draws:,} draws")
     print(f"  per-station loop           {loop_seconds:8.2f} s for {draws:,} draws, extrapolated linearly "
-          f"from {loop_draws} draws timed")
+          f"from {loop_draws} draw{'' if loop_draws == 1 else 's'} timed")
     print(f"  loop drew the same binomials as the vectorised draws: {'yes' if same_draws else 'NO'}")
     print(f"  ratio loop / vectorised    {loop_seconds / vectorised_seconds:8.1f}x")
 

@@ -181,12 +181,11 @@ def bench_recheck(election):
 
 
 def bench_latency(election, observer, deployments, submissions):
-    from protocols.models import Discrepancy, OfficialVersion
-    from protocols.services import submit_copy
-
     # The import queued checks of every station; (b) already ran them in-process, so they are
     # dropped here: the latency measured is a submission's own, not a backlog's.
     from config.celery import app
+    from protocols.models import Discrepancy, OfficialVersion
+    from protocols.services import submit_copy
 
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge(os.environ["CELERY_QUEUE"])

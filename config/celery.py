@@ -30,6 +30,10 @@ app.conf.update(
             "task": "protocols.tasks.sweep_changed_stations",
             "schedule": 60.0,
         },
+        "fetch-official-results": {
+            "task": "protocols.tasks.fetch_all_sources",
+            "schedule": crontab(minute="*/10"),
+        },
         "refresh-stale-election-summaries": {
             "task": "elections.tasks.refresh_stale_summaries",
             "schedule": crontab(minute="*/5"),

@@ -118,12 +118,11 @@ def integer_percentages(
     chunks running on `workers` threads (numpy releases the GIL while drawing).
     """
     included = _Included.select(voters, given, received, leader)
-    observed = int(integer_stations(included.voters, included.given, included.received, included.leader, tolerance).sum())
     chunks = list(_chunk_generators(seed, draws))
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         counts = pool.map(lambda chunk: _simulate_chunk(included, tolerance, *chunk), chunks)
         simulated = np.concatenate(list(counts))
-    return _summarise(observed, simulated, included.count)
+    return _summarise(included.integer_count(tolerance), simulated, included.count)
 
 
 def integer_percentages_loop(
@@ -132,11 +131,10 @@ def integer_percentages_loop(
     """Reference only (tests, benchmark): the per-station Python loop of the published analysis.
 
     It draws the very same binomials as `integer_percentages` (same generators, same order, one
-    scalar draw per station per draw), so with the same seed both give identical counts; it is
-    just a hundred times slower. Do not call it from the dashboard.
+    scalar draw per station per draw), so with the same seed both give identical counts, only
+    tens of times more slowly (`python -m bench.forensics`). Do not call it from the dashboard.
     """
     included = _Included.select(voters, given, received, leader)
-    observed = int(integer_stations(included.voters, included.given, included.received, included.leader, tolerance).sum())
     a, b = _as_ratio(tolerance)
     stations = list(zip(included.received.tolist(), included.leader_share.tolist(),
                         included.voters.tolist(), included.turnout.tolist(), strict=True))
@@ -150,7 +148,7 @@ def integer_percentages_loop(
                 if _is_whole_percentage(given_i, voters_i, a, b) or _is_whole_percentage(leader_i, received_i, a, b):
                     count += 1
             simulated.append(count)
-    return _summarise(observed, np.array(simulated), included.count)
+    return _summarise(included.integer_count(tolerance), np.array(simulated), included.count)
 
 
 @dataclass(frozen=True)
@@ -171,6 +169,10 @@ class _Included:
     @property
     def count(self) -> int:
         return int(self.voters.size)
+
+    def integer_count(self, tolerance) -> int:
+        """Integer stations as observed."""
+        return int(integer_stations(self.voters, self.given, self.received, self.leader, tolerance).sum())
 
     @property
     def turnout(self) -> np.ndarray:

@@ -61,11 +61,49 @@ class BinaryOperation:
 
 
 @dataclass(frozen=True)
+class LinearForm:
+    """A side of a relation flattened to `constant + sum(coef * line) + sum(coef * sum(pattern))`.
+
+    The grammar only adds and subtracts, so every expression is linear: evaluating the flat
+    form is a short loop, several times faster than walking the tree for 100,000 stations.
+    """
+
+    constant: int
+    lines: tuple  # (code, coefficient)
+    patterns: tuple  # (prefix, pattern, coefficient)
+
+
+def _linear(node):
+    constant, lines, patterns = 0, {}, {}
+
+    def visit(node, sign):
+        nonlocal constant
+        if isinstance(node, Number):
+            constant += sign * node.value
+        elif isinstance(node, Line):
+            lines[node.code] = lines.get(node.code, 0) + sign
+        elif isinstance(node, Sum):
+            patterns[node.pattern] = patterns.get(node.pattern, 0) + sign
+        elif isinstance(node, Negate):
+            visit(node.operand, -sign)
+        else:
+            visit(node.left, sign)
+            visit(node.right, sign if node.operator == "+" else -sign)
+
+    visit(node, 1)
+    return LinearForm(constant, tuple(lines.items()), tuple((p[:-1], p, c) for p, c in patterns.items()))
+
+
+@dataclass(frozen=True)
 class Relation:
     source: str
     left: object
     operator: str
     right: object
+
+    def __post_init__(self):
+        object.__setattr__(self, "left_form", _linear(self.left))
+        object.__setattr__(self, "right_form", _linear(self.right))
 
     def line_codes(self) -> frozenset:
         return frozenset(node.code for node in _walk(self.left, self.right) if isinstance(node, Line))
@@ -256,28 +294,25 @@ class Outcome:
         return self.left - self.right
 
 
-def _value(node, values, missing):
-    if isinstance(node, Number):
-        return node.value
-    if isinstance(node, Line):
-        value = values.get(node.code)
+def _apply(form, values, missing):
+    total = form.constant
+    for code, coefficient in form.lines:
+        value = values.get(code)
         if value is None:
-            missing.append(node.code)
-            return 0
-        return value
-    if isinstance(node, BinaryOperation):
-        left = _value(node.left, values, missing)
-        right = _value(node.right, values, missing)
-        return left + right if node.operator == "+" else left - right
-    if isinstance(node, Negate):
-        return -_value(node.operand, values, missing)
-    if isinstance(node, Sum):
-        found = [value for code, value in values.items() if code.startswith(node.prefix) and value is not None]
-        if not found:
-            missing.append(node.pattern)
-            return 0
-        return sum(found)
-    raise TypeError(f"not a relation node: {node!r}")
+            missing.append(code)
+        else:
+            total += coefficient * value
+    for prefix, pattern, coefficient in form.patterns:
+        found, subtotal = False, 0
+        for code, value in values.items():
+            if value is not None and code.startswith(prefix):
+                subtotal += value
+                found = True
+        if found:
+            total += coefficient * subtotal
+        else:
+            missing.append(pattern)
+    return total
 
 
 def _holds(operator, difference, tolerance):
@@ -302,8 +337,8 @@ def evaluate(relation: Relation, values: Mapping, tolerance: int = 0) -> Outcome
     if tolerance < 0:
         raise ValueError("tolerance must not be negative")
     missing = []
-    left = _value(relation.left, values, missing)
-    right = _value(relation.right, values, missing)
+    left = _apply(relation.left_form, values, missing)
+    right = _apply(relation.right_form, values, missing)
     if missing:
         return Outcome(Verdict.INCOMPLETE, None, None, tuple(dict.fromkeys(missing)))
     verdict = Verdict.HOLDS if _holds(relation.operator, left - right, tolerance) else Verdict.BROKEN

@@ -55,7 +55,7 @@ class Rules:
         return {line.code: line.category for line in self.lines}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Copy:
     """One set of figures and where it comes from, e.g. ("observer", 17) or ("official", 5)."""
 
@@ -65,7 +65,7 @@ class Copy:
     author: int | None = None  # the observer, for observer copies
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StationInputs:
     observer_copies: tuple = ()  # the latest copy of each observer
     official: Copy | None = None  # the latest official version
@@ -89,6 +89,8 @@ class Flag:
 
 def line_deltas(base: Mapping, other: Mapping, codes) -> dict:
     """Lines filled in on both sides that differ. A blank line is not evidence of a difference."""
+    if base == other:
+        return {}
     deltas = {}
     for code in codes:
         a, b = base.get(code), other.get(code)
@@ -166,8 +168,11 @@ def check_station(inputs: StationInputs, rules: Rules) -> list:
     flags = []
     official = inputs.official
     copies = sorted(inputs.observer_copies, key=lambda copy: copy.id)
+    official_broken = broken_relations(official, rules) if official else []
     for copy in copies + ([official] if official else []):
-        broken = broken_relations(copy, rules)
+        # Most copies equal the published figures: their relations are the published ones'.
+        same_as_official = official is not None and copy.figures == official.figures
+        broken = official_broken if same_as_official else broken_relations(copy, rules)
         if broken:
             flags.append(Flag(key=f"{Kind.INCONSISTENT}:{copy.source}:{copy.id}", kind=Kind.INCONSISTENT,
                               severity=Severity.MAJOR, sources={copy.source: (copy.source, copy.id)}, detail=broken))

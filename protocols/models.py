@@ -96,8 +96,13 @@ class ResultSource(models.Model):
         _("line columns"), help_text=_("Protocol line code for each column, e.g. {\"Число избирателей...\": \"L1\"}.")
     )
     url = models.URLField(_("URL to fetch"), blank=True)
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 help_text=_("The election whose results the URL publishes."))
+    fetch_automatically = models.BooleanField(_("fetch periodically"), default=False)
+    create_stations = models.BooleanField(_("create unknown stations"), default=False)
     etag = models.CharField(max_length=200, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("official result source")

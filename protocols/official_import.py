@@ -200,3 +200,37 @@ def _request_checks(election_id, station_ids):
 
 
 CHECK_BATCH = 2000
+
+
+def fetch_and_import(*, source):
+    """Fetch `source.url` and import it when it changed (ETag / Last-Modified honoured).
+
+    Returns the ImportReport, or None when the server answered 304 Not Modified.
+    """
+    import urllib.error
+    import urllib.request
+
+    if not source.url.startswith(("https://", "http://")):
+        raise ValueError("Only http(s) URLs are fetched.")
+    request = urllib.request.Request(source.url, headers={"User-Agent": "election-observers/1"})  # noqa: S310
+    if source.etag:
+        request.add_header("If-None-Match", source.etag)
+    if source.last_modified:
+        request.add_header("If-Modified-Since", source.last_modified)
+    try:
+        response = urllib.request.urlopen(request, timeout=120)  # noqa: S310
+    except urllib.error.HTTPError as error:
+        if error.code == 304:
+            source.fetched_at = timezone.now()
+            source.save(update_fields=["fetched_at"])
+            return None
+        raise
+    with response:
+        report = import_official_results(election=source.election, source=source, stream=response,
+                                         file_name=source.url.rsplit("/", 1)[-1] or source.url,
+                                         create_stations=source.create_stations)
+        source.etag = response.headers.get("ETag", "")
+        source.last_modified = response.headers.get("Last-Modified", "")
+    source.fetched_at = timezone.now()
+    source.save(update_fields=["etag", "last_modified", "fetched_at"])
+    return report

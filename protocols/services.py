@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Case, Exists, F, JSONField, Max, OuterRef, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -187,19 +187,26 @@ def _station_inputs(election, station_ids):
     def scoped(queryset, field="station_id"):
         return queryset if station_ids is None else queryset.filter(**{f"{field}__in": station_ids})
 
-    copies = defaultdict(list)
-    for pk, station_id, observer_id, figures in scoped(
-        ObserverCopy.objects.filter(election=election, is_latest=True)
-    ).values_list("id", "station_id", "observer_id", "figures").iterator(chunk_size=10_000):
-        copies[station_id].append(crosscheck.Copy("observer", pk, figures, observer_id))
-
     latest, revised = {}, []
     for pk, station_id, version, figures in scoped(
         OfficialVersion.objects.filter(election=election, is_latest=True)
-    ).values_list("id", "station_id", "version", "figures").iterator(chunk_size=10_000):
+    ).values_list("id", "station_id", "version", "figures"):
         latest[station_id] = crosscheck.Copy("official", pk, figures)
         if version > 1:
             revised.append(station_id)
+
+    # Most copies equal the published figures: PostgreSQL compares them, and only the copies that
+    # differ travel as JSON; the others share the official dict.
+    copies = defaultdict(list)
+    same = Exists(OfficialVersion.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
+                                                 figures=OuterRef("figures")))
+    for pk, station_id, observer_id, is_same, figures in scoped(
+        ObserverCopy.objects.filter(election=election, is_latest=True).annotate(same=same)
+    ).values_list("id", "station_id", "observer_id", "same", Case(When(same=True, then=None), default="figures",
+                                                                    output_field=JSONField())):
+        shared = latest[station_id].figures if is_same else figures
+        copies[station_id].append(crosscheck.Copy("observer", pk, shared, observer_id))
+
     previous = {}
     for pk, station_id, figures in OfficialVersion.objects.filter(
         election=election, is_latest=False, station_id__in=revised
