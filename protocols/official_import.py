@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from elections import services as election_services
 
-from .models import OfficialVersion, ResultImport, StationCheck
+from . import services as protocol_services
+from .models import OfficialVersion, ResultImport
 
 
 class ResultImportError(Exception):
@@ -46,8 +47,10 @@ def import_official_results(*, election, source, stream, file_name, create_stati
     """
     digest = hashlib.sha256()
     text = io.TextIOWrapper(_HashingReader(stream, digest), encoding="utf-8-sig", newline="")
-    records = _json_records(text) if source.format == source.Format.JSON else csv.DictReader(text)
-    codes, keys, values, errors = _read_rows(records, source, progress)
+    columns = [source.region_column, source.commission_column, source.station_column, *source.line_columns]
+    codes = list(source.line_columns.values())
+    rows = _json_rows(text, columns) if source.format == source.Format.JSON else _csv_rows(text, columns)
+    keys, values, errors = _read_rows(rows, codes, columns, progress)
     if errors:
         raise ResultImportError(errors)
     if not keys:
@@ -85,13 +88,12 @@ def import_official_results(*, election, source, stream, file_name, create_stati
             if latest.get(station_id) != figures:
                 changed.append((station_id, figures))
         changed_ids = [station_id for station_id, _figures in changed]
-        _retire_latest(election, changed_ids)
+        _retire_latest(election, [station_id for station_id in changed_ids if station_id in latest])
         _insert_versions(election, result_import, changed, versions, now)
-        _mark_inputs_changed(election, changed_ids, now)
+        protocol_services.mark_inputs_changed(election_id=election.pk, station_ids=changed_ids)
         result_import.versions_added = len(changed)
         result_import.sha256 = digest.hexdigest()
         result_import.save(update_fields=["versions_added", "sha256"])
-        transaction.on_commit(lambda: _request_checks(election.pk, changed_ids))
     return ImportReport(rows=len(keys), stations_created=created, versions_added=len(changed),
                         unchanged=len(keys) - len(changed), result_import_id=result_import.pk,
                         changed_station_ids=changed_ids)
@@ -113,31 +115,48 @@ class _HashingReader(io.RawIOBase):
         return len(chunk)
 
 
-def _json_records(text):
+def _csv_rows(text, columns):
+    """Each row as a list of the wanted columns' text, in `columns` order (csv.reader with
+    indexes: far cheaper than a dict of every column per row)."""
+    reader = csv.reader(text)
+    header = next(reader, [])
+    absent = [column for column in columns if column not in header]
+    if absent:
+        raise ResultImportError([(1, _("missing columns: %(columns)s") % {"columns": ", ".join(absent)})])
+    indexes = [header.index(column) for column in columns]
+    width = max(indexes) + 1
+    for row in reader:
+        if row:
+            row += [""] * (width - len(row))
+            yield [row[index] for index in indexes]
+
+
+def _json_rows(text, columns):
     data = json.load(text)
-    return data.get("stations", []) if isinstance(data, dict) else data
+    records = data.get("stations", []) if isinstance(data, dict) else data
+    if records and isinstance(records[0], dict):
+        absent = [column for column in columns if column not in records[0]]
+        if absent:
+            raise ResultImportError([(1, _("missing columns: %(columns)s") % {"columns": ", ".join(absent)})])
+    for record in records:
+        yield ["" if record.get(column) is None else str(record.get(column)) for column in columns]
 
 
-def _read_rows(records, source, progress):
-    """Keys (region, commission, station) and figures per row, in the mapping's line order."""
-    columns = list(source.line_columns.items())
-    codes = [code for _column, code in columns]
+def _read_rows(rows, codes, columns, progress):
+    """Keys (region, commission, station) and figures per row, in the mapping's line order.
+
+    The common case (every figure a plain number) takes one int() per figure; only a row that
+    fails it is examined figure by figure, to name what is wrong.
+    """
     keys, values, errors, seen = [], [], [], {}
-    key_columns = (source.region_column, source.commission_column, source.station_column)
-    for number, record in enumerate(records, start=2):
-        if number == 2:
-            absent = [column for column in (*key_columns, *source.line_columns) if column not in record]
-            if absent:
-                return codes, [], [], [(1, _("missing columns: %(columns)s") % {"columns": ", ".join(absent)})]
-        key = tuple(str(record.get(column) or "").strip() for column in key_columns)
-        row, row_errors = [], []
-        for column, code in columns:
-            raw = str(record.get(column) if record.get(column) is not None else "").strip()
-            if raw.isdigit() and len(raw) <= 9:
-                row.append(int(raw))
-            else:
-                row_errors.append(_("%(line)s (%(column)s) must be a whole number, not “%(value)s”")
-                                  % {"line": code, "column": column[:40], "value": raw[:20]})
+    for number, row in enumerate(rows, start=2):
+        key = (row[0].strip(), row[1].strip(), row[2].strip())
+        try:
+            figures = [int(value) for value in row[3:]]
+            valid = min(figures, default=0) >= 0 and max(figures, default=0) < 10**9
+        except ValueError:
+            valid = False
+        row_errors = [] if valid else _figure_errors(row[3:], codes, columns[3:])
         if not all(key):
             row_errors.append(_("region, commission and station must all be given"))
         elif key in seen:
@@ -149,12 +168,22 @@ def _read_rows(records, source, progress):
             continue
         seen[key] = number
         keys.append(key)
-        values.append(row)
+        values.append(figures)
         if progress and number % 5000 == 0:
             progress(number - 1)
     if progress:
         progress(len(keys))
-    return codes, keys, values, errors
+    return keys, values, errors
+
+
+def _figure_errors(raw_values, codes, columns):
+    errors = []
+    for raw, code, column in zip(raw_values, codes, columns, strict=True):
+        raw = raw.strip()
+        if not (raw.isdigit() and len(raw) <= 9):
+            errors.append(_("%(line)s (%(column)s) must be a whole number, not “%(value)s”")
+                          % {"line": code, "column": column[:40], "value": raw[:20]})
+    return errors
 
 
 def _retire_latest(election, station_ids):
@@ -182,24 +211,6 @@ def _insert_versions(election, result_import, changed, versions, now):
                          figures=json.loads(f), imported_at=t) for e, s, i, v, latest, f, t in rows],
         batch_size=5000,
     )
-
-
-def _mark_inputs_changed(election, station_ids, now):
-    StationCheck.objects.bulk_create(
-        [StationCheck(election=election, station_id=station_id, inputs_changed_at=now) for station_id in station_ids],
-        batch_size=5000, update_conflicts=True, unique_fields=["election", "station"],
-        update_fields=["inputs_changed_at"],
-    )
-
-
-def _request_checks(election_id, station_ids):
-    from .tasks import check_stations_task
-
-    for start in range(0, len(station_ids), CHECK_BATCH):
-        check_stations_task.delay(election_id, station_ids[start:start + CHECK_BATCH])
-
-
-CHECK_BATCH = 2000
 
 
 def fetch_and_import(*, source):
