@@ -129,18 +129,18 @@ def station_ids(*, country):
         (region, commission, code): pk
         for pk, region, commission, code in Station.objects.filter(commission__region__country=country).values_list(
             "id", "commission__region__code", "commission__code", "code"
-        ).iterator(chunk_size=20_000)
+        )
     }
 
 
 def add_missing_stations(*, country, keys, batch_size=5000):
     """Create the regions, commissions and stations named by (region, commission, station) keys
     that do not exist yet, names taken from the codes; existing ones are left untouched.
-    Returns how many stations were created."""
+    Returns {key: station id} for every key given."""
     rows = [{"region_code": region, "region_name": region[:200], "commission_code": commission,
              "commission_name": commission[:200], "station_code": station} for region, commission, station in keys]
     if not rows:
-        return 0
+        return {}
     with transaction.atomic():
         regions = _upsert_regions(country, rows, batch_size, update=False)
         commissions = _upsert_commissions(regions, rows, batch_size, update=False)
@@ -153,13 +153,19 @@ def add_missing_stations(*, country, keys, batch_size=5000):
                     "INSERT INTO elections_station (commission_id, code, name, address, registered_voters, "
                     "updated_at) SELECT commission_id, code, '', '', 0, %s "
                     "FROM unnest(%s::bigint[], %s::text[]) AS new (commission_id, code) "
-                    "ON CONFLICT (commission_id, code) DO NOTHING",
+                    "ON CONFLICT (commission_id, code) DO NOTHING RETURNING id, commission_id, code",
                     [timezone.now(), commission_ids, codes],
                 )
-                return cursor.rowcount
-        stations = [Station(commission_id=commission_id, code=code) for commission_id, code in zip(
-            commission_ids, codes, strict=True)]
-        return len(Station.objects.bulk_create(stations, batch_size=batch_size, ignore_conflicts=True))
+                created = {(commission_id, code): pk for pk, commission_id, code in cursor.fetchall()}
+        else:
+            Station.objects.bulk_create(
+                [Station(commission_id=commission_id, code=code) for commission_id, code in zip(
+                    commission_ids, codes, strict=True)], batch_size=batch_size, ignore_conflicts=True)
+            created = {}
+        if len(created) < len(rows):  # some existed already (or SQLite, which returns no IDs)
+            created.update({(commission_id, code): pk for pk, commission_id, code in Station.objects.filter(
+                commission_id__in=set(commission_ids), code__in=set(codes)).values_list("id", "commission_id", "code")})
+    return {key: created[(commission_id, key[2])] for key, commission_id in zip(keys, commission_ids, strict=True)}
 
 
 def _read_station_rows(csv_file):

@@ -68,8 +68,9 @@ def import_official_results(*, election, source, stream, file_name, create_stati
 
     with transaction.atomic():
         if missing:
-            created = election_services.add_missing_stations(country=election.country, keys=missing)
-            station_of = election_services.station_ids(country=election.country)
+            added = election_services.add_missing_stations(country=election.country, keys=missing)
+            station_of.update(added)
+            created = len(added)
         latest = dict(
             OfficialVersion.objects.filter(election=election, is_latest=True).values_list("station_id", "figures")
         )

@@ -114,3 +114,23 @@ def test_coordinator_creates_an_observer_who_waits_for_approval(client, coordina
     created = User.objects.get(username="nurlan")
     assert created.organisation == coordinator.organisation
     assert created.accreditation.status == "pending"
+
+
+def test_admin_lists_follow_the_same_boundaries_as_the_pages(client, coordinator):
+    """A coordinator who was given staff access still sees only their organisation in the admin."""
+    from django.contrib.auth.models import Permission
+
+    mine = ObserverFactory(organisation=coordinator.organisation, username="mine", accreditation="pending")
+    ObserverFactory(organisation=OrganisationFactory(), username="theirs", accreditation="pending")
+    coordinator.is_staff = True
+    coordinator.save()
+    coordinator.user_permissions.add(*Permission.objects.filter(codename__in=["view_accreditation", "view_user"]))
+    client.login(username=coordinator.username, password=TEST_PASSWORD)
+    listing = client.get("/admin/observers/accreditation/")
+    assert listing.status_code == 200
+    assert "mine" in listing.text and "theirs" not in listing.text
+    users = client.get("/admin/observers/user/")
+    assert "mine" in users.text and "theirs" not in users.text
+    assert client.get(f"/admin/observers/accreditation/{mine.accreditation.pk}/change/").status_code == 200
+    other = Accreditation.objects.exclude(organisation=coordinator.organisation).get()
+    assert client.get(f"/admin/observers/accreditation/{other.pk}/change/").status_code in (302, 404)
