@@ -3,11 +3,14 @@
 import csv
 import datetime
 import io
+import uuid
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import translation
 
 from demo import kazakhstan
+from demo import results as demo_results
 from elections import services as election_services
 from elections.models import Contestant, Election, ProtocolTemplate, Region, Station
 from observers.models import Accreditation, AccreditationEvent, Deployment, Organisation, User
@@ -41,13 +44,17 @@ class Command(BaseCommand):
             _accounts(organisation)
             _accredit_and_deploy(election, organisation)
             election_services.request_summary_refresh(election=election)
+        results = _publish_results(election)
+        _send_observer_copies(election)
         self.stdout.write(self.style.SUCCESS(
             f"{report.stations_created + report.stations_updated} stations in {report.commissions} "
-            f"commissions of {report.regions} regions; election “{election.name}”."
+            f"commissions of {report.regions} regions; election “{election.name}”; "
+            f"{results.versions_added} official results published ({results.unchanged} unchanged)."
         ))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, role, *_rest in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {username:<13} {role.label}")
+        with translation.override("en"):
+            for username, role, *_rest in DEMO_ACCOUNTS:
+                self.stdout.write(f"  {username:<13} {role.label}")
         self.stdout.write("New observers sign up with the invitation code DEMO-2027.")
 
 
@@ -126,3 +133,43 @@ def _accredit_and_deploy(election, organisation):
                 observer=observer, election=election, station=stations[index],
                 defaults={"organisation": organisation, "assigned_by": coordinator, "in_random_sample": True},
             )
+
+
+DEMO_SOURCE = "demo-cec"
+
+
+def _publish_results(election):
+    """The demo's official results, through the real importer (a CSV with a mapping of its own)."""
+    from protocols.models import ResultSource
+    from protocols.official_import import import_official_results
+
+    codes = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", *[f"L8.{n}" for n, *_rest in kazakhstan.PARTIES], "L9"]
+    source, _created = ResultSource.objects.get_or_create(code=DEMO_SOURCE, defaults={
+        "name": "Demo central election commission", "region_column": "region", "commission_column": "commission",
+        "station_column": "station", "line_columns": {code: code for code in codes}})
+    stations = Station.objects.filter(commission__region__country="KZ").values_list(
+        "commission__region__code", "commission__code", "code", "registered_voters").order_by("id")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["region", "commission", "station", *codes])
+    for region, commission, code, protocol in demo_results.official_rows(stations):
+        writer.writerow([region, commission, code, *[protocol[line] for line in codes]])
+    data = io.BytesIO(buffer.getvalue().encode())
+    return import_official_results(election=election, source=source, stream=data, file_name="demo-results.csv")
+
+
+def _send_observer_copies(election):
+    """The first observer copies the published protocol faithfully; the second saw 40 votes
+    moved before publication, so the cross-check raises a critical flag for the reviewer."""
+    from protocols import services as protocol_services
+    from protocols.models import OfficialVersion
+
+    for username, alter in (("observer", False), ("observer2", True)):
+        deployment = Deployment.objects.filter(observer__username=username, election=election).first()
+        if deployment is None:
+            continue
+        published = OfficialVersion.objects.get(election=election, station=deployment.station, is_latest=True)
+        figures = demo_results.count_before_rewriting(published.figures) if alter else dict(published.figures)
+        protocol_services.submit_copy(observer=deployment.observer, deployment_id=deployment.pk,
+                                      client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-copy-{username}"),
+                                      figures=figures, comment="demo")
