@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "elections",
     "observers",
     "protocols",
+    "dashboard",
     "demo",
 ]
 

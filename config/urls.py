@@ -28,6 +28,7 @@ urlpatterns = [
     path("elections/", include("elections.urls")),
     path("observe/", include("observers.urls")),
     path("protocols/", include("protocols.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -58,6 +58,15 @@ def test_the_real_2018_file_imports_with_the_files_own_national_totals():
     assert database == totals
     assert totals["L13.4"] == 56_430_712  # the published national total of the winner
 
+    # The dashboard's national totals (its own set-based query) are the same figures.
+    from dashboard import selectors as dashboard_selectors
+    from elections.models import Region
+
+    regions = set(Region.objects.filter(country="RU").values_list("id", flat=True))
+    dashboard = dashboard_selectors.results(election, regions)
+    assert dashboard["official"] == {code: value for code, value in totals.items() if code.startswith("L13.")}
+    assert dashboard["official_stations"] == 97_699
+
     # Every station's own arithmetic: the shipped relations flag the stations domain.md expects.
     check_stations(election_id=election.pk)
     flagged = Discrepancy.objects.filter(election=election, kind="inconsistent")

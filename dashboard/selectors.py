@@ -1,0 +1,118 @@
+"""Set-based reads behind the coordinators' dashboard: one aggregate query per figure.
+
+Every figure is grouped by region, or by commission inside one region, in the database; Python
+only merges the handful of grouped rows. Everything is scoped to the regions the user may see.
+"""
+
+from collections import defaultdict
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
+from elections.models import Region, Station
+from observers.models import CheckIn, Deployment, User
+from observers.services import coordinator_region_ids
+from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
+
+COVERAGE_FIGURES = ("stations", "deployed", "checked_in", "protocols", "official", "open_flags")
+
+
+def visible_region_ids(user, election):
+    """Coordinators see their regions; reviewers and administrators the whole country."""
+    if not user.is_authenticated:
+        raise PermissionDenied
+    regions = Region.objects.filter(country=election.country)
+    if user.is_platform_admin or user.role == User.Role.REVIEWER:
+        return set(regions.values_list("id", flat=True))
+    if user.role == User.Role.COORDINATOR:
+        return set(regions.filter(pk__in=coordinator_region_ids(user)).values_list("id", flat=True))
+    raise PermissionDenied
+
+
+def coverage(election, region_ids, *, by="region", region_id=None):
+    """{group id: {figure: count}} for the election, grouped by region or by commission."""
+    station_field = "commission__region_id" if by == "region" else "commission_id"
+    prefix = "station__"
+    stations = Station.objects.filter(commission__region_id__in=region_ids)
+    if region_id is not None:
+        stations = stations.filter(commission__region_id=region_id)
+    station_ids = stations.values("id")
+
+    def grouped(queryset, field, label, distinct_field):
+        rows = queryset.values(field).annotate(count=Count(distinct_field, distinct=True))
+        return label, {row[field]: row["count"] for row in rows}
+
+    queries = [
+        grouped(stations, station_field, "stations", "id"),
+        grouped(Deployment.objects.filter(election=election, station__in=station_ids),
+                prefix + station_field, "deployed", "station_id"),
+        grouped(CheckIn.objects.filter(deployment__election=election, kind=CheckIn.Kind.CHECK_IN,
+                                       deployment__station__in=station_ids),
+                "deployment__" + prefix + station_field, "checked_in", "deployment__station_id"),
+        grouped(ObserverCopy.objects.filter(election=election, is_latest=True, station__in=station_ids),
+                prefix + station_field, "protocols", "station_id"),
+        grouped(OfficialVersion.objects.filter(election=election, is_latest=True, station__in=station_ids),
+                prefix + station_field, "official", "station_id"),
+        grouped(Discrepancy.objects.filter(election=election, status=Discrepancy.Status.OPEN,
+                                           station__in=station_ids),
+                prefix + station_field, "open_flags", "id"),
+    ]
+    table = defaultdict(lambda: dict.fromkeys(COVERAGE_FIGURES, 0))
+    for label, counts in queries:
+        for group, count in counts.items():
+            table[group][label] = count
+    return dict(table)
+
+
+def station_states(election, commission_id):
+    """Each station of a commission with what is known about it, for the drill-down's last level."""
+    latest_copy = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("pk"))
+    return Station.objects.filter(commission_id=commission_id).annotate(
+        deployed=Exists(Deployment.objects.filter(election=election, station=OuterRef("pk"))),
+        checked_in=Exists(CheckIn.objects.filter(deployment__election=election, deployment__station=OuterRef("pk"),
+                                                 kind=CheckIn.Kind.CHECK_IN)),
+        protocol=Exists(latest_copy),
+        official=Exists(OfficialVersion.objects.filter(election=election, is_latest=True, station=OuterRef("pk"))),
+        open_flags=Count("discrepancies", filter=_open_flags_of(election), distinct=True),
+    ).order_by("code")
+
+
+def _open_flags_of(election):
+    from django.db.models import Q
+
+    return Q(discrepancies__election=election, discrepancies__status=Discrepancy.Status.OPEN)
+
+
+def vote_codes(election):
+    return [f"{line.code}.{number}" for line in election.template.lines.filter(kind="votes")
+            for number in election.contestants.values_list("ballot_number", flat=True)]
+
+
+def _totals(queryset, codes):
+    sums = queryset.aggregate(**{
+        code.replace(".", "_"): Sum(Cast(KeyTextTransform(code, "figures"), BigIntegerField())) for code in codes
+    })
+    return {code: sums[code.replace(".", "_")] or 0 for code in codes}
+
+
+def results(election, region_ids):
+    """Official totals per contestant, and for the observer-covered stations both the observers'
+    and the official totals of the very same stations (one copy per station: the newest)."""
+    codes = vote_codes(election)
+    officials = OfficialVersion.objects.filter(election=election, is_latest=True,
+                                               station__commission__region_id__in=region_ids)
+    newer = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
+                                        id__gt=OuterRef("id"))
+    copies = ObserverCopy.objects.filter(election=election, is_latest=True,
+                                         station__commission__region_id__in=region_ids).exclude(Exists(newer))
+    covered_official = officials.filter(station__in=copies.values("station"))
+    return {
+        "official": _totals(officials, codes),
+        "official_stations": officials.count(),
+        "observed": _totals(copies, codes),
+        "observed_stations": copies.count(),
+        "official_same_stations": _totals(covered_official, codes),
+        "codes": codes,
+    }

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.coverage, name="coverage"),
+    path("<slug:slug>/regions/<int:region_id>/", views.region, name="region"),
+    path("<slug:slug>/commissions/<int:commission_id>/", views.commission, name="commission"),
+    path("<slug:slug>/stations/<int:station_id>/", views.station, name="station"),
+    path("<slug:slug>/results/", views.results, name="results"),
+    path("<slug:slug>/seats/", views.seat_projection, name="seats"),
+]

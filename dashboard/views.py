@@ -1,0 +1,153 @@
+"""The coordinators' dashboard: coverage with drill-down, a station's whole story, results, seats.
+
+Views only parse and render; the figures come from dashboard.selectors (set-based) and the
+pure modules (seats).
+"""
+
+from fractions import Fraction
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from elections.models import Commission, Election, Region, Station
+from observers.models import CheckIn, Deployment
+from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
+
+from . import seats, selectors
+
+
+def _election(request, slug):
+    election = get_object_or_404(Election.objects.select_related("template"), slug=slug)
+    return election, selectors.visible_region_ids(request.user, election)
+
+
+def _with_totals(rows):
+    totals = dict.fromkeys(selectors.COVERAGE_FIGURES, 0)
+    for row in rows:
+        for figure in totals:
+            totals[figure] += row["figures"][figure]
+    return rows, totals
+
+
+@login_required
+def index(request):
+    elections = Election.objects.exclude(status=Election.Status.DRAFT).order_by("-date")
+    if request.user.role not in ("coordinator", "reviewer", "admin") and not request.user.is_superuser:
+        raise PermissionDenied
+    return render(request, "dashboard/index.html", {"elections": elections})
+
+
+@login_required
+def coverage(request, slug):
+    election, region_ids = _election(request, slug)
+    table = selectors.coverage(election, region_ids)
+    regions = Region.objects.filter(pk__in=region_ids).order_by("name")
+    rows, totals = _with_totals([{"group": region, "figures": table.get(region.pk, dict.fromkeys(
+        selectors.COVERAGE_FIGURES, 0))} for region in regions])
+    return render(request, "dashboard/coverage.html", {
+        "election": election, "rows": rows, "totals": totals, "level": "region"})
+
+
+@login_required
+def region(request, slug, region_id):
+    election, region_ids = _election(request, slug)
+    if region_id not in region_ids:
+        raise Http404
+    region = get_object_or_404(Region, pk=region_id)
+    table = selectors.coverage(election, region_ids, by="commission", region_id=region_id)
+    commissions = Commission.objects.filter(region=region).order_by("name")
+    rows, totals = _with_totals([{"group": commission, "figures": table.get(commission.pk, dict.fromkeys(
+        selectors.COVERAGE_FIGURES, 0))} for commission in commissions])
+    return render(request, "dashboard/coverage.html", {
+        "election": election, "region": region, "rows": rows, "totals": totals, "level": "commission"})
+
+
+@login_required
+def commission(request, slug, commission_id):
+    election, region_ids = _election(request, slug)
+    commission = get_object_or_404(Commission.objects.select_related("region"), pk=commission_id,
+                                   region_id__in=region_ids)
+    return render(request, "dashboard/commission.html", {
+        "election": election, "commission": commission,
+        "stations": selectors.station_states(election, commission.pk)})
+
+
+@login_required
+def station(request, slug, station_id):
+    """Everything known about one station: observers, check-ins, protocol and official versions,
+    flags."""
+    election, region_ids = _election(request, slug)
+    station = get_object_or_404(Station.objects.select_related("commission__region"), pk=station_id,
+                                commission__region_id__in=region_ids)
+    return render(request, "dashboard/station.html", {
+        "election": election, "station": station,
+        "deployments": Deployment.objects.filter(election=election, station=station).select_related("observer"),
+        "check_ins": CheckIn.objects.filter(deployment__election=election, deployment__station=station)
+        .select_related("deployment__observer").order_by("-recorded_at"),
+        "copies": ObserverCopy.objects.filter(election=election, station=station).select_related("observer")
+        .order_by("-submitted_at"),
+        "officials": OfficialVersion.objects.filter(election=election, station=station).order_by("-version"),
+        "flags": Discrepancy.objects.filter(election=election, station=station).order_by("-severity_rank"),
+    })
+
+
+def _contestant_rows(election, figures_by_source, codes):
+    names = dict(election.contestants.values_list("ballot_number", "name"))
+    rows = []
+    for code in codes:
+        number = int(code.rsplit(".", 1)[1])
+        rows.append({"name": names.get(number, code), **{source: figures[code]
+                                                           for source, figures in figures_by_source.items()}})
+    return rows
+
+
+@login_required
+def results(request, slug):
+    election, region_ids = _election(request, slug)
+    selected = request.GET.get("region", "")
+    if selected.isdigit() and int(selected) in region_ids:
+        region_ids = {int(selected)}
+    data = selectors.results(election, region_ids)
+    codes = data["codes"]
+    total = {source: sum(data[source].values()) or 1 for source in ("official", "observed", "official_same_stations")}
+    rows = _contestant_rows(election, {source: data[source] for source in total}, codes)
+    for row in rows:
+        for source in total:
+            row[f"{source}_share"] = 100 * row[source] / total[source]
+        row["difference"] = row["observed"] - row["official_same_stations"]
+    return render(request, "dashboard/results.html", {
+        "election": election, "rows": rows, "data": data, "selected": selected,
+        "regions": Region.objects.filter(pk__in=selectors.visible_region_ids(request.user, election)).order_by("name"),
+    })
+
+
+@login_required
+def seat_projection(request, slug):
+    """The same official votes under every method, so a reader sees what each rule would change."""
+    election, region_ids = _election(request, slug)
+    try:
+        total_seats = max(1, min(500, int(request.GET.get("seats", 69))))
+        threshold_percent = Fraction(request.GET.get("threshold", "5"))
+    except (ValueError, ZeroDivisionError):
+        total_seats, threshold_percent = 69, Fraction(5)
+    if not 0 <= threshold_percent < 100:
+        threshold_percent = Fraction(5)
+    data = selectors.results(election, selectors.visible_region_ids(request.user, election))
+    names = dict(election.contestants.values_list("ballot_number", "name"))
+    votes = {names.get(int(code.rsplit(".", 1)[1]), code): count for code, count in data["official"].items()}
+    if not any(votes.values()):
+        return render(request, "dashboard/seats.html", {"election": election, "empty": True})
+    allocations = seats.compare_methods(votes, total_seats, threshold=threshold_percent / 100)
+    methods = list(allocations)
+    rows = [{"name": name, "votes": count, "share": 100 * count / sum(votes.values()),
+             "seats": [allocations[method].seats.get(name, 0) for method in methods]}
+            for name, count in sorted(votes.items(), key=lambda item: -item[1])]
+    return render(request, "dashboard/seats.html", {
+        "election": election, "rows": rows, "methods": [method.label for method in methods],
+        "seats": total_seats, "threshold": float(threshold_percent),
+        "lots": [(method.label, lot) for method in methods for lot in allocations[method].lots],
+        "note": _("Official national votes; the threshold is a share of the valid votes of all lists."),
+    })

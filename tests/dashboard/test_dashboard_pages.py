@@ -1,0 +1,107 @@
+import io
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from protocols import services as protocol_services
+from protocols.models import ResultSource
+from protocols.official_import import import_official_results
+from tests.factories import (
+    TEST_PASSWORD,
+    CommissionFactory,
+    ContestantFactory,
+    CoordinatorFactory,
+    DeploymentFactory,
+    ElectionFactory,
+    ObserverFactory,
+    RegionFactory,
+    StationFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PROTOCOL = {"L1": 1500, "L2": 1200, "L3": 900, "L4": 890, "L5": 3, "L6": 297, "L7": 10,
+            "L8.1": 500, "L8.2": 300, "L8.3": 70, "L9": 10}
+COLUMNS = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8.1", "L8.2", "L8.3", "L9"]
+
+
+@pytest.fixture
+def world():
+    """Two regions; the first with two stations (one observed, with votes moved), the second one."""
+    almaty, astana = RegionFactory(code="ALA", name="Almaty"), RegionFactory(code="AST", name="Astana")
+    commission = CommissionFactory(region=almaty, code="ALA-1", name="Almaty TEC 1")
+    observed = StationFactory(commission=commission, code="1")
+    StationFactory(commission=commission, code="2")
+    StationFactory(commission=CommissionFactory(region=astana, code="AST-1"), code="3")
+    election = ElectionFactory(name="Mazhilis 2027", slug="mazhilis-2027")
+    for number, name in ((1, "AMANAT"), (2, "Auyl"), (3, "Respublica")):
+        ContestantFactory(election=election, ballot_number=number, name=name)
+    source = ResultSource.objects.create(code="t", name="t", region_column="r", commission_column="c",
+                                         station_column="s", line_columns={code: code for code in COLUMNS})
+    rows = ["r,c,s," + ",".join(COLUMNS)]
+    for region, commission_code, station in (("ALA", "ALA-1", "1"), ("ALA", "ALA-1", "2"), ("AST", "AST-1", "3")):
+        figures = {**PROTOCOL, "L8.1": 540, "L8.2": 260} if station == "1" else PROTOCOL
+        rows.append(f"{region},{commission_code},{station}," + ",".join(str(figures[code]) for code in COLUMNS))
+    import_official_results(election=election, source=source, stream=io.BytesIO("\n".join(rows).encode()),
+                            file_name="r.csv")
+    observer = ObserverFactory()
+    deployment = DeploymentFactory(observer=observer, election=election, station=observed)
+    protocol_services.submit_copy(observer=observer, deployment_id=deployment.pk, client_id=uuid.uuid4(),
+                                  figures=PROTOCOL)
+    protocol_services.check_stations(election_id=election.pk)
+    coordinator = CoordinatorFactory(organisation=observer.organisation)
+    coordinator.regions.add(almaty)
+    return {"election": election, "almaty": almaty, "astana": astana, "commission": commission,
+            "observed": observed, "coordinator": coordinator}
+
+
+def test_coverage_counts_per_region_and_only_the_coordinators_regions(client, world):
+    client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
+    page = client.get(reverse("dashboard:coverage", args=["mazhilis-2027"]), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    rows = page.context["rows"]
+    assert [row["group"].name for row in rows] == ["Almaty"]  # Astana is not theirs
+    assert rows[0]["figures"] == {"stations": 2, "deployed": 1, "checked_in": 0, "protocols": 1, "official": 2,
+                                  "open_flags": 1}
+    assert client.get(reverse("dashboard:region", args=["mazhilis-2027", world["astana"].pk])).status_code == 404
+
+
+def test_drill_down_to_a_station_shows_its_whole_story(client, world):
+    client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
+    region = client.get(reverse("dashboard:region", args=["mazhilis-2027", world["almaty"].pk]))
+    assert "Almaty TEC 1" in region.text
+    commission = client.get(reverse("dashboard:commission", args=["mazhilis-2027", world["commission"].pk]))
+    station_url = reverse("dashboard:station", args=["mazhilis-2027", world["observed"].pk])
+    assert station_url in commission.text
+    story = client.get(station_url, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Critical" in story.text and "Observer&#x27;s copy differs" in story.text
+
+
+def test_results_put_observer_totals_beside_the_official_ones_of_the_same_stations(client, world):
+    reviewer = UserFactory(role="reviewer")
+    client.login(username=reviewer.username, password=TEST_PASSWORD)
+    page = client.get(reverse("dashboard:results", args=["mazhilis-2027"]))
+    rows = {row["name"]: row for row in page.context["rows"]}
+    assert rows["AMANAT"]["official"] == 540 + 500 + 500
+    assert (rows["AMANAT"]["observed"], rows["AMANAT"]["official_same_stations"], rows["AMANAT"]["difference"]) == (
+        500, 540, -40)
+    assert rows["Auyl"]["difference"] == 40
+
+
+def test_seat_projection_compares_every_method(client, world):
+    reviewer = UserFactory(role="reviewer")
+    client.login(username=reviewer.username, password=TEST_PASSWORD)
+    page = client.get(reverse("dashboard:seats", args=["mazhilis-2027"]), {"seats": "10", "threshold": "10"})
+    assert len(page.context["methods"]) == 6
+    rows = {row["name"]: row["seats"] for row in page.context["rows"]}
+    assert rows["Respublica"] == [0] * 6  # 210 of 2,580 votes: 8.1%, under the 10% threshold
+    assert all(amanat + auyl == 10 for amanat, auyl in zip(rows["AMANAT"], rows["Auyl"], strict=True))
+
+
+def test_observers_cannot_open_the_dashboard(client, world):
+    observer = ObserverFactory()
+    client.login(username=observer.username, password=TEST_PASSWORD)
+    assert client.get(reverse("dashboard:index")).status_code == 403
+    assert client.get(reverse("dashboard:coverage", args=["mazhilis-2027"])).status_code == 403
