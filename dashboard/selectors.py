@@ -116,3 +116,54 @@ def results(election, region_ids):
         "official_same_stations": _totals(covered_official, codes),
         "codes": codes,
     }
+
+
+def _codes_by_category(election):
+    categories = defaultdict(list)
+    for code, category in election.template.lines.values_list("code", "category"):
+        categories[category].append(code)
+    return categories
+
+
+def official_arrays(election, region_ids):
+    """Per-station numpy arrays of the latest official figures, for the forensics.
+
+    voters: on the list; given: ballots issued; received: ballots found in the boxes (valid +
+    invalid); leader: votes of the contestant with the most votes nationally.
+    """
+    import numpy as np
+
+    categories = _codes_by_category(election)
+    codes = vote_codes(election)
+    totals = _totals(OfficialVersion.objects.filter(election=election, is_latest=True,
+                                                    station__commission__region_id__in=region_ids), codes)
+    leader = max(codes, key=lambda code: totals[code]) if codes else None
+    rows = OfficialVersion.objects.filter(election=election, is_latest=True,
+                                          station__commission__region_id__in=region_ids).values_list("figures",
+                                                                                                      flat=True)
+    columns = {"voters": [], "given": [], "received": [], "leader": [], "votes": []}
+    for figures in rows:
+        columns["voters"].append(sum(figures.get(code, 0) for code in categories["registered"]))
+        columns["given"].append(sum(figures.get(code, 0) for code in categories["issued"]))
+        columns["received"].append(sum(figures.get(code, 0) for code in categories["cast"]))
+        columns["leader"].append(figures.get(leader, 0))
+        columns["votes"].extend(figures.get(code, 0) for code in codes)
+    return {name: np.asarray(values, dtype=np.int64) for name, values in columns.items()}, leader
+
+
+def quick_count_sample(election, region_ids):
+    """The random-sample stations' observer copies (the newest per station), as plain rows."""
+    categories = _codes_by_category(election)
+    codes = vote_codes(election)
+    sampled = Deployment.objects.filter(election=election, in_random_sample=True,
+                                        station__commission__region_id__in=region_ids).values("station")
+    newer = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
+                                        id__gt=OuterRef("id"))
+    copies = ObserverCopy.objects.filter(election=election, is_latest=True, station__in=sampled).exclude(Exists(newer))
+    rows = []
+    for figures in copies.values_list("figures", flat=True):
+        rows.append({"registered": sum(figures.get(code, 0) for code in categories["registered"]),
+                     "cast": sum(figures.get(code, 0) for code in categories["cast"]),
+                     "votes": {code: figures.get(code, 0) for code in codes}})
+    population = Station.objects.filter(commission__region_id__in=region_ids).count()
+    return rows, population

@@ -12,4 +12,7 @@ urlpatterns = [
     path("<slug:slug>/stations/<int:station_id>/", views.station, name="station"),
     path("<slug:slug>/results/", views.results, name="results"),
     path("<slug:slug>/seats/", views.seat_projection, name="seats"),
+    path("<slug:slug>/quick-count/", views.quick_count, name="quick-count"),
+    path("<slug:slug>/forensics/", views.forensics_page, name="forensics"),
+    path("<slug:slug>/forensics/fingerprint.png", views.fingerprint_png, name="fingerprint"),
 ]

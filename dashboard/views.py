@@ -7,8 +7,9 @@ pure modules (seats).
 from fractions import Fraction
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from elections.models import Commission, Election, Region, Station
 from observers.models import CheckIn, Deployment
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 
-from . import seats, selectors
+from . import forensics, quickcount, seats, selectors
 
 
 def _election(request, slug):
@@ -151,3 +152,70 @@ def seat_projection(request, slug):
         "lots": [(method.label, lot) for method in methods for lot in allocations[method].lots],
         "note": _("Official national votes; the threshold is a share of the valid votes of all lists."),
     })
+
+
+def _names(election):
+    return {f"{line_code}.{number}": name for number, name in election.contestants.values_list("ballot_number", "name")
+            for line_code in election.template.lines.filter(kind="votes").values_list("code", flat=True)}
+
+
+@login_required
+def quick_count(request, slug):
+    """Parallel vote tabulation from the random-sample stations, against the official figures."""
+    election, region_ids = _election(request, slug)
+    rows, population = selectors.quick_count_sample(election, region_ids)
+    names = _names(election)
+    context = {"election": election, "sampled": len(rows), "population": population}
+    if len(rows) < 2:
+        return render(request, "dashboard/quick_count.html", {**context, "too_few": True})
+    sample = [quickcount.SampledStation(registered=row["registered"], cast=row["cast"],
+                                        valid=sum(row["votes"].values()), votes=row["votes"]) for row in rows]
+    result = quickcount.estimate(sample, population, list(names))
+    official = selectors.results(election, region_ids)["official"]
+    total = sum(official.values()) or 1
+    comparisons = quickcount.compare(result, {code: official[code] / total for code in names})
+    return render(request, "dashboard/quick_count.html", {
+        **context, "turnout": result.turnout,
+        "rows": [{"name": names.get(item.contestant, item.contestant), "estimate": 100 * item.estimate,
+                  "margin": 100 * item.margin, "official": 100 * item.official, "outside": item.outside_margin}
+                 for item in comparisons if item.contestant in names],
+    })
+
+
+def _forensic_inputs(request, slug):
+    election, region_ids = _election(request, slug)
+    arrays, leader = selectors.official_arrays(election, region_ids)
+    return election, arrays, leader
+
+
+@login_required
+def forensics_page(request, slug):
+    """Statistical signals on the official per-station results: evidence to look closer, not proof."""
+    election, arrays, leader = _forensic_inputs(request, slug)
+    try:
+        draws = max(50, min(1000, int(request.GET.get("draws", 200))))
+    except ValueError:
+        draws = 200
+    context = {"election": election, "stations": len(arrays["voters"]), "draws": draws}
+    if len(arrays["voters"]) < 10:
+        return render(request, "dashboard/forensics.html", {**context, "too_few": True})
+    key = f"forensics:{election.pk}:{request.user.pk}:{draws}:{election.result_imports.count()}"
+    summary = cache.get(key)
+    if summary is None:
+        integer = forensics.integer_percentages(arrays["voters"], arrays["given"], arrays["received"],
+                                                arrays["leader"], draws=draws, seed=election.pk)
+        summary = {"integer": {field: getattr(integer, field) for field in (
+            "observed", "expected_mean", "expected_sd", "p999", "excess", "p_value", "included_stations")},
+            "last_digit": forensics.last_digit_test(arrays["votes"])._asdict(),
+            "second_digit": forensics.second_digit_test(arrays["votes"])._asdict()}
+        cache.set(key, summary, 3600)
+    return render(request, "dashboard/forensics.html", {
+        **context, "summary": summary, "leader": _names(election).get(leader, leader)})
+
+
+@login_required
+def fingerprint_png(request, slug):
+    election, arrays, _leader = _forensic_inputs(request, slug)
+    turnout, share = forensics.station_shares(arrays["voters"], arrays["given"], arrays["received"], arrays["leader"])
+    image = forensics.render_fingerprint_png(forensics.fingerprint(turnout, share))
+    return HttpResponse(image, content_type="image/png")
