@@ -217,6 +217,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Map ---------------------------------------------------------------------------------
+# An NGO may run its own tile server: the map's code is served by us, only tiles come from here.
+MAP_TILES_URL = env.str("MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILES_ATTRIBUTION = env.str("MAP_TILES_ATTRIBUTION", default="© OpenStreetMap contributors")
+
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

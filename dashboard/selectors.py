@@ -167,3 +167,24 @@ def quick_count_sample(election, region_ids):
                      "votes": {code: figures.get(code, 0) for code in codes}})
     population = Station.objects.filter(commission__region_id__in=region_ids).count()
     return rows, population
+
+
+STATION_STATES = ("flagged", "protocol", "checked_in", "deployed", "none")
+
+
+def station_map_points(election, region_ids):
+    """[(station id, code, latitude, longitude, state)] for every located station in scope; the
+    state is the most telling of: flagged, protocol in, checked in, observer deployed, none."""
+    rows = Station.objects.filter(commission__region_id__in=region_ids, latitude__isnull=False).annotate(
+        flagged=Exists(Discrepancy.objects.filter(election=election, station=OuterRef("pk"),
+                                                  status=Discrepancy.Status.OPEN)),
+        protocol=Exists(ObserverCopy.objects.filter(election=election, station=OuterRef("pk"))),
+        checked_in=Exists(CheckIn.objects.filter(deployment__election=election, deployment__station=OuterRef("pk"),
+                                                 kind=CheckIn.Kind.CHECK_IN)),
+        deployed=Exists(Deployment.objects.filter(election=election, station=OuterRef("pk"))),
+    ).values_list("id", "code", "latitude", "longitude", "flagged", "protocol", "checked_in", "deployed")
+    points = []
+    for pk, code, latitude, longitude, *states in rows:
+        state = next((name for name, on in zip(STATION_STATES, states, strict=False) if on), "none")
+        points.append((pk, code, float(latitude), float(longitude), state))
+    return points

@@ -6,10 +6,11 @@ pure modules (seats).
 
 from fractions import Fraction
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from elections.models import Commission, Election, Region, Station
 from observers.models import CheckIn, Deployment
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 
-from . import forensics, quickcount, seats, selectors
+from . import exports, forensics, quickcount, seats, selectors
 
 
 def _election(request, slug):
@@ -219,3 +220,53 @@ def fingerprint_png(request, slug):
     turnout, share = forensics.station_shares(arrays["voters"], arrays["given"], arrays["received"], arrays["leader"])
     image = forensics.render_fingerprint_png(forensics.fingerprint(turnout, share))
     return HttpResponse(image, content_type="image/png")
+
+
+@login_required
+def station_map(request, slug):
+    election, _region_ids = _election(request, slug)
+    return render(request, "dashboard/map.html", {"election": election, "tiles_url": settings.MAP_TILES_URL,
+                                                  "tiles_attribution": settings.MAP_TILES_ATTRIBUTION})
+
+
+@login_required
+def map_points(request, slug):
+    """Compact points for the map: [id, code, lat, lon, state], about 40 bytes a station."""
+    election, region_ids = _election(request, slug)
+    points = selectors.station_map_points(election, region_ids)
+    response = JsonResponse({"states": selectors.STATION_STATES,
+                             "points": [[pk, code, round(lat, 5), round(lon, 5), selectors.STATION_STATES.index(state)]
+                                        for pk, code, lat, lon, state in points]})
+    response["Cache-Control"] = "private, max-age=30"
+    return response
+
+
+@login_required
+def export(request, slug, table, file_format):
+    """Coverage, results and flags as CSV or XLSX; stations with their state as GeoJSON."""
+    election, region_ids = _election(request, slug)
+    name = f"{election.slug}-{table}"
+    if table == "stations" and file_format == "geojson":
+        return exports.geojson_response(name, selectors.station_map_points(election, region_ids))
+    if file_format not in ("csv", "xlsx"):
+        raise Http404
+    if table == "coverage":
+        coverage_rows = selectors.coverage(election, region_ids)
+        regions = Region.objects.filter(pk__in=region_ids).order_by("name")
+        rows = [[region.name, *[coverage_rows.get(region.pk, {}).get(figure, 0)
+                                for figure in selectors.COVERAGE_FIGURES]] for region in regions]
+        return exports.table_response(name, ["region", *selectors.COVERAGE_FIGURES], rows, file_format)
+    if table == "results":
+        data = selectors.results(election, region_ids)
+        names = _names(election)
+        rows = [[names.get(code, code), data["official"][code], data["observed"][code],
+                 data["official_same_stations"][code]] for code in data["codes"]]
+        return exports.table_response(name, ["contestant", "official", "observed", "official_same_stations"], rows,
+                                      file_format)
+    if table == "flags":
+        flags = Discrepancy.objects.filter(election=election, station__commission__region_id__in=region_ids)
+        rows = flags.order_by("-severity_rank", "created_at").values_list(
+            "station__commission__region__name", "station__code", "kind", "severity", "status", "created_at")
+        return exports.table_response(name, ["region", "station", "kind", "severity", "status", "flagged_at"],
+                                      [[*row[:5], row[5].isoformat()] for row in rows], file_format)
+    raise Http404

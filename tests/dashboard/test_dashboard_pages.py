@@ -105,3 +105,35 @@ def test_observers_cannot_open_the_dashboard(client, world):
     client.login(username=observer.username, password=TEST_PASSWORD)
     assert client.get(reverse("dashboard:index")).status_code == 403
     assert client.get(reverse("dashboard:coverage", args=["mazhilis-2027"])).status_code == 403
+
+
+def test_exports_respect_the_coordinators_scope(client, world):
+    import csv as csv_module
+    import io as io_module
+
+    from openpyxl import load_workbook
+
+    client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
+    coverage = client.get(reverse("dashboard:export", args=["mazhilis-2027", "coverage", "csv"]))
+    rows = list(csv_module.reader(io_module.StringIO(coverage.content.decode())))
+    assert rows == [["region", "stations", "deployed", "checked_in", "protocols", "official", "open_flags"],
+                    ["Almaty", "2", "1", "0", "1", "2", "1"]]
+    workbook = load_workbook(io_module.BytesIO(client.get(
+        reverse("dashboard:export", args=["mazhilis-2027", "results", "xlsx"])).content))
+    sheet = list(workbook.active.values)
+    assert sheet[0] == ("contestant", "official", "observed", "official_same_stations")
+    assert sheet[1] == ("AMANAT", 1040, 500, 540)  # Astana's station is outside this coordinator's scope
+    flags = client.get(reverse("dashboard:export", args=["mazhilis-2027", "flags", "csv"])).content.decode()
+    assert "mismatch,critical,open" in flags
+    geojson = client.get(reverse("dashboard:export", args=["mazhilis-2027", "stations", "geojson"])).json()
+    assert {feature["properties"]["code"]: feature["properties"]["state"] for feature in geojson["features"]} == {
+        "1": "flagged", "2": "none"}
+
+
+def test_map_points_are_compact_and_scoped(client, world):
+    client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
+    data = client.get(reverse("dashboard:map-points", args=["mazhilis-2027"])).json()
+    states = {point[1]: data["states"][point[4]] for point in data["points"]}
+    assert states == {"1": "flagged", "2": "none"}
+    page = client.get(reverse("dashboard:map", args=["mazhilis-2027"]))
+    assert "vendor/leaflet/leaflet.js" in page.text and "tile.openstreetmap.org" in page.text
