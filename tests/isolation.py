@@ -14,6 +14,7 @@ _scratch = tempfile.mkdtemp(prefix=f"observers-test-{_run}-")
 os.environ["CELERY_QUEUE"] = f"test-{_run}"
 os.environ.setdefault("CELERY_BROKER_DIR", os.path.join(_scratch, "broker"))
 os.environ["MEDIA_ROOT"] = os.path.join(_scratch, "media")
+os.environ["SQLITE_TEST_DATABASE"] = os.path.join(_scratch, "test.sqlite3")
 os.environ.setdefault("DEBUG", "1")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the same
 # test (fixtures, assertions) are still synchronous and safe.

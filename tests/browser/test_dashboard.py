@@ -1,0 +1,39 @@
+"""A coordinator on election night: dashboard, drill-down, export, map (desktop and phone)."""
+
+import pytest
+
+from tests.browser.test_observer_journey import log_in
+from tests.dashboard.test_dashboard_pages import world  # noqa: F401 (the fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_coordinator_drills_down_downloads_and_sees_the_map(live_server, browser, artifacts_dir, world,  # noqa: F811
+                                                            viewport):
+    context = browser.new_context(viewport=viewport, accept_downloads=True,
+                                  extra_http_headers={"Accept-Language": "en"})
+    page = context.new_page()
+    log_in(page, live_server.url, world["coordinator"].username)
+    page.goto(f"{live_server.url}/dashboard/mazhilis-2027/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Coverage"
+    name = viewport["width"]
+    page.screenshot(path=str(artifacts_dir / f"dashboard-{name}.png"), full_page=True)
+    page.get_by_role("link", name="Almaty", exact=True).click()
+    page.get_by_role("link", name="Almaty TEC 1").click()
+    page.get_by_role("link", name="1", exact=True).click()
+    assert "Observer's copy differs from the official result" in page.content()
+
+    page.goto(f"{live_server.url}/dashboard/mazhilis-2027/results/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="XLSX").click()
+    path = download.value.path()
+    assert download.value.suggested_filename == "mazhilis-2027-results.xlsx"
+    assert open(path, "rb").read(2) == b"PK"  # an XLSX is a zip
+
+    page.goto(f"{live_server.url}/dashboard/mazhilis-2027/map/")
+    page.wait_for_function("document.getElementById('map-count').textContent === '2'")
+    assert page.locator(".leaflet-interactive").count() >= 1
+    page.screenshot(path=str(artifacts_dir / f"map-{name}.png"))
+    context.close()
