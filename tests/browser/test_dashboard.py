@@ -1,5 +1,7 @@
 """A coordinator on election night: dashboard, drill-down, export, map (desktop and phone)."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser.test_observer_journey import log_in
@@ -30,7 +32,7 @@ def test_coordinator_drills_down_downloads_and_sees_the_map(live_server, browser
         page.get_by_role("link", name="XLSX").click()
     path = download.value.path()
     assert download.value.suggested_filename == "mazhilis-2027-results.xlsx"
-    assert open(path, "rb").read(2) == b"PK"  # an XLSX is a zip
+    assert Path(path).read_bytes()[:2] == b"PK"  # an XLSX is a zip
 
     page.goto(f"{live_server.url}/dashboard/mazhilis-2027/map/")
     page.wait_for_function("document.getElementById('map-count').textContent === '2'")
