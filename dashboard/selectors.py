@@ -7,7 +7,7 @@ only merges the handful of grouped rows. Everything is scoped to the regions the
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, Count, Exists, OuterRef, Sum
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
@@ -188,3 +188,16 @@ def station_map_points(election, region_ids):
         state = next((name for name, on in zip(STATION_STATES, states, strict=False) if on), "none")
         points.append((pk, code, float(latitude), float(longitude), state))
     return points
+
+
+def feed(election, region_ids, *, after_flag=0, limit=50):
+    """New flags in scope with an ID above `after_flag`, newest first: what the live feed polls.
+
+    An indexed "id > N" query: cheap enough to poll every few seconds from every open dashboard.
+    """
+    flags = Discrepancy.objects.filter(election=election, pk__gt=after_flag).filter(
+        Q(station__commission__region_id__in=region_ids) | Q(commission__region_id__in=region_ids)
+    ).select_related("station").order_by("-id")[:limit]
+    return [{"type": "flag", "id": flag.pk, "kind": flag.get_kind_display(), "severity": flag.severity,
+             "severity_label": flag.get_severity_display(), "station": flag.station.code if flag.station else "",
+             "station_id": flag.station_id, "at": flag.created_at.isoformat()} for flag in flags]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:slug>/quick-count/", views.quick_count, name="quick-count"),
     path("<slug:slug>/forensics/", views.forensics_page, name="forensics"),
     path("<slug:slug>/forensics/fingerprint.png", views.fingerprint_png, name="fingerprint"),
+    path("<slug:slug>/feed.json", views.live_feed, name="feed"),
     path("<slug:slug>/map/", views.station_map, name="map"),
     path("<slug:slug>/map/points.json", views.map_points, name="map-points"),
     path("<slug:slug>/export/<slug:table>.<slug:file_format>", views.export, name="export"),

@@ -270,3 +270,16 @@ def export(request, slug, table, file_format):
         return exports.table_response(name, ["region", "station", "kind", "severity", "status", "flagged_at"],
                                       [[*row[:5], row[5].isoformat()] for row in rows], file_format)
     raise Http404
+
+
+@login_required
+def live_feed(request, slug):
+    """What is new since the last poll. Polling, not server-sent events: it survives every proxy
+    and a phone's flaky network, and holds no gunicorn worker per open dashboard."""
+    election, region_ids = _election(request, slug)
+    try:
+        after = int(request.GET.get("after_flag", 0))
+    except ValueError:
+        after = 0
+    items = selectors.feed(election, region_ids, after_flag=after)
+    return JsonResponse({"items": items, "after_flag": max([item["id"] for item in items], default=after)})

@@ -10,6 +10,22 @@ from tests.dashboard.test_dashboard_pages import world  # noqa: F401 (the fixtur
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _flag_second_station(world):
+    import uuid
+
+    from elections.models import Station
+    from protocols import services
+    from tests.factories import DeploymentFactory, ObserverFactory
+
+    station = Station.objects.get(commission=world["commission"], code="2")
+    observer = ObserverFactory()
+    deployment = DeploymentFactory(observer=observer, election=world["election"], station=station)
+    figures = {"L1": 1500, "L2": 1200, "L3": 900, "L4": 890, "L5": 3, "L6": 297, "L7": 10,
+               "L8.1": 450, "L8.2": 350, "L8.3": 70, "L9": 10}
+    services.submit_copy(observer=observer, deployment_id=deployment.pk, client_id=uuid.uuid4(), figures=figures)
+    services.check_stations(election_id=world["election"].pk, station_ids=[station.pk])
+
+
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}],
                          ids=["desktop", "phone"])
 def test_coordinator_drills_down_downloads_and_sees_the_map(live_server, browser, artifacts_dir, world,  # noqa: F811
@@ -18,8 +34,17 @@ def test_coordinator_drills_down_downloads_and_sees_the_map(live_server, browser
                                   extra_http_headers={"Accept-Language": "en"})
     page = context.new_page()
     log_in(page, live_server.url, world["coordinator"].username)
+    page.clock.install()
     page.goto(f"{live_server.url}/dashboard/mazhilis-2027/")
     assert page.get_by_role("heading", level=1).inner_text() == "Coverage"
+    page.wait_for_selector("#live-feed li")
+    assert page.locator("#live-feed li").count() == 1
+
+    # A second station is flagged while the page is open: it appears without a reload.
+    _flag_second_station(world)
+    page.clock.fast_forward(16_000)
+    page.wait_for_function("document.querySelectorAll('#live-feed li').length === 2")
+    assert page.title().startswith("(1) ")
     name = viewport["width"]
     page.screenshot(path=str(artifacts_dir / f"dashboard-{name}.png"), full_page=True)
     page.get_by_role("link", name="Almaty", exact=True).click()

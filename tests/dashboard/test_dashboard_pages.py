@@ -137,3 +137,11 @@ def test_map_points_are_compact_and_scoped(client, world):
     assert states == {"1": "flagged", "2": "none"}
     page = client.get(reverse("dashboard:map", args=["mazhilis-2027"]))
     assert "vendor/leaflet/leaflet.js" in page.text and "tile.openstreetmap.org" in page.text
+
+
+def test_live_feed_returns_only_what_is_new_and_in_scope(client, world):
+    client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
+    url = reverse("dashboard:feed", args=["mazhilis-2027"])
+    first = client.get(url).json()
+    assert [item["station"] for item in first["items"]] == ["1"]
+    assert client.get(url, {"after_flag": first["after_flag"]}).json()["items"] == []
