@@ -10,7 +10,7 @@ from tests.dashboard.test_dashboard_pages import world  # noqa: F401 (the fixtur
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _flag_second_station(world):
+def _flag_second_station(world):  # noqa: F811 (the fixture value, passed in)
     import uuid
 
     from elections.models import Station
