@@ -34,6 +34,14 @@ app.conf.update(
             "task": "protocols.tasks.fetch_all_sources",
             "schedule": crontab(minute="*/10"),
         },
+        "sweep-pending-evidence": {
+            "task": "evidence.tasks.sweep_pending_originals",
+            "schedule": crontab(minute="*/5"),
+        },
+        "clean-abandoned-evidence-uploads": {
+            "task": "evidence.tasks.clean_abandoned_uploads",
+            "schedule": crontab(minute=17),
+        },
         "refresh-stale-election-summaries": {
             "task": "elections.tasks.refresh_stale_summaries",
             "schedule": crontab(minute="*/5"),

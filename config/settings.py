@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     # The project's apps, lowest layer first (see README "Layout").
     "elections",
     "observers",
+    "evidence",
     "protocols",
+    "incidents",
     "dashboard",
     "demo",
 ]
@@ -97,6 +99,8 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A check-in farther than this from the station's coordinates is flagged (never refused).
 FAR_CHECK_IN_METRES = env.int("FAR_CHECK_IN_METRES", default=1000)
+# Calendar days a commission has to answer a complaint, counted from the day it was filed.
+COMPLAINT_ANSWER_DAYS = env.int("COMPLAINT_ANSWER_DAYS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "observers.User"
@@ -125,7 +129,7 @@ USE_TZ = True
 
 # --- Static and media files -----------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = DEBUG
 if DEBUG:
@@ -162,6 +166,17 @@ STORAGES = {
         ),
     },
 }
+
+# --- Evidence (photos and videos observers upload) -----------------------------------------
+# Resumable uploads are written to local scratch (beside MEDIA_ROOT by default) and moved into the
+# default storage when complete; see evidence/services.py.
+EVIDENCE_UPLOAD_DIR = Path(env.str("EVIDENCE_UPLOAD_DIR", default=str(MEDIA_ROOT.parent / "uploads")))
+EVIDENCE_MAX_PHOTO_BYTES = env.int("EVIDENCE_MAX_PHOTO_BYTES", default=40 * 1024 * 1024)
+EVIDENCE_MAX_VIDEO_BYTES = env.int("EVIDENCE_MAX_VIDEO_BYTES", default=2 * 1024 * 1024 * 1024)
+# Pillow's own default: a photo with more pixels is refused as a possible decompression bomb.
+EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=89_478_485)
+# An upload with no byte received for this long is deleted by the periodic sweep.
+EVIDENCE_UPLOAD_EXPIRY_HOURS = env.int("EVIDENCE_UPLOAD_EXPIRY_HOURS", default=24)
 
 # --- Cache and Celery -----------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -214,6 +229,8 @@ SPECTACULAR_SETTINGS = {
         "AccreditationStatusEnum": "observers.models.Accreditation.Status",
         "DiscrepancyStatusEnum": "protocols.models.Discrepancy.Status",
         "ElectionStatusEnum": "elections.models.Election.Status",
+        "IncidentStatusEnum": "incidents.models.Incident.Status",
+        "IncidentSeverityEnum": "incidents.models.Severity",
     },
 }
 

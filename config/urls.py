@@ -6,6 +6,8 @@ from rest_framework.routers import DefaultRouter
 
 from elections import api as elections_api
 from elections import views as elections_views
+from evidence import api as evidence_api
+from incidents import api as incidents_api
 from observers import api as observers_api
 from protocols import api as protocols_api
 
@@ -20,7 +22,11 @@ router.register("check-ins", observers_api.CheckInViewSet, basename="check-in")
 router.register("protocol-copies", protocols_api.ObserverCopyViewSet, basename="protocol-copy")
 router.register("commission-protocols", protocols_api.CommissionProtocolViewSet, basename="commission-protocol")
 router.register("official-results", protocols_api.OfficialVersionViewSet, basename="official-result")
+router.register("evidence/files", evidence_api.EvidenceFileViewSet, basename="evidence-file")
 router.register("discrepancies", protocols_api.DiscrepancyViewSet, basename="discrepancy")
+router.register("incident-categories", incidents_api.IncidentCategoryViewSet, basename="incident-category")
+router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
+router.register("complaints", incidents_api.ComplaintViewSet, basename="complaint")
 
 urlpatterns = [
     path("", elections_views.home, name="home"),
@@ -28,6 +34,7 @@ urlpatterns = [
     path("elections/", include("elections.urls")),
     path("observe/", include("observers.urls")),
     path("protocols/", include("protocols.urls")),
+    path("incidents/", include("incidents.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -35,6 +42,9 @@ urlpatterns = [
     path("api/signup/", observers_api.SignUpView.as_view(), name="api-signup"),
     path("api/me/", observers_api.MeView.as_view(), name="api-me"),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("evidence/", include("evidence.urls")),
+    path("api/evidence/uploads/", evidence_api.UploadCollection.as_view(), name="evidence-uploads"),
+    path("api/evidence/uploads/<uuid:upload_id>/", evidence_api.UploadResource.as_view(), name="evidence-upload"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -125,3 +125,85 @@ class DeploymentFactory(factory.django.DjangoModelFactory):
     organisation = factory.LazyAttribute(lambda deployment: deployment.observer.organisation)
     election = factory.SubFactory(ElectionFactory)
     station = factory.SubFactory(StationFactory)
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    """A reported incident at the deployment's station; the category is a shipped one by code."""
+
+    class Meta:
+        model = "incidents.Incident"
+
+    client_id = factory.Faker("uuid4", cast_to=None)
+    deployment = factory.SubFactory(DeploymentFactory)
+    observer = factory.LazyAttribute(lambda incident: incident.deployment.observer)
+    organisation = factory.LazyAttribute(lambda incident: incident.deployment.organisation)
+    election = factory.LazyAttribute(lambda incident: incident.deployment.election)
+    station = factory.LazyAttribute(lambda incident: incident.deployment.station)
+    category = factory.LazyFunction(lambda: _incident_category("ballot-stuffing"))
+    severity = factory.LazyAttribute(lambda incident: incident.category.default_severity)
+    occurred_at = factory.LazyFunction(lambda: datetime.datetime(2027, 3, 21, 14, 30, tzinfo=datetime.UTC))
+    description = "Ballots were stuffed into the box at 14:30 by a commission member."
+
+
+def _incident_category(code):
+    """A shipped incident category; reinstalled when a transactional test flushed them."""
+    from incidents.models import IncidentCategory
+    from incidents.services import install_shipped_categories
+
+    category = IncidentCategory.objects.filter(code=code).first()
+    if category is None:
+        install_shipped_categories()
+        category = IncidentCategory.objects.get(code=code)
+    return category
+
+
+# --- Evidence ------------------------------------------------------------------------------------
+
+
+def photo_bytes(width=640, height=480, image_format="JPEG", exif=None, seed=0):
+    """A real photo's bytes (noise, so each seed gives different bytes), optionally with EXIF."""
+    import io
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(seed)
+    image = Image.frombytes("RGB", (width // 8, height // 8), rng.randbytes((width // 8) * (height // 8) * 3))
+    image = image.resize((width, height))
+    output = io.BytesIO()
+    options = {"exif": exif} if exif is not None else {}
+    image.save(output, image_format, **options)
+    return output.getvalue()
+
+
+def video_bytes(tmp_path, *, container="mp4", seconds=1, size="320x240"):
+    """A real video made by ffmpeg (skips the test when ffmpeg is missing)."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if not shutil.which("ffmpeg"):
+        pytest.skip("ffmpeg is not installed (.ci/run installs it)")
+    target = tmp_path / f"clip-{container}-{seconds}.{container}"
+    codec = ["-c:v", "libvpx", "-b:v", "200k"] if container == "webm" else ["-c:v", "mpeg4", "-q:v", "8"]
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=duration={seconds}:size={size}:rate=10",
+                    *codec, "-pix_fmt", "yuv420p", str(target)], check=True, capture_output=True)
+    return target.read_bytes()
+
+
+def evidence_file(*, uploaded_by=None, data=None, filename="protocol.jpg", filetype="image/jpeg", **metadata):
+    """An EvidenceFile stored through the real upload service (one PATCH); returns it."""
+    import io
+    import uuid
+
+    from evidence import services as evidence_services
+
+    uploaded_by = uploaded_by or ObserverFactory()
+    data = photo_bytes(seed=uuid.uuid4().int % 10_000) if data is None else data
+    metadata = {"filename": filename, "filetype": filetype, "client_id": str(uuid.uuid4()),
+                **{key: str(value) for key, value in metadata.items()}}
+    upload = evidence_services.create_upload(user=uploaded_by, length=len(data), metadata=metadata)
+    upload = evidence_services.append_chunk(upload_id=upload.pk, user=uploaded_by, offset=0, stream=io.BytesIO(data),
+                                            content_length=len(data))
+    return upload.evidence

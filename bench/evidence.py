@@ -1,0 +1,275 @@
+"""Benchmarks of the evidence pipeline, each against a baseline measured in the same run.
+
+    .venv/bin/python -m bench evidence                 # a 1 GB video, 50 photos of 4000x3000
+    .venv/bin/python -m bench evidence --quick         # 5 MB, 3 photos (what CI runs)
+    .venv/bin/python -m bench evidence --size-mb 256 --images 20 --chunk-mb 8
+
+(a) Uploading one file through the resumable (tus) endpoint of a real HTTP server (gunicorn, one
+    sync worker, on 127.0.0.1) in PATCH chunks, from creation to the stored original (content
+    check and move into storage included), vs `shutil.copyfile` of the same file on the same disk.
+(b) The server worker's peak memory during that upload: its peak RSS (VmHWM, reset just before the
+    upload through /proc/<pid>/clear_refs) minus its RSS when idle and warmed up.
+(c) Thumbnails (320 px) per second from 4000x3000 JPEGs with Pillow's draft mode vs a full decode.
+
+The file is a real MP4 (a one-second clip from ffmpeg, its index first) padded to the size with a
+`free` box of random bytes: ffprobe reads it as a video, so the server accepts it as evidence.
+Uses its own SQLite database, media and scratch folders in a temporary folder.
+"""
+
+import argparse
+import hashlib
+import http.client
+import io
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+MB = 1024 * 1024
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench evidence", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size-mb", type=int, default=1024, help="size of the uploaded file (default 1024)")
+    parser.add_argument("--images", type=int, default=50, help="photos for the thumbnail benchmark (default 50)")
+    parser.add_argument("--chunk-mb", type=int, default=8, help="PATCH chunk size (default 8)")
+    parser.add_argument("--server", choices=["gunicorn", "runserver"], default="gunicorn",
+                        help="HTTP server: gunicorn (production, default) or Django's runserver")
+    parser.add_argument("--quick", action="store_true", help="5 MB and 3 photos: checks the benchmark runs")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.size_mb, args.images = 5, 3
+    return args
+
+
+def prepare_django(folder):
+    os.environ.update({
+        "DEBUG": "1", "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "MEDIA_ROOT": str(folder / "media"),
+        "EVIDENCE_UPLOAD_DIR": str(folder / "uploads"), "CELERY_BROKER_DIR": str(folder / "broker"),
+        "CELERY_QUEUE": f"bench-{uuid.uuid4().hex[:8]}", "DJANGO_SETTINGS_MODULE": "config.settings",
+        "EVIDENCE_MAX_VIDEO_BYTES": str(64 * 1024 * MB),
+    })
+    os.environ.pop("REDIS_URL", None)
+    os.environ.pop("AWS_STORAGE_BUCKET_NAME", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from rest_framework.authtoken.models import Token
+
+    from observers.models import Accreditation, Organisation, User
+
+    organisation = Organisation.objects.create(name="Bench NGO", slug="bench-ngo")
+    observer = User.objects.create_user("bench-observer", password=uuid.uuid4().hex, role=User.Role.OBSERVER,
+                                        organisation=organisation)
+    Accreditation.objects.create(observer=observer, organisation=organisation, status=Accreditation.Status.APPROVED)
+    return Token.objects.create(user=observer).key
+
+
+def make_video(path, size):
+    """A real MP4 padded with a `free` box of random bytes to exactly `size` bytes."""
+    clip = path.with_suffix(".clip.mp4")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=1:size=320x240:rate=10",
+                    "-c:v", "mpeg4", "-movflags", "+faststart", str(clip)], check=True)
+    head = clip.read_bytes()
+    clip.unlink()
+    padding = size - len(head) - 16
+    if padding < 0:
+        raise SystemExit("--size-mb too small for a video")
+    with open(path, "wb") as output:
+        output.write(head)
+        output.write(struct.pack(">I4sQ", 1, b"free", padding + 16))
+        while padding:
+            block = os.urandom(min(8 * MB, padding))
+            output.write(block)
+            padding -= len(block)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rss_kb(pid, field):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+class Slice:
+    """`length` bytes of an open file from its current position, read in blocks by http.client."""
+
+    def __init__(self, stream, length):
+        self.stream, self.left = stream, length
+
+    def read(self, size=-1):
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        block = self.stream.read(size)
+        self.left -= len(block)
+        return block
+
+
+def upload(port, token, path, chunk):
+    size = path.stat().st_size
+    headers = {"Tus-Resumable": "1.0.0", "Authorization": f"Token {token}"}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600, blocksize=MB)
+    from evidence import tus
+
+    connection.request("POST", "/api/evidence/uploads/", headers={
+        **headers, "Upload-Length": str(size),
+        "Upload-Metadata": tus.encode_metadata({"filename": path.name, "filetype": "video/mp4",
+                                                "client_id": str(uuid.uuid4())})})
+    response = connection.getresponse()
+    response.read()
+    if response.status != 201:
+        raise SystemExit(f"creation failed: {response.status}")
+    location = response.getheader("Location").split(str(port), 1)[1]
+    offset = 0
+    with open(path, "rb") as source:
+        while offset < size:
+            length = min(chunk, size - offset)
+            connection.request("PATCH", location, body=Slice(source, length), headers={
+                **headers, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
+                "Content-Length": str(length)})
+            response = connection.getresponse()
+            body = response.read()
+            if response.status != 204:
+                raise SystemExit(f"PATCH at {offset} failed: {response.status} {body[:200]!r}")
+            offset = int(response.getheader("Upload-Offset"))
+    return response.getheader("Evidence-Id")
+
+
+def start_server(port, folder, kind):
+    log = open(folder / "server.log", "w")  # noqa: SIM115 (closed with the server)
+    command = ([sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "900"]
+               if kind == "gunicorn" else
+               [sys.executable, "manage.py", "runserver", "--noreload", "--nothreading", f"127.0.0.1:{port}"])
+    server = subprocess.Popen(command, cwd=PROJECT, env=os.environ.copy(), stdout=log, stderr=log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        raise SystemExit("the server did not start: " + (folder / "server.log").read_text()[-2000:])
+    if kind == "runserver":
+        return server, log, server.pid
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return server, log, int(children[0])  # gunicorn's worker, which handles the requests
+
+
+def bench_upload(args, folder, token):
+    from django.conf import settings
+
+    source = folder / "source.mp4"
+    make_video(source, args.size_mb * MB)
+    size = source.stat().st_size
+    started = time.perf_counter()
+    shutil.copyfile(source, folder / "copy.mp4")
+    copy_seconds = time.perf_counter() - started
+    with open(folder / "copy.mp4", "rb") as copy:  # the upload fsyncs every chunk: so does this baseline
+        os.fsync(copy.fileno())
+    synced_seconds = time.perf_counter() - started
+    (folder / "copy.mp4").unlink()
+
+    port = free_port()
+    server, log, worker = start_server(port, folder, args.server)
+    try:
+        warm = folder / "warm.mp4"  # the first request imports the views, Pillow, the storage...
+        make_video(warm, 2 * MB)
+        upload(port, token, warm, args.chunk_mb * MB)
+        idle_kb = rss_kb(worker, "VmRSS")
+        Path(f"/proc/{worker}/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
+        started = time.perf_counter()
+        evidence_id = upload(port, token, source, args.chunk_mb * MB)
+        upload_seconds = time.perf_counter() - started
+        peak_kb = rss_kb(worker, "VmHWM")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    from evidence.models import EvidenceFile
+
+    evidence = EvidenceFile.objects.select_related("original").get(pk=evidence_id)
+    digest = hashlib.sha256()
+    with open(source, "rb") as stream:
+        for block in iter(lambda: stream.read(8 * MB), b""):
+            digest.update(block)
+    same = evidence.original.sha256 == digest.hexdigest() and evidence.original.size == size
+    stored = Path(settings.MEDIA_ROOT) / evidence.original.key
+    return {"size_mb": size / MB, "copy_mb_s": size / MB / copy_seconds, "upload_mb_s": size / MB / upload_seconds,
+            "copy_s": copy_seconds, "synced_mb_s": size / MB / synced_seconds, "synced_s": synced_seconds, "upload_s": upload_seconds, "idle_mb": idle_kb / 1024,
+            "peak_growth_mb": (peak_kb - idle_kb) / 1024, "peak_mb": peak_kb / 1024,
+            "same_sha256": same and stored.stat().st_size == size}
+
+
+def bench_thumbnails(args):
+    import random
+
+    from PIL import Image
+
+    from evidence import photos
+
+    rng = random.Random(2027)
+    images = []
+    for _ in range(args.images):
+        noise = Image.frombytes("RGB", (500, 375), rng.randbytes(500 * 375 * 3)).resize((4000, 3000))
+        buffer = io.BytesIO()
+        noise.save(buffer, "JPEG", quality=88)
+        images.append(buffer.getvalue())
+    rates = {}
+    for draft in (True, False):
+        started = time.perf_counter()
+        for data in images:
+            with Image.open(io.BytesIO(data)) as image:
+                photos.clean_copy(image, photos.THUMBNAIL_PX, draft=draft)
+        rates[draft] = len(images) / (time.perf_counter() - started)
+    return {"draft_per_s": rates[True], "full_per_s": rates[False], "images": len(images),
+            "mean_jpeg_mb": sum(map(len, images)) / len(images) / MB}
+
+
+def main(argv):
+    args = parse(argv)
+    if not shutil.which("ffmpeg"):
+        raise SystemExit("bench evidence needs ffmpeg (apt-get install ffmpeg)")
+    with tempfile.TemporaryDirectory(prefix="bench-evidence-", dir=PROJECT / "var" if (PROJECT / "var").exists()
+                                     else None) as scratch:
+        folder = Path(scratch)
+        token = prepare_django(folder)
+        up = bench_upload(args, folder, token)
+        thumbs = bench_thumbnails(args)
+    print(f"evidence benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs)")
+    print(f"  (a) {up['size_mb']:.0f} MB file, PATCH chunks of {args.chunk_mb} MB, {args.server} on 127.0.0.1")
+    print(f"      copy on the same disk (shutil.copyfile)   {up['copy_mb_s']:8.1f} MB/s  ({up['copy_s']:.2f} s)")
+    print(f"      copy, then fsync (durable, like uploads)  {up['synced_mb_s']:8.1f} MB/s  ({up['synced_s']:.2f} s)")
+    print(f"      resumable upload, stored and checked      {up['upload_mb_s']:8.1f} MB/s  ({up['upload_s']:.2f} s)")
+    print(f"      ratio upload / copy                       {up['upload_mb_s'] / up['copy_mb_s']:8.2f}x")
+    print(f"      ratio upload / copy then fsync            {up['upload_mb_s'] / up['synced_mb_s']:8.2f}x")
+    print(f"      stored SHA-256 equals the source's        {'yes' if up['same_sha256'] else 'NO'}")
+    print(f"  (b) server worker memory: idle {up['idle_mb']:.1f} MB, peak {up['peak_mb']:.1f} MB, "
+          f"peak growth during upload {up['peak_growth_mb']:.1f} MB")
+    print(f"  (c) thumbnails (320 px) from {thumbs['images']} JPEGs of 4000x3000 ({thumbs['mean_jpeg_mb']:.1f} MB each)")
+    print(f"      full decode                               {thumbs['full_per_s']:8.1f} per s")
+    print(f"      draft mode                                {thumbs['draft_per_s']:8.1f} per s")
+    print(f"      ratio draft / full                        {thumbs['draft_per_s'] / thumbs['full_per_s']:8.2f}x")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

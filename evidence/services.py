@@ -1,0 +1,716 @@
+"""Every write about evidence: resumable uploads, storing originals, the log, copies, packages.
+
+The upload path, and why it is built this way:
+
+1. `create_upload` (tus POST) checks the observer may submit, the declared type and the size
+   limit of its kind, and makes an empty scratch file in EVIDENCE_UPLOAD_DIR (local disk, whatever
+   the storage). A retried creation with the same client_id returns the same upload.
+2. `append_chunk` (tus PATCH) streams the request body into the scratch file in 1 MB blocks
+   (never the whole chunk in memory), feeding an incremental SHA-256 as it goes. Exclusion: an
+   exclusive non-blocking `flock` on the scratch file (a second PATCH on the same upload gets
+   "locked" at once) *and* the upload row read `select_for_update` to check the client's offset
+   against the stored one. Bytes received before a dropped connection are kept (fsynced) and the
+   offset advances to them, so the client resumes from the last stored byte. With an
+   Upload-Checksum the chunk is kept only if its SHA-256 matches; otherwise it is cut off again.
+   The running SHA-256 lives in this process's memory (hashlib objects cannot be pickled); another
+   process, or this one after a restart, re-hashes the scratch file once and carries on.
+3. After the first bytes the format is sniffed, so a wrong file is refused after one chunk. At the
+   last byte `_complete` checks the whole file by content (`evidence/content.py`), then moves it
+   into the default storage under a content-addressed key `evidence/ab/cd/<sha256>` (a rename
+   on local disk, a streamed multipart upload on S3), unless an original with that SHA-256 is
+   already stored (the same bytes sent twice are stored once). The `EvidenceFile`, the upload's
+   completion and a "received" log entry are written in one transaction; copies are made by
+   Celery after commit.
+
+A refused file leaves nothing behind: the scratch file and the upload row are deleted, nothing
+reaches the storage.
+"""
+
+import collections
+import datetime
+import fcntl
+import hashlib
+import io
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from elections.models import Election, Station
+from observers import services as observer_services
+
+from . import chain, content, photos, selectors, videos
+from .models import EvidenceFile, EvidenceLogEntry, Original, Purpose, Upload
+
+logger = logging.getLogger(__name__)
+
+READ_BLOCK = 1024 * 1024
+
+
+class UploadRefused(Exception):
+    """An upload request the protocol must refuse; `reason` picks the HTTP status in the API.
+
+    Reasons: not_found, conflict (offset or length disagree), locked (another request is writing
+    this upload), too_large, unsupported (not an accepted photo or video), invalid (bad file or
+    header), checksum (the chunk's checksum did not match), completed (evidence is never deleted).
+    """
+
+    def __init__(self, reason, message):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def content_error_message(error):
+    messages = {
+        "empty": _("The file is empty."),
+        "unknown": _("This file is not an accepted photo (JPEG, PNG, WebP, HEIC) or video (MP4, MOV, WebM)."),
+        "mislabelled": _("The file's name or type does not match its content: it is not what it claims to be."),
+        "truncated": _("The file is incomplete (truncated): send it again from the phone's gallery."),
+        "polyglot": _("The file has extra data hidden after the picture or video and was refused."),
+        "corrupt": _("The file is damaged and cannot be read."),
+        "bomb": _("The photo has too many pixels to be processed safely."),
+    }
+    return messages.get(error.code, messages["corrupt"])
+
+
+# --- Scratch files and the running SHA-256 -----------------------------------------------------
+
+
+def scratch_dir():
+    folder = Path(settings.EVIDENCE_UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def scratch_path(upload_id):
+    return scratch_dir() / f"{upload_id}.part"
+
+
+class _RunningHashes:
+    """upload id -> (offset, sha256 object) in this process; at most `size` uploads remembered."""
+
+    def __init__(self, size=256):
+        self.size = size
+        self.items = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, upload_id, offset):
+        with self.lock:
+            item = self.items.get(upload_id)
+        if item and item[0] == offset:
+            return item[1].copy()
+        return None
+
+    def put(self, upload_id, offset, hasher):
+        with self.lock:
+            self.items[upload_id] = (offset, hasher)
+            self.items.move_to_end(upload_id)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def forget(self, upload_id):
+        with self.lock:
+            self.items.pop(upload_id, None)
+
+
+running_hashes = _RunningHashes()
+
+
+def _hash_prefix(path, length):
+    hasher = hashlib.sha256()
+    with open(path, "rb") as stream:
+        remaining = length
+        while remaining:
+            block = stream.read(min(READ_BLOCK, remaining))
+            if not block:
+                break
+            hasher.update(block)
+            remaining -= len(block)
+    return hasher
+
+
+def max_bytes_for(kind):
+    if kind == content.PHOTO:
+        return settings.EVIDENCE_MAX_PHOTO_BYTES
+    if kind == content.VIDEO:
+        return settings.EVIDENCE_MAX_VIDEO_BYTES
+    return max(settings.EVIDENCE_MAX_PHOTO_BYTES, settings.EVIDENCE_MAX_VIDEO_BYTES)
+
+
+def _too_large_message(kind):
+    limit_mb = max_bytes_for(kind) // (1024 * 1024)
+    if kind == content.PHOTO:
+        return _("A photo may be at most %(mb)s MB.") % {"mb": limit_mb}
+    return _("A file may be at most %(mb)s MB.") % {"mb": limit_mb}
+
+
+# --- Creation ----------------------------------------------------------------------------------
+
+
+def _parse_id(value, model, field):
+    if value in (None, ""):
+        return None
+    try:
+        return model.objects.get(pk=int(value))
+    except (ValueError, model.DoesNotExist):
+        raise UploadRefused("invalid", _("Unknown %(field)s.") % {"field": field}) from None
+
+
+@transaction.atomic
+def create_upload(*, user, length, metadata):
+    """Start (or find again) a resumable upload. `metadata` is the tus Upload-Metadata dict:
+    filename, filetype, client_id (UUID, made by the client), station, election, purpose."""
+    observer_services.ensure_may_submit(user)
+    try:
+        client_id = uuid.UUID(metadata.get("client_id") or str(uuid.uuid4()))
+    except ValueError:
+        raise UploadRefused("invalid", _("client_id must be a UUID.")) from None
+    existing = Upload.objects.filter(uploaded_by=user, client_id=client_id).first()
+    if existing:
+        if existing.length != length:
+            raise UploadRefused("conflict", _("This client_id was already used for a file of another size."))
+        return existing
+    done = EvidenceFile.objects.filter(uploaded_by=user, client_id=client_id).select_related("original").first()
+    if done:  # the file arrived earlier and its upload was swept since: report it complete again
+        return Upload.objects.create(uploaded_by=user, client_id=client_id, length=done.original.size,
+                                     offset=done.original.size, filename=done.filename, state=Upload.State.COMPLETE,
+                                     evidence=done, purpose=done.purpose, station=done.station, election=done.election)
+    filename = os.path.basename(metadata.get("filename", ""))[:255]
+    declared_type = metadata.get("filetype", "")[:100]
+    declared = content.declared_format(filename, declared_type)
+    if (declared_type or filename) and declared is None:
+        raise UploadRefused("unsupported", content_error_message(content.ContentError("unknown", "")))
+    kind = declared.kind if declared else None
+    if length > max_bytes_for(kind):
+        raise UploadRefused("too_large", _too_large_message(kind))
+    if length == 0:
+        raise UploadRefused("invalid", content_error_message(content.ContentError("empty", "")))
+    purpose = metadata.get("purpose") or Purpose.OTHER
+    if purpose not in Purpose.values:
+        raise UploadRefused("invalid", _("Unknown purpose."))
+    upload = Upload.objects.create(
+        uploaded_by=user, client_id=client_id, length=length, filename=filename, declared_type=declared_type,
+        station=_parse_id(metadata.get("station"), Station, "station"),
+        election=_parse_id(metadata.get("election"), Election, "election"), purpose=purpose,
+    )
+    scratch_path(upload.id).touch()
+    return upload
+
+
+def upload_of(*, upload_id, user):
+    upload = Upload.objects.filter(pk=upload_id, uploaded_by=user).select_related("evidence").first()
+    if upload is None:
+        raise UploadRefused("not_found", _("No such upload (it may have expired)."))
+    return upload
+
+
+def current_offset(*, upload_id, user):
+    """The upload, with its offset reconciled with what the scratch file really holds."""
+    upload = upload_of(upload_id=upload_id, user=user)
+    if upload.state == Upload.State.RECEIVING:
+        path = scratch_path(upload.id)
+        on_disk = path.stat().st_size if path.exists() else 0
+        if on_disk < upload.offset:  # scratch lost (disk replaced): ask the client for the rest again
+            logger.warning("upload %s: scratch holds %s of %s bytes", upload.id, on_disk, upload.offset)
+            Upload.objects.filter(pk=upload.pk).update(offset=on_disk)
+            upload.offset = on_disk
+    return upload
+
+
+# --- Appending ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def _exclusive(path):
+    try:
+        stream = open(path, "r+b")  # noqa: SIM115 (closed below, after the lock is released)
+    except FileNotFoundError:
+        raise UploadRefused("not_found", _("No such upload (it may have expired).")) from None
+    try:
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UploadRefused("locked", _("This upload is already receiving data; try again in a moment.")) from None
+        yield stream
+    finally:
+        stream.close()  # releases the lock
+
+
+def append_chunk(*, upload_id, user, offset, stream, content_length, checksum=None):
+    """Append up to `content_length` bytes read from `stream` at `offset`; returns the upload.
+
+    `checksum` is None or (algorithm, digest bytes) from Upload-Checksum. Reading stops early if
+    the client's connection drops; what arrived is kept unless a checksum was promised.
+    """
+    upload = current_offset(upload_id=upload_id, user=user)
+    if upload.state == Upload.State.COMPLETE:
+        if offset == upload.length and content_length == 0:
+            return upload
+        raise UploadRefused("conflict", _("This upload is already complete."))
+    if checksum and checksum[0] not in ("sha256",):
+        raise UploadRefused("invalid", _("Unsupported checksum algorithm."))
+    path = scratch_path(upload.id)
+    with _exclusive(path) as scratch:
+        with transaction.atomic():
+            upload = Upload.objects.select_for_update().get(pk=upload.pk)
+            if upload.offset != offset:
+                raise UploadRefused("conflict", _("Upload-Offset %(sent)s does not match the %(stored)s bytes stored.")
+                                    % {"sent": offset, "stored": upload.offset})
+        if offset + content_length > upload.length:
+            raise UploadRefused("conflict", _("The chunk goes past the declared length of the upload."))
+        if scratch.seek(0, os.SEEK_END) != offset:
+            scratch.truncate(offset)  # bytes of a request that died before its offset was recorded
+        hasher = running_hashes.get(upload.id, offset) or _hash_prefix(path, offset)
+        chunk_hasher = hashlib.sha256() if checksum else None
+        received = _receive(stream, scratch, offset, content_length, hasher, chunk_hasher)
+        if checksum and (received < content_length or chunk_hasher.digest() != checksum[1]):
+            scratch.truncate(offset)
+            os.fsync(scratch.fileno())
+            if received == content_length:
+                raise UploadRefused("checksum", _("The chunk's checksum does not match: it was discarded."))
+            return upload
+        new_offset = offset + received
+        with transaction.atomic():
+            Upload.objects.filter(pk=upload.pk).update(offset=new_offset, updated_at=timezone.now())
+        upload.offset = new_offset
+        running_hashes.put(upload.id, new_offset, hasher)
+        if not upload.format_code and new_offset >= min(upload.length, content.SNIFF_BYTES):
+            _check_first_bytes(upload, path)
+        if new_offset == upload.length:
+            return _complete(upload, path, hasher.hexdigest())
+    return upload
+
+
+def _receive(stream, scratch, offset, content_length, hasher, chunk_hasher):
+    """Copy the body to the scratch file in 1 MB blocks; return how many bytes arrived."""
+    scratch.seek(offset)
+    received = 0
+    while received < content_length:
+        try:
+            block = stream.read(min(READ_BLOCK, content_length - received))
+        except Exception as error:  # noqa: BLE001 - each server signals a dropped client its own way
+            logger.info("upload connection dropped after %s bytes: %r", received, error)
+            break
+        if not block:
+            break
+        scratch.write(block)
+        hasher.update(block)
+        if chunk_hasher is not None:
+            chunk_hasher.update(block)
+        received += len(block)
+    scratch.flush()
+    os.fsync(scratch.fileno())
+    return received
+
+
+def _refuse(upload, path, reason, message):
+    path.unlink(missing_ok=True)
+    running_hashes.forget(upload.id)
+    Upload.objects.filter(pk=upload.pk).delete()
+    raise UploadRefused(reason, message)
+
+
+def _check_first_bytes(upload, path):
+    with open(path, "rb") as stream:
+        head = stream.read(content.SNIFF_BYTES)
+    fmt = content.sniff(head)
+    if fmt is None:
+        _refuse(upload, path, "unsupported", content_error_message(content.ContentError("unknown", "")))
+    try:
+        content.ensure_labelled_as(fmt, filename=upload.filename, media_type=upload.declared_type)
+    except content.ContentError as error:
+        _refuse(upload, path, "unsupported", content_error_message(error))
+    if upload.length > max_bytes_for(fmt.kind):
+        _refuse(upload, path, "too_large", _too_large_message(fmt.kind))
+    Upload.objects.filter(pk=upload.pk).update(format_code=fmt.code)
+    upload.format_code = fmt.code
+
+
+# --- Completion: validate, store once, log ---------------------------------------------------
+
+
+def original_key(sha256):
+    return f"evidence/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def derivative_key(sha256, name):
+    return f"evidence/copies/{sha256[:2]}/{sha256}/{name}.jpg"
+
+
+class _ScratchFile(File):
+    """A complete scratch file handed to the storage: local storage renames it (no copy)."""
+
+    def __init__(self, path, media_type):
+        super().__init__(open(path, "rb"), name=str(path))  # noqa: SIM115 (closed by the caller)
+        self.content_type = media_type
+
+    def temporary_file_path(self):
+        return self.name
+
+
+def hash_stored(key):
+    hasher = hashlib.sha256()
+    with default_storage.open(key, "rb") as stream:
+        for block in iter(lambda: stream.read(READ_BLOCK), b""):
+            hasher.update(block)
+    return hasher.hexdigest()
+
+
+def _lock(name):
+    """A transaction-scoped lock on PostgreSQL; SQLite (development) serialises writers anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+
+
+def _complete(upload, path, sha256):
+    try:
+        observer_services.ensure_may_submit(upload.uploaded_by)
+    except PermissionDenied as error:
+        _refuse(upload, path, "forbidden", str(error))
+    try:
+        found = content.inspect(path, max_pixels=settings.EVIDENCE_MAX_IMAGE_PIXELS, filename=upload.filename,
+                                media_type=upload.declared_type)
+    except content.ContentError as error:
+        _refuse(upload, path, "unsupported" if error.code in ("unknown", "mislabelled") else "invalid",
+                content_error_message(error))
+    if upload.length > max_bytes_for(found.format.kind):
+        _refuse(upload, path, "too_large", _too_large_message(found.format.kind))
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().select_related("uploaded_by").get(pk=upload.pk)
+        if upload.state == Upload.State.COMPLETE:
+            return upload
+        _lock(f"evidence-original-{sha256}")
+        original = Original.objects.select_for_update().filter(sha256=sha256).first()
+        stored_now = original is None
+        if stored_now:
+            original = _store_original(path, sha256, found, upload.length)
+        evidence = EvidenceFile.objects.filter(
+            uploaded_by=upload.uploaded_by, original=original, station=upload.station, election=upload.election,
+            purpose=upload.purpose,
+        ).first()
+        if evidence is None:
+            evidence = EvidenceFile.objects.create(
+                uploaded_by=upload.uploaded_by, client_id=upload.client_id, original=original, station=upload.station,
+                election=upload.election, purpose=upload.purpose, filename=upload.filename,
+            )
+            append_log(action=EvidenceLogEntry.Action.RECEIVED, evidence=evidence, payload={
+                "sha256": sha256, "size": original.size, "media_type": original.media_type, "key": original.key,
+                "uploaded_by": upload.uploaded_by_id, "username": upload.uploaded_by.username,
+                "station": upload.station_id, "election": upload.election_id, "purpose": upload.purpose,
+                "filename": upload.filename, "client_id": str(upload.client_id), "first_copy": stored_now,
+            })
+        upload.state = Upload.State.COMPLETE
+        upload.evidence = evidence
+        upload.save(update_fields=["state", "evidence", "updated_at"])
+        if stored_now:
+            transaction.on_commit(lambda: _enqueue_processing(original.pk))
+    running_hashes.forget(upload.id)
+    path.unlink(missing_ok=True)
+    return upload
+
+
+def _store_original(path, sha256, found, size):
+    key = original_key(sha256)
+    # An object left by an attempt whose transaction did not commit is kept only if its bytes are right.
+    if default_storage.exists(key) and hash_stored(key) != sha256:
+        default_storage.delete(key)
+    if not default_storage.exists(key):
+        scratch = _ScratchFile(path, found.format.media_type)
+        try:
+            saved_as = default_storage.save(key, scratch)
+        finally:
+            scratch.close()
+        if saved_as != key:
+            raise RuntimeError(f"storage saved {key} as {saved_as}")
+    return Original.objects.create(
+        sha256=sha256, key=key, size=size, media_type=found.format.media_type, format_code=found.format.code,
+        kind=found.format.kind, width=found.width or None, height=found.height or None,
+    )
+
+
+def _enqueue_processing(original_id):
+    from .tasks import process_original
+
+    process_original.delay(original_id)
+
+
+def terminate_upload(*, upload_id, user):
+    """tus termination: forget an unfinished upload and its bytes. Stored evidence stays."""
+    upload = upload_of(upload_id=upload_id, user=user)
+    if upload.state == Upload.State.COMPLETE:
+        raise UploadRefused("completed", _("This file is stored as evidence; evidence is never deleted."))
+    path = scratch_path(upload.id)
+    with _exclusive(path):
+        path.unlink(missing_ok=True)
+        running_hashes.forget(upload.id)
+        Upload.objects.filter(pk=upload.pk).delete()
+
+
+def clean_abandoned_uploads(*, now=None):
+    """Delete uploads that received nothing for EVIDENCE_UPLOAD_EXPIRY_HOURS, and orphan scratch
+    files; returns how many uploads were removed. Completed uploads' rows go too (their evidence
+    stays)."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(hours=settings.EVIDENCE_UPLOAD_EXPIRY_HOURS)
+    removed = 0
+    for upload_id in Upload.objects.filter(updated_at__lt=cutoff).values_list("pk", flat=True):
+        path = scratch_path(upload_id)
+        if path.exists():
+            try:
+                with _exclusive(path):
+                    path.unlink(missing_ok=True)
+            except UploadRefused:
+                continue  # receiving right now: not abandoned
+        running_hashes.forget(upload_id)
+        removed += Upload.objects.filter(pk=upload_id, updated_at__lt=cutoff).delete()[0]
+    known = {str(pk) for pk in Upload.objects.values_list("pk", flat=True)}
+    for path in scratch_dir().glob("*.part"):
+        if path.stem not in known and path.stat().st_mtime < cutoff.timestamp():
+            path.unlink(missing_ok=True)
+    return removed
+
+
+# --- The evidence log -------------------------------------------------------------------------
+
+
+def _iso(moment):
+    return moment.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+
+
+def append_log(*, action, payload, evidence=None):
+    """Append one entry to the hash chain. Call inside a transaction (the caller's write and its
+    entry commit together); entries are appended one at a time under a lock."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("append_log must run inside a transaction")
+    _lock("evidence-log")
+    last = EvidenceLogEntry.objects.select_for_update().order_by("-sequence").only("sequence", "entry_hash").first()
+    sequence = last.sequence + 1 if last else 1
+    previous_hash = last.entry_hash if last else chain.GENESIS
+    created_at = timezone.now()
+    payload = json.loads(json.dumps(payload, default=str))  # exactly what the JSON column will return
+    entry_hash = chain.entry_hash(sequence=sequence, created_at=_iso(created_at), action=str(action),
+                                  evidence_id=evidence.pk if evidence else None, payload=payload,
+                                  previous_hash=previous_hash)
+    return EvidenceLogEntry.objects.create(sequence=sequence, created_at=created_at, action=action, evidence=evidence,
+                                           payload=payload, previous_hash=previous_hash, entry_hash=entry_hash)
+
+
+def log_entry_fields(entry):
+    """An entry as the plain dict that `chain.entry_hash` hashes (plus its hash)."""
+    return {"sequence": entry.sequence, "created_at": _iso(entry.created_at), "action": entry.action,
+            "evidence_id": entry.evidence_id, "payload": entry.payload, "previous_hash": entry.previous_hash,
+            "entry_hash": entry.entry_hash}
+
+
+# --- Metadata and copies (run by Celery) ------------------------------------------------------
+
+
+@contextmanager
+def local_path(key):
+    """A local path to a stored object: the file itself on disk, a streamed temporary copy on S3."""
+    try:
+        yield default_storage.path(key)
+        return
+    except NotImplementedError:
+        pass
+    with tempfile.NamedTemporaryFile(prefix="evidence-", suffix=".bin") as copy:
+        with default_storage.open(key, "rb") as stream:
+            shutil.copyfileobj(stream, copy, READ_BLOCK)
+        copy.flush()
+        yield copy.name
+
+
+def process_original(*, original_id):
+    """Read an original's metadata and make its copies. Safe to run twice: only a pending
+    original is processed, and copies have fixed keys."""
+    original = Original.objects.filter(pk=original_id).first()
+    if original is None or original.processing != Original.Processing.PENDING:
+        return
+    facts, copies, state, error = {}, {}, Original.Processing.DONE, ""
+    try:
+        if original.kind == Original.Kind.PHOTO:
+            with default_storage.open(original.key, "rb") as stream:
+                facts, copies = photos.describe(stream)
+        elif not videos.available():
+            state = Original.Processing.NOT_PROCESSED
+        else:
+            with local_path(original.key) as path:
+                facts = videos.read_facts(path)
+                poster = videos.poster_frame(path, photos.WEB_PX)
+            if poster:
+                with Image.open(io.BytesIO(poster)) as image:
+                    copies = {"web": poster, "thumbnail": photos.clean_copy(image, photos.THUMBNAIL_PX)}
+    except Exception as failure:  # noqa: BLE001 - a failure is recorded on the original, never lost
+        logger.exception("processing original %s failed", original.pk)
+        state, error = Original.Processing.FAILED, f"{type(failure).__name__}: {failure}"[:500]
+    keys = {}
+    for name, data in copies.items():
+        key = derivative_key(original.sha256, name)
+        if default_storage.exists(key):
+            default_storage.delete(key)
+        keys[name] = default_storage.save(key, ContentFile(data))
+    with transaction.atomic():
+        original = Original.objects.select_for_update().get(pk=original_id)
+        if original.processing != Original.Processing.PENDING:
+            return
+        captured_at = facts.get("captured_at")
+        if captured_at is not None and timezone.is_naive(captured_at):
+            # EXIF has no time zone: the phone's clock is taken to be in the election's time zone.
+            captured_at = timezone.make_aware(captured_at)
+        original.captured_at = captured_at
+        original.device = facts.get("device") or ""
+        original.latitude = facts.get("latitude")
+        original.longitude = facts.get("longitude")
+        original.width = facts.get("width") or original.width
+        original.height = facts.get("height") or original.height
+        original.duration = facts.get("duration")
+        original.thumbnail_key = keys.get("thumbnail", "")
+        original.web_key = keys.get("web", "")
+        original.processing, original.processing_error = state, error
+        original.processed_at = timezone.now()
+        original.save()
+        if copies:
+            append_log(action=EvidenceLogEntry.Action.DERIVATIVE, evidence=original.submissions.order_by("pk").first(),
+                       payload={"original_sha256": original.sha256, "copies": {
+                           name: {"key": keys[name], "sha256": hashlib.sha256(data).hexdigest()}
+                           for name, data in copies.items()}})
+
+
+def pending_originals(*, older_than_minutes=5):
+    """Originals still waiting for their copies: their task message may have been lost."""
+    cutoff = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
+    return list(Original.objects.filter(processing=Original.Processing.PENDING, created_at__lt=cutoff)
+                .values_list("pk", flat=True)[:500])
+
+
+# --- For higher apps: references and packages -------------------------------------------------
+
+
+def evidence_for(ids, user):
+    """The EvidenceFiles `ids` if `user` may see every one of them, else ValidationError naming
+    the others (missing and forbidden alike, so nobody learns which IDs exist). Incidents,
+    protocols and complaints call this before linking evidence to their rows."""
+    wanted = {int(pk) for pk in ids}
+    found = {evidence.pk: evidence for evidence in selectors.evidence_visible_to(user).filter(pk__in=wanted)}
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise ValidationError({"evidence": _("Unknown evidence: %(ids)s.") % {"ids": ", ".join(map(str, missing))}})
+    return [found[pk] for pk in sorted(wanted)]
+
+
+SUMMARY_HOW_TO_VERIFY = (
+    "sha256sum -c SHA256SUMS   (Linux; macOS: shasum -a 256 -c SHA256SUMS)",
+)
+
+
+def build_package(files, title, summary_lines, *, built_by=None):
+    """A ZIP for a lawyer: originals, manifest.json, SHA256SUMS and SUMMARY.txt.
+
+    `files` are EvidenceFiles (already permission-checked by the caller, e.g. with evidence_for).
+    Returns an open temporary file positioned at 0 (originals may be gigabytes: nothing is built
+    in memory). The manifest lists each file's SHA-256, metadata and its log entries, plus the
+    log's head at packaging time; a "package" entry with the ZIP's own SHA-256 is then appended.
+    """
+    files = list(files)
+    generated_at = timezone.now()
+    names, manifest_files, entry_ids = {}, [], set()
+    for evidence in files:
+        original = evidence.original
+        stem = f"{evidence.pk:06d}-{original.sha256[:12]}"
+        extension = content.FORMATS[original.format_code].extensions[0]
+        names[evidence.pk] = f"originals/{stem}.{extension}"
+        entries = list(EvidenceLogEntry.objects.filter(evidence=evidence).order_by("sequence"))
+        entries += list(EvidenceLogEntry.objects.filter(action=EvidenceLogEntry.Action.RECEIVED,
+                                                        payload__sha256=original.sha256).exclude(evidence=evidence))
+        entry_ids.update(entry.pk for entry in entries)
+        manifest_files.append({
+            "evidence_id": evidence.pk, "path": names[evidence.pk], "sha256": original.sha256, "size": original.size,
+            "media_type": original.media_type, "purpose": evidence.purpose, "filename": evidence.filename,
+            "uploaded_by": evidence.uploaded_by.username, "received_at": _iso(evidence.created_at),
+            "station": {"id": evidence.station_id, "code": evidence.station.code, "name": evidence.station.name}
+            if evidence.station else None,
+            "election": evidence.election.name if evidence.election else None,
+            "captured_at": _iso(original.captured_at) if original.captured_at else None,
+            "device": original.device, "latitude": str(original.latitude) if original.latitude is not None else None,
+            "longitude": str(original.longitude) if original.longitude is not None else None,
+            "width": original.width, "height": original.height, "duration": original.duration,
+        })
+    chain_entries = [log_entry_fields(entry) for entry in
+                     EvidenceLogEntry.objects.filter(pk__in=entry_ids).order_by("sequence")]
+    head = EvidenceLogEntry.objects.order_by("-sequence").first()
+    manifest = {
+        "title": title, "generated_at": _iso(generated_at),
+        "generated_by": built_by.username if built_by else None,
+        "hash_algorithm": "sha256",
+        "chain": {"how_entry_hash_is_computed": "sha256 of JSON of {sequence, created_at, action, evidence_id, "
+                                               "payload, previous_hash}, keys sorted, separators (',', ':'), UTF-8",
+                  "head": log_entry_fields(head) if head else None, "entries": chain_entries},
+        "files": manifest_files,
+    }
+    manifest_bytes = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
+    sums = "".join(f"{item['sha256']}  {item['path']}\n" for item in manifest_files)
+    sums += f"{hashlib.sha256(manifest_bytes).hexdigest()}  manifest.json\n"
+    summary = "\n".join([
+        title, "=" * len(title), "",
+        _("Generated at %(when)s (UTC).") % {"when": _iso(generated_at)},
+        _("%(count)s original file(s), unchanged since they were received.") % {"count": len(files)}, "",
+        *summary_lines, "",
+        *[f"- {item['path']}: {item['sha256']} ({item['size']} bytes, {item['media_type']})" for item in manifest_files],
+        "", _("To check that no file was altered, run in this folder:"), *SUMMARY_HOW_TO_VERIFY, "",
+        _("manifest.json also lists each file's entries in the platform's hash-chained evidence log."), "",
+    ])
+    package = tempfile.TemporaryFile(prefix="evidence-package-")  # noqa: SIM115 (returned to the caller)
+    with zipfile.ZipFile(package, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        archive.writestr("SUMMARY.txt", summary)
+        archive.writestr("manifest.json", manifest_bytes)
+        archive.writestr("SHA256SUMS", sums)
+        for evidence in files:
+            info = zipfile.ZipInfo(names[evidence.pk], date_time=evidence.created_at.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_STORED  # photos and videos are compressed already
+            with default_storage.open(evidence.original.key, "rb") as source, archive.open(info, "w", force_zip64=True) as target:
+                shutil.copyfileobj(source, target, READ_BLOCK)
+    package.seek(0)
+    package_hash = hashlib.sha256()
+    for block in iter(lambda: package.read(READ_BLOCK), b""):
+        package_hash.update(block)
+    package.seek(0)
+    with transaction.atomic():
+        append_log(action=EvidenceLogEntry.Action.PACKAGE, payload={
+            "title": title, "sha256": package_hash.hexdigest(), "manifest_sha256": hashlib.sha256(manifest_bytes).hexdigest(),
+            "evidence_ids": [evidence.pk for evidence in files], "built_by": built_by.username if built_by else None,
+        })
+    return package
+
+
+def station_package(*, station_id, user):
+    """(filename, file) of the package of every evidence file of a station; reviewers and admins."""
+    if not selectors.may_build_packages(user):
+        raise PermissionDenied(_("Only reviewers and administrators build evidence packages."))
+    station = Station.objects.select_related("commission__region").get(pk=station_id)
+    files = selectors.evidence_visible_to(user).filter(station=station).order_by("created_at", "pk")
+    title = _("Evidence for polling station %(code)s") % {"code": station.code}
+    lines = [
+        _("Station: %(code)s, %(name)s, %(address)s") % {"code": station.code, "name": station.name,
+                                                         "address": station.address},
+        _("Commission: %(commission)s; region: %(region)s") % {"commission": station.commission.name,
+                                                               "region": station.commission.region.name},
+    ]
+    return f"evidence-station-{station.code}.zip", build_package(files, title, lines, built_by=user)

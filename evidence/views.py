@@ -1,0 +1,78 @@
+"""Evidence pages: the upload page, "my uploads", file downloads and station packages. Thin."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from elections.models import Station
+from observers import services as observer_services
+
+from . import selectors, services
+from .models import Purpose
+
+
+@login_required
+def upload(request):
+    """/evidence/upload/?station=<id>&purpose=<purpose>: pick photos or videos and send them."""
+    station = Station.objects.filter(pk=request.GET.get("station") or None).first() if \
+        (request.GET.get("station") or "").isdigit() else None
+    purpose = request.GET.get("purpose") if request.GET.get("purpose") in Purpose.values else Purpose.OTHER
+    refusal = None
+    try:
+        observer_services.ensure_may_submit(request.user)
+    except PermissionDenied as error:
+        refusal = str(error)
+    return render(request, "evidence/upload.html", {
+        "station": station, "purpose": purpose, "purposes": Purpose.choices, "refusal": refusal,
+        "uploads": selectors.uploads_of(request.user), "max_photo_mb": services.max_bytes_for("photo") // 2**20,
+        "max_video_mb": services.max_bytes_for("video") // 2**20,
+    })
+
+
+@login_required
+@require_GET
+def my_uploads(request):
+    """The "My uploads" list alone, which the upload page reloads after each file."""
+    return render(request, "evidence/_uploads.html", {"uploads": selectors.uploads_of(request.user)})
+
+
+def _stream(key, filename, content_type, as_attachment=False):
+    try:
+        default_storage.path(key)
+    except NotImplementedError:
+        # Remote storage (S3): a short-lived signed URL, so the bytes never pass through the app.
+        return HttpResponseRedirect(default_storage.url(key))
+    response = FileResponse(default_storage.open(key, "rb"), content_type=content_type,
+                            as_attachment=as_attachment, filename=filename)
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+@require_GET
+def evidence_file(request, pk, which):
+    """An evidence file's original (uploader, reviewers, admins) or copy (anyone who sees it)."""
+    evidence = get_object_or_404(selectors.evidence_visible_to(request.user), pk=pk)
+    original = evidence.original
+    if which == "original":
+        if not selectors.may_read_original(request.user, evidence):
+            raise PermissionDenied
+        extension = services.content.FORMATS[original.format_code].extensions[0]
+        return _stream(original.key, f"evidence-{evidence.pk}-{original.sha256[:12]}.{extension}",
+                       original.media_type, as_attachment=True)
+    key = {"thumbnail": original.thumbnail_key, "web": original.web_key}.get(which)
+    if not key:
+        raise Http404
+    return _stream(key, f"{which}-{evidence.pk}.jpg", "image/jpeg")
+
+
+@login_required
+@require_GET
+def station_package(request, station_id):
+    """The ZIP of a station's evidence, for reviewers and administrators."""
+    get_object_or_404(Station, pk=station_id)
+    filename, package = services.station_package(station_id=station_id, user=request.user)
+    return FileResponse(package, as_attachment=True, filename=filename, content_type="application/zip")

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def install_missing_categories(sender, **kwargs):
+    """After every migrate (and test flush), make sure the shipped incident categories exist.
+
+    Only missing categories are created: an administrator's edits to an installed one are kept.
+    """
+    from .services import install_shipped_categories
+
+    install_shipped_categories()
+
+
+class IncidentsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "incidents"
+    verbose_name = _("Incidents")
+
+    def ready(self):
+        post_migrate.connect(install_missing_categories, sender=self)

@@ -1,0 +1,120 @@
+"""The complaint document, in Kazakh or Russian, as plain text blocks and as a PDF. No Django.
+
+The document's language is chosen by the coordinator for the commission it is addressed to, not
+the interface language, so its wording lives here as two fixed texts rather than in gettext.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fpdf import FPDF
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+
+
+@dataclass
+class ComplaintFacts:
+    language: str  # "kk" or "ru"
+    addressed_to: str
+    organisation: str
+    observer_name: str
+    station_code: str
+    station_address: str
+    commission_name: str
+    occurred_at: str
+    category: str
+    description: str
+    witnesses: str = ""
+    evidence: list = field(default_factory=list)  # [(file name, sha256)]
+    incident_number: int = 0
+    date: str = ""
+
+
+WORDING = {
+    "ru": {
+        "to": "В {addressed_to}",
+        "from": "от наблюдателя {observer_name} ({organisation})",
+        "title": "ЖАЛОБА",
+        "intro": ("{occurred_at} на избирательном участке № {station_code} ({station_address}; "
+                  "территориальная комиссия: {commission_name}) наблюдатель {observer_name} "
+                  "зафиксировал(а) нарушение: {category}."),
+        "facts": "Обстоятельства",
+        "witnesses": "Свидетели",
+        "evidence": "Приложения (файлы и их SHA-256)",
+        "request": ("Прошу рассмотреть настоящую жалобу, провести проверку изложенных фактов, принять меры "
+                    "к устранению нарушения и дать письменный ответ в установленный законом срок."),
+        "reference": "Номер обращения в реестре наблюдателей: {incident_number}",
+        "signature": "Дата: {date}        Подпись: ____________________",
+    },
+    "kk": {
+        "to": "{addressed_to}",
+        "from": "байқаушы {observer_name} ({organisation}) атынан",
+        "title": "ШАҒЫМ",
+        "intro": ("{occurred_at} № {station_code} сайлау учаскесінде ({station_address}; "
+                  "аумақтық комиссия: {commission_name}) байқаушы {observer_name} "
+                  "бұзушылықты тіркеді: {category}."),
+        "facts": "Мән-жайлар",
+        "witnesses": "Куәгерлер",
+        "evidence": "Қосымшалар (файлдар және олардың SHA-256)",
+        "request": ("Осы шағымды қарауды, баяндалған фактілерді тексеруді, бұзушылықты жою шараларын "
+                    "қабылдауды және заңда белгіленген мерзімде жазбаша жауап беруді сұраймын."),
+        "reference": "Байқаушылар тізіліміндегі өтініш нөмірі: {incident_number}",
+        "signature": "Күні: {date}        Қолы: ____________________",
+    },
+}
+
+
+def blocks(facts: ComplaintFacts):
+    """The document as (kind, text) blocks: the one source of both the HTML and the PDF."""
+    words = WORDING[facts.language]
+    values = facts.__dict__
+    result = [
+        ("right", words["to"].format(**values)),
+        ("right", words["from"].format(**values)),
+        ("title", words["title"]),
+        ("text", words["intro"].format(**values)),
+        ("heading", words["facts"]),
+        ("text", facts.description),
+    ]
+    if facts.witnesses:
+        result += [("heading", words["witnesses"]), ("text", facts.witnesses)]
+    if facts.evidence:
+        result.append(("heading", words["evidence"]))
+        result += [("item", f"{number}. {name} — SHA-256: {sha256}")
+                   for number, (name, sha256) in enumerate(facts.evidence, start=1)]
+    result += [
+        ("text", words["request"]),
+        ("small", words["reference"].format(**values)),
+        ("text", words["signature"].format(**values)),
+    ]
+    return result
+
+
+def render_pdf(facts: ComplaintFacts) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_margins(20, 20, 20)
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(WORDING[facts.language]["title"])
+    pdf.add_page()
+    for kind, text in blocks(facts):
+        if kind == "right":
+            pdf.set_font("DejaVu", "", 11)
+            pdf.multi_cell(0, 6, text, align="R", new_x="LMARGIN", new_y="NEXT")
+        elif kind == "title":
+            pdf.ln(8)
+            pdf.set_font("DejaVu", "B", 14)
+            pdf.cell(0, 10, text, align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(4)
+        elif kind == "heading":
+            pdf.ln(2)
+            pdf.set_font("DejaVu", "B", 11)
+            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        elif kind == "small":
+            pdf.set_font("DejaVu", "", 9)
+            pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.set_font("DejaVu", "", 11)
+            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+    return bytes(pdf.output())

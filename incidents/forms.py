@@ -1,0 +1,100 @@
+"""Forms of the incident pages. They parse input; the services decide."""
+
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Complaint, Incident, IncidentCategory, Severity
+
+LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, category):
+        return category.name()
+
+
+class IncidentForm(forms.Form):
+    client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    deployment = forms.TypedChoiceField(label=_("Station"), coerce=int)
+    category = CategoryChoiceField(label=_("Category"), queryset=IncidentCategory.objects.none(),
+                                   empty_label=_("Choose…"))
+    occurred_at = forms.DateTimeField(label=_("When it happened"), widget=LOCAL_DATETIME,
+                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5}))
+    witnesses = forms.CharField(label=_("Witnesses (optional)"), required=False,
+                                widget=forms.Textarea(attrs={"rows": 2}))
+    latitude = forms.DecimalField(required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6)
+    longitude = forms.DecimalField(required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6)
+    accuracy = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, deployments=(), categories=None, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
+        super().__init__(*args, **kwargs)
+        self.fields["deployment"].choices = [
+            (deployment.pk, _("Station %(code)s, %(region)s — %(election)s") % {
+                "code": deployment.station.code, "region": deployment.station.commission.region.name,
+                "election": deployment.election.name})
+            for deployment in deployments]
+        self.fields["category"].queryset = categories
+
+
+class IncidentEditForm(forms.Form):
+    category = CategoryChoiceField(label=_("Category"), queryset=IncidentCategory.objects.none())
+    occurred_at = forms.DateTimeField(label=_("When it happened"), widget=LOCAL_DATETIME,
+                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5}))
+    witnesses = forms.CharField(label=_("Witnesses (optional)"), required=False,
+                                widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+
+
+class TriageFilterForm(forms.Form):
+    region = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    category = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    severity = forms.ChoiceField(required=False, choices=[("", _("All severities")), *Severity.choices])
+    status = forms.ChoiceField(required=False, choices=[("", _("All statuses")), *Incident.Status.choices])
+
+    def __init__(self, *args, regions=(), categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("All regions"))] + [(region.pk, region.name) for region in regions]
+        self.fields["category"].choices = [("", _("All categories"))] + [
+            (category.pk, category.name()) for category in categories]
+        labels = {"region": _("Region"), "category": _("Category"), "severity": _("Severity"), "status": _("Status")}
+        for name, label in labels.items():
+            self.fields[name].widget.attrs["aria-label"] = label
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"), choices=Incident.Status.choices)
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [(value, Incident.Status(value).label) for value in targets]
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ComplaintForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language of the complaint"), choices=Complaint.Language.choices)
+    level = forms.ChoiceField(label=_("Addressed to"), choices=Complaint.Level.choices)
+
+
+class FilingForm(forms.Form):
+    filed_at = forms.DateTimeField(label=_("Filed on"), widget=LOCAL_DATETIME,
+                                   input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    filed_where = forms.CharField(label=_("Where it was filed"), max_length=300)
+
+
+class AnswerForm(forms.Form):
+    answered_on = forms.DateField(label=_("Answer received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    answer_text = forms.CharField(label=_("Answer"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

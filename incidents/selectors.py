@@ -1,0 +1,59 @@
+"""Reads scoped by who is asking: the single place that decides who sees which incident.
+
+An observer sees only their own reports; a coordinator their organisation's, in the regions they
+coordinate; an administrator everything; anyone else nothing.
+"""
+
+from observers.models import User
+from observers.services import coordinator_region_ids
+
+from . import deadlines
+from .models import Complaint, Incident, IncidentCategory
+
+
+def categories():
+    return IncidentCategory.objects.filter(active=True).order_by("position", "code")
+
+
+def incidents_for(user):
+    queryset = Incident.objects.select_related(
+        "category", "station__commission__region", "observer", "organisation", "election")
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_platform_admin:
+        return queryset
+    if user.role == User.Role.COORDINATOR:
+        return queryset.filter(organisation_id=user.organisation_id,
+                               station__commission__region_id__in=coordinator_region_ids(user))
+    if user.role == User.Role.OBSERVER:
+        return queryset.filter(observer=user)
+    return queryset.none()
+
+
+def triage_list(user, *, region=None, category=None, severity=None, status=None):
+    """The live list: newest first, filtered by what the coordinator picked."""
+    queryset = incidents_for(user)
+    if region:
+        queryset = queryset.filter(station__commission__region_id=region)
+    if category:
+        queryset = queryset.filter(category_id=category)
+    if severity:
+        queryset = queryset.filter(severity=severity)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-reported_at", "-id")
+
+
+def complaints_for(user):
+    if not user.is_authenticated or user.role == User.Role.OBSERVER:
+        return Complaint.objects.none()
+    return Complaint.objects.filter(incident__in=incidents_for(user).values("pk")).select_related(
+        "incident__category", "incident__station__commission__region", "incident__observer")
+
+
+def complaint_register(user, *, today):
+    """The register of complaints, newest first, each marked `overdue` as of `today`."""
+    complaints = list(complaints_for(user).order_by("-created_at", "-id"))
+    for complaint in complaints:
+        complaint.overdue = deadlines.is_overdue(complaint.answer_due, complaint.answered_on, today)
+    return complaints

@@ -1,0 +1,282 @@
+"""Pages for observers reporting incidents and coordinators triaging them.
+
+Views parse the request, call a service or a selector, and render. Every object is fetched
+through a selector scoped to the user, so a foreign ID answers 404, never someone else's data.
+"""
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from elections.models import Election, Region
+from observers import selectors as observer_selectors
+from observers.models import User
+from observers.services import coordinator_region_ids
+
+from . import complaint_document, deadlines, selectors, services
+from .forms import (
+    AnswerForm,
+    CommentForm,
+    ComplaintForm,
+    FilingForm,
+    IncidentEditForm,
+    IncidentForm,
+    TransitionForm,
+    TriageFilterForm,
+)
+
+
+def _show_errors(form, error):
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _coordinator_required(request):
+    if not (request.user.is_authenticated and request.user.role == User.Role.COORDINATOR):
+        raise PermissionDenied
+    return request.user
+
+
+def _observer_required(request):
+    if not (request.user.is_authenticated and request.user.role == User.Role.OBSERVER):
+        raise PermissionDenied
+    return request.user
+
+
+# --- Observer ---------------------------------------------------------------------------------
+
+
+@login_required
+def report(request):
+    observer = _observer_required(request)
+    deployments = list(observer_selectors.deployments_for(observer).exclude(election__status=Election.Status.CLOSED)
+                       .order_by("-created_at"))
+    initial = {"client_id": uuid.uuid4(),
+               "deployment": request.GET.get("deployment") or services.default_deployment(observer)}
+    form = IncidentForm(request.POST or None, initial=initial, deployments=deployments,
+                        categories=selectors.categories())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident, created = services.report_incident(
+                observer=observer, client_id=data["client_id"], deployment_id=data["deployment"],
+                category_id=data["category"].pk, occurred_at=data["occurred_at"], description=data["description"],
+                witnesses=data["witnesses"], latitude=data["latitude"], longitude=data["longitude"],
+                accuracy_m=data["accuracy"])
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, _("Report sent. Your coordinator will look at it."))
+            return redirect("incidents:mine")
+    return render(request, "incidents/report.html", {"form": form, "deployments": deployments})
+
+
+@login_required
+def mine(request):
+    observer = _observer_required(request)
+    page = Paginator(selectors.incidents_for(observer).order_by("-reported_at", "-id"), 25).get_page(
+        request.GET.get("page"))
+    return render(request, "incidents/mine.html", {"page": page})
+
+
+@login_required
+def edit(request, incident_id):
+    observer = _observer_required(request)
+    incident = get_object_or_404(selectors.incidents_for(observer), pk=incident_id)
+    form = IncidentEditForm(request.POST or None, categories=selectors.categories(), initial={
+        "category": incident.category_id, "occurred_at": timezone.localtime(incident.occurred_at),
+        "description": incident.description, "witnesses": incident.witnesses})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.edit_incident(observer=observer, incident_id=incident.pk, category_id=data["category"].pk,
+                                   occurred_at=data["occurred_at"], description=data["description"],
+                                   witnesses=data["witnesses"])
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, _("Report updated; the previous version is kept."))
+            return redirect("incidents:mine")
+    return render(request, "incidents/edit.html", {"form": form, "incident": incident,
+                                                   "revisions": incident.revisions.all()})
+
+
+# --- Coordinator ------------------------------------------------------------------------------
+
+
+@login_required
+def triage(request):
+    coordinator = _coordinator_required(request)
+    regions = Region.objects.filter(pk__in=coordinator_region_ids(coordinator)).order_by("name")
+    categories = selectors.categories()
+    form = TriageFilterForm(request.GET or None, regions=regions, categories=categories)
+    filters = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.triage_list(coordinator, **{key: value for key, value in filters.items() if value})
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    return render(request, "incidents/triage.html", {"form": form, "page": page})
+
+
+@login_required
+def detail(request, incident_id):
+    coordinator = _coordinator_required(request)
+    incident = get_object_or_404(selectors.incidents_for(coordinator), pk=incident_id)
+    targets = [to for (current, to) in sorted(services.TRANSITIONS) if current == incident.status]
+    return render(request, "incidents/detail.html", {
+        "incident": incident,
+        "events": incident.events.select_related("actor"),
+        "revisions": incident.revisions.select_related("changed_by"),
+        "transition_form": TransitionForm(targets=targets) if targets else None,
+        "comment_form": CommentForm(),
+        "complaint_form": ComplaintForm() if incident.status in services.COMPLAINT_STATUSES else None,
+        "complaints": incident.complaints.all(),
+    })
+
+
+def _act(request, incident_id, action):
+    coordinator = _coordinator_required(request)
+    incident = get_object_or_404(selectors.incidents_for(coordinator), pk=incident_id)
+    try:
+        result = action(coordinator, incident)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("incidents:detail", incident.pk)
+    return result
+
+
+@login_required
+@require_POST
+def transition(request, incident_id):
+    def act(coordinator, incident):
+        form = TransitionForm(request.POST, targets=[request.POST.get("to", "")])
+        if not form.is_valid():
+            raise ValidationError(_("Choose a new status."))
+        services.change_status(coordinator=coordinator, incident_id=incident.pk, **form.cleaned_data)
+        messages.success(request, _("Status changed."))
+        return redirect("incidents:detail", incident.pk)
+    return _act(request, incident_id, act)
+
+
+@login_required
+@require_POST
+def comment(request, incident_id):
+    def act(coordinator, incident):
+        form = CommentForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Write a comment."))
+        services.add_comment(coordinator=coordinator, incident_id=incident.pk, comment=form.cleaned_data["comment"])
+        messages.success(request, _("Comment added."))
+        return redirect("incidents:detail", incident.pk)
+    return _act(request, incident_id, act)
+
+
+@login_required
+@require_POST
+def new_complaint(request, incident_id):
+    def act(coordinator, incident):
+        form = ComplaintForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Choose the language and the commission."))
+        complaint = services.create_complaint(coordinator=coordinator, incident_id=incident.pk, **form.cleaned_data)
+        messages.success(request, _("Complaint drafted: print it or download the PDF."))
+        return redirect("incidents:complaint", complaint.pk)
+    return _act(request, incident_id, act)
+
+
+@login_required
+def complaint(request, complaint_id):
+    coordinator = _coordinator_required(request)
+    item = get_object_or_404(selectors.complaints_for(coordinator), pk=complaint_id)
+    filing_form = FilingForm(initial={"filed_at": timezone.localtime().replace(second=0, microsecond=0),
+                                      "filed_where": item.addressed_to})
+    answer_form = AnswerForm(initial={"answered_on": timezone.localdate()})
+    if request.method == "POST":
+        is_answer = "answered_on" in request.POST
+        form = AnswerForm(request.POST) if is_answer else FilingForm(request.POST)
+        if form.is_valid():
+            try:
+                if is_answer:
+                    services.record_answer(coordinator=coordinator, complaint_id=item.pk, **form.cleaned_data)
+                else:
+                    services.record_filing(coordinator=coordinator, complaint_id=item.pk, **form.cleaned_data)
+            except ValidationError as error:
+                _show_errors(form, error)
+            else:
+                messages.success(request, _("Recorded."))
+                return redirect("incidents:complaint", item.pk)
+        if is_answer:
+            answer_form = form
+        else:
+            filing_form = form
+    facts = services.complaint_facts(item)
+    return render(request, "incidents/complaint.html", {
+        "complaint": item, "blocks": complaint_document.blocks(facts), "filing_form": filing_form,
+        "answer_form": answer_form,
+        "overdue": deadlines.is_overdue(item.answer_due, item.answered_on, timezone.localdate()),
+    })
+
+
+@login_required
+def complaint_pdf(request, complaint_id):
+    coordinator = _coordinator_required(request)
+    item = get_object_or_404(selectors.complaints_for(coordinator), pk=complaint_id)
+    response = HttpResponse(complaint_document.render_pdf(services.complaint_facts(item)),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="complaint-{item.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def register(request):
+    coordinator = _coordinator_required(request)
+    complaints = selectors.complaint_register(coordinator, today=timezone.localdate())
+    page = Paginator(complaints, 25).get_page(request.GET.get("page"))
+    return render(request, "incidents/register.html", {"page": page})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def register_csv(request):
+    """The register of complaints as CSV, streamed, overdue ones marked."""
+    coordinator = _coordinator_required(request)
+    complaints = selectors.complaint_register(coordinator, today=timezone.localdate())
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(["complaint", "incident", "category", "region", "station", "addressed_to", "language",
+                               "filed_at", "filed_where", "answer_due", "answered_on", "overdue", "answer"])
+        for item in complaints:
+            incident = item.incident
+            yield writer.writerow([
+                item.pk, incident.pk, incident.category.name_en, incident.station.commission.region.name,
+                incident.station.code, item.addressed_to, item.language,
+                item.filed_at.isoformat() if item.filed_at else "", item.filed_where,
+                item.answer_due.isoformat() if item.answer_due else "",
+                item.answered_on.isoformat() if item.answered_on else "", "yes" if item.overdue else "no",
+                item.answer_text])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="complaints-register.csv"'
+    return response
+
+

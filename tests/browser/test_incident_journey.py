@@ -1,0 +1,83 @@
+"""An incident from the observer's phone to a complaint PDF, in Chromium on a phone-sized screen."""
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from incidents.models import Incident
+from tests.factories import (
+    TEST_PASSWORD,
+    CommissionFactory,
+    CoordinatorFactory,
+    DeploymentFactory,
+    ElectionFactory,
+    ObserverFactory,
+    OrganisationFactory,
+    RegionFactory,
+    StationFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "locale": "en-GB", "extra_http_headers": {"Accept-Language": "en"}}
+FACTS = "The chair refused to show the ballots to observers during the count."
+
+
+def log_in(page, base_url, username):
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_observer_reports_coordinator_escalates_and_downloads_the_complaint(live_server, browser, artifacts_dir):
+    region = RegionFactory(name="Almaty")
+    organisation = OrganisationFactory(name="Fair Count")
+    organisation.regions.add(region)
+    station = StationFactory(commission=CommissionFactory(region=region), code="412", address="Abay avenue 10")
+    observer = ObserverFactory(organisation=organisation, username="aigerim", first_name="Aigerim",
+                               last_name="Sadykova")
+    deployment = DeploymentFactory(observer=observer, election=ElectionFactory(), station=station)
+    coordinator = CoordinatorFactory(organisation=organisation, username="dana")
+
+    observer_context = browser.new_context(**PHONE)
+    phone = observer_context.new_page()
+    log_in(phone, live_server.url, observer.username)
+    phone.wait_for_url("**/observe/me/")
+    phone.goto(f"{live_server.url}/incidents/report/?deployment={deployment.pk}")
+    phone.get_by_label("Category").select_option(label="Observer not shown ballots or voter lists during the count")
+    phone.get_by_label("What happened").fill(FACTS)
+    phone.get_by_role("button", name="Send the report").click()
+    phone.wait_for_url("**/incidents/mine/")
+    assert "Report sent." in phone.content() and "New" in phone.content()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=str(artifacts_dir / "incident-my-reports-390x844.png"))
+
+    desk_context = browser.new_context(**PHONE)
+    desk = desk_context.new_page()
+    log_in(desk, live_server.url, coordinator.username)
+    desk.goto(live_server.url + "/incidents/")
+    desk.get_by_role("link", name="Observer not shown ballots").click()
+    assert FACTS in desk.content()
+    for status in ("Verified", "Escalated"):
+        desk.get_by_label("New status").select_option(label=status)
+        desk.get_by_role("button", name="Change the status").click()
+        desk.wait_for_selector("text=Status changed.")
+    assert Incident.objects.get().status == Incident.Status.ESCALATED
+    desk.get_by_label("Language of the complaint").select_option("ru")
+    desk.get_by_role("button", name="Draft the complaint").click()
+    desk.wait_for_selector("text=Complaint drafted")
+    assert FACTS in desk.content()
+    with desk.expect_download() as download_info:
+        desk.get_by_role("link", name="Download the PDF").click()
+    data = Path(download_info.value.path()).read_bytes()
+    assert data.startswith(b"%PDF")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).replace("\n", " ")
+    assert FACTS in text and "412" in text and "Aigerim Sadykova" in text
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 390
+    desk.screenshot(path=str(artifacts_dir / "incident-complaint-390x844.png"), full_page=True)
+    observer_context.close()
+    desk_context.close()

@@ -1,0 +1,77 @@
+import json
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.core import mail
+
+from incidents import services
+from incidents.models import Notification, NotificationSetting
+from incidents.tasks import notify_urgent_incident
+from tests.factories import CoordinatorFactory, IncidentFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def webhook():
+    """A real HTTP server on 127.0.0.1 that records the JSON bodies posted to it."""
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def email_backend(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def test_urgent_incident_is_sent_once_by_email_and_webhook_even_if_the_task_runs_twice(
+        deployment, coordinator, categories, webhook, email_backend):
+    url, received = webhook
+    NotificationSetting.objects.create(organisation=deployment.organisation, webhook_url=url)
+    CoordinatorFactory(organisation=OrganisationFactory(), email="other-ngo@example.org")
+    incident = IncidentFactory(deployment=deployment, category=categories["observer-threatened"],
+                               description="The observer was pushed out of the station.")
+    notify_urgent_incident.apply(args=[incident.pk])
+    notify_urgent_incident.apply(args=[incident.pk])
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["dana@fair.example"]
+    assert "412" in mail.outbox[0].subject
+    assert len(received) == 1
+    assert received[0]["incident"] == incident.pk and received[0]["station"] == "412"
+    assert "pushed out" in received[0]["text"]
+    assert set(Notification.objects.filter(incident=incident).values_list("channel", flat=True)) == {"email", "webhook"}
+
+
+def test_reporting_an_urgent_incident_enqueues_the_notification_on_commit(
+        observer, deployment, categories, django_capture_on_commit_callbacks, monkeypatch):
+    queued = []
+    monkeypatch.setattr(notify_urgent_incident, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        urgent, _ = services.report_incident(observer=observer, client_id=uuid.uuid4(), deployment_id=deployment.pk,
+                                             category_id=categories["observer-denied-access"].pk,
+                                             description="Removed from the station by the chair.")
+        services.report_incident(observer=observer, client_id=uuid.uuid4(), deployment_id=deployment.pk,
+                                 category_id=categories["vote-buying"].pk, description="Money at the door.")
+    assert queued == [urgent.pk]
+
+
+def test_an_ordinary_incident_notifies_no_one(deployment, coordinator, categories, email_backend):
+    incident = IncidentFactory(deployment=deployment, category=categories["vote-buying"])
+    assert services.send_urgent_notifications(incident_id=incident.pk) == []
+    assert mail.outbox == []
