@@ -69,3 +69,17 @@ def comparison_rows(election_lines, base, other):
         rows.append({"code": line.code, "number": line.number, "labels": line.labels, "base": a, "other": b,
                      "delta": delta, "differs": bool(delta)})
     return rows
+
+
+def protocol_photos(discrepancy):
+    """Photos of the protocol sent through the evidence pipeline by the observers whose copies a
+    flag compares: same station, same election, purpose "protocol photo", oldest first."""
+    from evidence.models import EvidenceFile, Purpose
+
+    observers = [copy.observer_id for copy in (discrepancy.observer_copy, discrepancy.other_copy) if copy]
+    if not observers or discrepancy.station_id is None:
+        return EvidenceFile.objects.none()
+    return EvidenceFile.objects.filter(
+        Q(election_id=discrepancy.election_id) | Q(election__isnull=True),
+        purpose=Purpose.PROTOCOL_PHOTO, station_id=discrepancy.station_id, uploaded_by_id__in=observers,
+    ).select_related("original", "uploaded_by").order_by("created_at")

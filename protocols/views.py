@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -163,7 +164,12 @@ def review_detail(request, discrepancy_id):
     rows = selectors.comparison_rows(lines, base, other)
     for row in rows:
         row["label"] = row["labels"].get(language) or row["labels"]["en"]
+    photos = [{"url": reverse("evidence:file", args=[photo.pk, "web"]),
+               "original": reverse("evidence:file", args=[photo.pk, "original"]),
+               "sha256": photo.original.sha256, "observer": photo.uploaded_by.username}
+              for photo in selectors.protocol_photos(discrepancy)]
     return render(request, "protocols/review_detail.html", {
+        "photos": photos,
         "discrepancy": discrepancy, "form": form, "rows": rows, "base_label": base_label,
         "other_label": other_label, "decisions": discrepancy.decisions.select_related("reviewer"),
     })

@@ -33,7 +33,7 @@ class DroppingBody:
 class TusClient:
     def __init__(self, client):
         self.client = client
-        self.headers = {"HTTP_TUS_RESUMABLE": tus.VERSION}
+        self.headers = {"HTTP_TUS_RESUMABLE": tus.VERSION, "HTTP_ACCEPT_LANGUAGE": "en"}
 
     def create(self, length, **metadata):
         metadata.setdefault("client_id", str(uuid.uuid4()))

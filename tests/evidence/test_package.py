@@ -20,7 +20,7 @@ def test_station_package_holds_the_originals_and_a_manifest_that_reverifies(db):
     first = evidence_file(data=photo_bytes(seed=1), station=station.pk, purpose="protocol_photo")
     second = evidence_file(data=photo_bytes(seed=2), station=station.pk, purpose="count_media")
     evidence_file(data=photo_bytes(seed=3), station=StationFactory().pk)  # another station's
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(UserFactory(role="reviewer"))
     response = client.get(f"/evidence/stations/{station.pk}/package/")
     assert response.status_code == 200

@@ -102,3 +102,34 @@ def test_official_results_api_reads_and_imports_for_admins_only(election, statio
     assert bad.status_code == 400 and bad.json()["errors"][0]["line"] == 1
     listing = api.get("/api/official-results/", {"election": election.pk}).json()
     assert listing["count"] == 1 and listing["results"][0]["figures"] == KZ_PROTOCOL
+
+
+def test_the_reviewer_sees_the_observers_protocol_photo_beside_the_figures(client, flag, deployment, settings,
+                                                                          tmp_path):
+    """The photo travels through the evidence pipeline (tus upload, content check, hash, web copy)."""
+    from django.test import Client
+    from PIL import Image
+
+    from evidence.models import EvidenceFile
+    from evidence.services import process_original
+    from tests.evidence.conftest import TusClient
+
+    settings.EVIDENCE_UPLOAD_DIR = tmp_path / "uploads"
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 1600), (240, 240, 230)).save(buffer, "JPEG")
+    phone = Client()
+    phone.force_login(deployment.observer)
+    sent = TusClient(phone).send(buffer.getvalue(), filename="protocol.jpg", filetype="image/jpeg",
+                                 station=str(deployment.station_id), election=str(deployment.election_id),
+                                 purpose="protocol_photo")
+    assert sent.status_code == 204, sent.content
+    photo = EvidenceFile.objects.get(uploaded_by=deployment.observer)
+    process_original(original_id=photo.original_id)
+
+    reviewer = UserFactory(role="reviewer")
+    client.login(username=reviewer.username, password=TEST_PASSWORD)
+    detail = client.get(reverse("protocols:review-detail", args=[flag.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    web_url = reverse("evidence:file", args=[photo.pk, "web"])
+    assert web_url in detail.text and photo.original.sha256 in detail.text
+    image = client.get(web_url)
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
