@@ -103,4 +103,4 @@ def test_observer_cannot_use_triage_pages_or_the_register(client, deployment):
 def test_observer_without_deployment_is_told_so(client, categories):
     observer = ObserverFactory()
     client.force_login(observer)
-    assert "not deployed" in client.get("/incidents/report/").content.decode()
+    assert "not deployed" in client.get("/incidents/report/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
