@@ -63,7 +63,11 @@ def test_sign_up_approval_deployment_and_check_in(live_server, browser, artifact
     log_in(desk, live_server.url, coordinator.username)
     desk.wait_for_url("**/observe/accreditations/")
     desk.get_by_role("link", name="Aigerim Sadykova").click()
-    assert desk.get_by_role("img", name="Accreditation document").evaluate("image => image.naturalWidth") == 640
+    document_image = desk.get_by_role("img", name="Accreditation document")
+    # The page may render before the image arrives: wait for the image itself, then measure it.
+    assert document_image.evaluate(
+        "image => image.complete ? image.naturalWidth : new Promise(resolve =>"
+        " image.addEventListener('load', () => resolve(image.naturalWidth), {once: true}))") == 640
     desk.get_by_label("Decision").select_option("approve")
     desk.get_by_role("button", name="Record the decision").click()
     assert "Decision recorded." in desk.content()
