@@ -18,7 +18,7 @@ def test_quick_evidence_benchmark_reports_upload_memory_and_thumbnail_ratios():
                                                          if k not in ("DATABASE_URL", "REDIS_URL")})
     assert result.returncode == 0, result.stderr[-3000:]
     output = result.stdout
-    assert re.search(r"ratio upload / copy\s+[\d.]+x", output)
-    assert "stored SHA-256 equals the source's        yes" in output
+    uploads = re.findall(r"resumable upload, +(\d+) MB chunks .*: ([\d.]+)x the copy, .*source's: (\w+)", output)
+    assert [(chunk, answer) for chunk, _ratio, answer in uploads] == [("4", "yes"), ("64", "yes")], output
     assert re.search(r"peak growth during upload [\d.]+ MB", output)
     assert re.search(r"ratio draft / full\s+[\d.]+x", output)
