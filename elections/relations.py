@@ -26,9 +26,11 @@ No Django import: the web process, the worker and plain tests use it alike.
 from __future__ import annotations
 
 import operator as _operator
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+
+import numpy as np
 
 MAX_SOURCE_LENGTH = 500
 MAX_INTEGER_DIGITS = 12
@@ -568,3 +570,90 @@ def evaluate_all(
 ) -> dict[str, Outcome]:
     """Evaluate a template's relations on one protocol: (key, relation, tolerance) -> {key: Outcome}."""
     return {key: evaluate(relation, values, tolerance) for key, relation, tolerance in relations}
+
+
+# --- Many protocols at once -------------------------------------------------------------------
+
+# Float64 holds whole numbers exactly up to 2**53; protocol figures stay far below this bound, and
+# a table beyond it takes the exact path.
+_EXACT_FLOAT_BOUND = 2**40
+
+
+def broken_in_many(
+    relations: Sequence[tuple[Relation, int]], rows: Sequence[Mapping[str, int | None]]
+) -> list[tuple[int, int]]:
+    """(row index, relation index) for every relation BROKEN on every row, in row order.
+
+    The same verdicts as `evaluate`, computed column-wise with numpy: a national re-check
+    evaluates seven relations on 100,000 protocols, and one pass over a table of figures is much
+    cheaper than 700,000 calls. Blank lines (missing or None) make a relation incomplete, never
+    broken, exactly as in `evaluate`.
+    """
+    if not rows or not relations:
+        return []
+    try:
+        column, table = _table(rows)
+    except (TypeError, ValueError):
+        table = None  # something that is not a number: let the exact path say what it makes of it
+    if table is None or np.nanmax(np.abs(table), initial=0) > _EXACT_FLOAT_BOUND:
+        return [(index, position) for index, row in enumerate(rows)
+                for position, (relation, tolerance) in enumerate(relations)
+                if evaluate(relation, row, tolerance).verdict is Verdict.BROKEN]
+    broken = np.zeros((len(rows), len(relations)), dtype=bool)
+    for position, (relation, tolerance) in enumerate(relations):
+        if type(tolerance) is not int or tolerance < 0:
+            raise ValueError(f"tolerance must be a whole number >= 0, not {tolerance!r}")
+        difference = _side_column(relation.left_form, table, column) - _side_column(relation.right_form, table, column)
+        complete = ~np.isnan(difference)
+        holds = _COLUMN_TESTS[relation.operator](np.where(complete, difference, 0), tolerance)
+        broken[:, position] = complete & ~holds
+    return [(int(index), int(position)) for index, position in zip(*np.nonzero(broken), strict=False)]
+
+
+def _table(rows: Sequence[Mapping[str, int | None]]) -> tuple[dict[str, int], np.ndarray]:
+    """({code: column}, a float table of the rows' figures with NaN for blanks).
+
+    Rows are grouped by the order of their keys (figures stored by one importer or one form all
+    share it), so each row is read with one `values()` call rather than a look-up per line.
+    """
+    column: dict[str, int] = {}
+    layouts: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}
+    for position, row in enumerate(rows):
+        keys = tuple(row)
+        layout = layouts.get(keys)
+        if layout is None:
+            layout = layouts[keys] = ([column.setdefault(code, len(column)) for code in keys], [])
+        layout[1].append(position)
+    table = np.full((len(rows), len(column)), np.nan)
+    for columns, positions in layouts.values():
+        if columns:
+            table[np.ix_(positions, columns)] = np.array([list(rows[position].values()) for position in positions],
+                                                         dtype=float)
+    return column, table
+
+
+def _side_column(form: LinearForm, table: np.ndarray, column: Mapping[str, int]) -> np.ndarray:
+    """One side of a relation for every row: NaN where a line is blank or a pattern matches nothing."""
+    total = np.full(len(table), float(form.constant))
+    for code, coefficient in form.lines:
+        if code not in column:
+            return np.full(len(table), np.nan)
+        total += coefficient * table[:, column[code]]  # a blank (NaN) line makes the side NaN
+    for prefix, _pattern, coefficient in form.patterns:
+        matching = [index for code, index in column.items() if code[:len(prefix)] == prefix]
+        if not matching:
+            return np.full(len(table), np.nan)
+        block = table[:, matching]
+        found = ~np.isnan(block).all(axis=1)
+        total += np.where(found, coefficient * np.nansum(block, axis=1), np.nan)
+    return total
+
+
+_COLUMN_TESTS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
+    "==": lambda difference, tolerance: np.abs(difference) <= tolerance,
+    "!=": lambda difference, tolerance: np.abs(difference) > tolerance,
+    "<=": lambda difference, tolerance: difference <= tolerance,
+    "<": lambda difference, tolerance: difference < tolerance,
+    ">=": lambda difference, tolerance: difference >= -tolerance,
+    ">": lambda difference, tolerance: difference > -tolerance,
+}

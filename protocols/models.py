@@ -180,6 +180,17 @@ class StationCheck(models.Model):
         return f"{self.station}: checked {self.checked_at}"
 
 
+class ElectionCheck(models.Model):
+    """When the last full re-check of an election started: every station whose inputs had not
+    changed since is checked, without writing 100,000 `StationCheck` rows to say so."""
+
+    election = models.OneToOneField(Election, on_delete=models.CASCADE, related_name="full_check")
+    checked_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.election}: all stations checked {self.checked_at}"
+
+
 class Discrepancy(models.Model):
     """A flag raised by the cross-check, waiting for (or carrying) a reviewer's decision."""
 

@@ -45,6 +45,12 @@ def import_official_results(*, election, source, stream, file_name, create_stati
 
     `progress(rows_read)` is called now and then, for a progress bar.
     """
+    with protocol_services.without_cycle_collection():
+        return _import(election=election, source=source, stream=stream, file_name=file_name,
+                       create_stations=create_stations, user=user, progress=progress)
+
+
+def _import(*, election, source, stream, file_name, create_stations, user, progress):
     digest = hashlib.sha256()
     text = io.TextIOWrapper(_HashingReader(stream, digest), encoding="utf-8-sig", newline="")
     columns = [source.region_column, source.commission_column, source.station_column, *source.line_columns]
@@ -71,12 +77,11 @@ def import_official_results(*, election, source, stream, file_name, create_stati
             added = election_services.add_missing_stations(country=election.country, keys=missing)
             station_of.update(added)
             created = len(added)
-        latest = dict(
-            OfficialVersion.objects.filter(election=election, is_latest=True).values_list("station_id", "figures")
-        )
-        versions = dict(
-            OfficialVersion.objects.filter(election=election, is_latest=True).values_list("station_id", "version")
-        )
+        latest, versions = {}, {}
+        for station_id, version, figures in OfficialVersion.objects.filter(
+            election=election, is_latest=True
+        ).values_list("station_id", "version", "figures"):
+            latest[station_id], versions[station_id] = figures, version
         now = timezone.now()
         result_import = ResultImport.objects.create(
             election=election, source=source, file_name=file_name[:300], sha256="", imported_by=user, rows=len(keys),

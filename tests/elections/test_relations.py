@@ -18,6 +18,7 @@ from elections.relations import (
     RelationError,
     Sum,
     Verdict,
+    broken_in_many,
     check_references,
     evaluate,
     evaluate_all,
@@ -586,3 +587,24 @@ def test_a_damaged_valid_relation_either_parses_or_is_refused_cleanly(generated,
     else:
         damaged = text[:position] + text[position + 1:]
     parses_or_is_refused(damaged)
+
+
+# --- Many protocols at once: the same verdicts as one by one ---------------------------------
+
+ROWS = st.lists(st.dictionaries(st.sampled_from(ALL_CODES), st.none() | st.integers(0, 10**7)), min_size=1,
+                max_size=8)
+
+
+@given(st.lists(st.tuples(generated_relations(), st.integers(0, 20)), min_size=1, max_size=4), ROWS)
+def test_relations_checked_on_many_protocols_at_once_break_exactly_where_one_by_one_they_do(generated, rows):
+    relations = [(parse_relation(text), tolerance) for (text, *_trees), tolerance in generated]
+    one_by_one = [(index, position) for index, row in enumerate(rows)
+                  for position, (relation, tolerance) in enumerate(relations)
+                  if evaluate(relation, row, tolerance).verdict is Verdict.BROKEN]
+    assert broken_in_many(relations, rows) == one_by_one
+
+
+def test_many_protocols_with_a_figure_too_large_for_floats_are_checked_exactly():
+    relation = parse_relation("L1 == L2 + 1")
+    rows = [{"L1": 2**60 + 1, "L2": 2**60}, {"L1": 2**60 + 2, "L2": 2**60}, {"L1": 5}]
+    assert broken_in_many([(relation, 0)], rows) == [(1, 0)]

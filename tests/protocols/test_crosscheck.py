@@ -114,3 +114,16 @@ def test_the_check_is_deterministic_so_running_it_twice_changes_nothing(a, b):
 def test_any_difference_in_votes_is_critical(a, code, change):
     b = {**a, code: a[code] + change}
     assert crosscheck.compare(observer(a), official(b), RULES)[1] == Severity.CRITICAL
+
+
+@given(st.lists(st.tuples(figures, figures, st.booleans()), min_size=1, max_size=6))
+def test_many_stations_checked_at_once_get_the_flags_each_gets_alone(stations):
+    """The batch path (relations evaluated as one table) and the one-station path agree,
+    including copies that share the published figures object."""
+    inputs_by_station = {}
+    for number, (copy, published, shares_official) in enumerate(stations):
+        official_copy = official(published, pk=1000 + number)
+        observed = official_copy.figures if shares_official else copy
+        inputs_by_station[number] = StationInputs((observer(observed, pk=number),), official_copy)
+    assert crosscheck.check_stations(inputs_by_station, RULES) == {
+        number: crosscheck.check_station(inputs, RULES) for number, inputs in inputs_by_station.items()}

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from protocols import services
-from protocols.models import Discrepancy, OfficialVersion, ResultImport, StationCheck
+from protocols.models import Discrepancy, OfficialVersion, ResultImport
 from protocols.official_import import ResultImportError, import_official_results
 from tests.protocols.conftest import KZ_PROTOCOL, official_csv
 
@@ -75,12 +75,14 @@ def test_the_cross_check_is_idempotent_and_withdraws_what_no_longer_applies(elec
     services.check_stations(election_id=election.pk)
     flag = Discrepancy.objects.get()
     assert (flag.kind, flag.severity, flag.observer_copy, flag.status) == ("mismatch", "critical", copy, "open")
-    assert StationCheck.objects.get().checked_at is not None
+    assert services.stations_due_for_check() == [] and services.latest_check_time(election.pk) is not None
     services.submit_copy(observer=deployment.observer, deployment_id=deployment.pk, client_id=uuid.uuid4(),
                          figures={**KZ_PROTOCOL, "L8.1": 560, "L8.2": 240})
+    assert services.stations_due_for_check() == [(election.pk, deployment.station_id)]
     services.check_stations(election_id=election.pk, station_ids=[deployment.station_id])
     flag.refresh_from_db()
     assert flag.status == "withdrawn" and Discrepancy.objects.count() == 1
+    assert services.stations_due_for_check() == []
 
 
 def test_the_sweep_finds_stations_whose_inputs_changed_after_their_check(election, deployment):
