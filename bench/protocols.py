@@ -244,7 +244,8 @@ def main(argv=None):
           f"{recheck['check_s']:.2f} s ({recheck['flags']:,} flags), again {recheck['check_again_s']:.2f} s; "
           f"single SQL join {recheck['join_s']:.2f} s ({recheck['differing_lines']:,} differing lines) -> ratio "
           f"{recheck['check_s'] / recheck['join_s']:.2f}x (aim <= 3x)")
-    print(f"(c) submission -> discrepancy with a worker, {latency['submissions']} submissions: "
+    broker = "Redis" if os.environ.get("REDIS_URL") else "the embedded filesystem broker (set REDIS_URL for Redis)"
+    print(f"(c) submission -> discrepancy with a worker on {broker}, {latency['submissions']} submissions: "
           f"p50 {latency['p50_s'] * 1000:.0f} ms, p95 {latency['p95_s'] * 1000:.0f} ms, "
           f"max {latency['max_s'] * 1000:.0f} ms (aim p95 < 1 s)")
 
