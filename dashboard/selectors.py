@@ -12,11 +12,15 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from elections.models import Region, Station
+from incidents.models import Severity
+from incidents.selectors import incidents_for
 from observers.models import CheckIn, Deployment, User
 from observers.services import coordinator_region_ids
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 
-COVERAGE_FIGURES = ("stations", "deployed", "checked_in", "protocols", "official", "open_flags")
+# Incidents are counted per severity, in the order incidents.models.Severity defines.
+INCIDENT_FIGURES = tuple(f"incidents_{severity}" for severity in Severity.values)
+COVERAGE_FIGURES = ("stations", "deployed", "checked_in", "protocols", "official", "open_flags", *INCIDENT_FIGURES)
 
 
 def visible_region_ids(user, election):
@@ -31,8 +35,27 @@ def visible_region_ids(user, election):
     raise PermissionDenied
 
 
-def coverage(election, region_ids, *, by="region", region_id=None):
-    """{group id: {figure: count}} for the election, grouped by region or by commission."""
+def incidents_in_scope(user, election, region_ids):
+    """The election's incidents this user may see (incidents.selectors decides: a coordinator their
+    organisation's, in their regions; an administrator all; a reviewer none), within `region_ids`."""
+    return incidents_for(user).filter(election=election, station__commission__region_id__in=region_ids)
+
+
+def incident_severities(incidents, group_field):
+    """{group: {"incidents_<severity>": count}} in one GROUP BY (group, severity) query."""
+    table = defaultdict(lambda: dict.fromkeys(INCIDENT_FIGURES, 0))
+    rows = incidents.order_by().values(group_field, "severity").annotate(count=Count("id"))
+    for row in rows:
+        table[row[group_field]][f"incidents_{row['severity']}"] = row["count"]
+    return dict(table)
+
+
+def coverage(election, region_ids, *, by="region", region_id=None, incidents=None):
+    """{group id: {figure: count}} for the election, grouped by region or by commission.
+
+    `incidents` is the queryset of incidents the user may see (`incidents_in_scope`); without it
+    the incident figures stay 0.
+    """
     station_field = "commission__region_id" if by == "region" else "commission_id"
     prefix = "station__"
     stations = Station.objects.filter(commission__region_id__in=region_ids)
@@ -63,6 +86,11 @@ def coverage(election, region_ids, *, by="region", region_id=None):
     for label, counts in queries:
         for group, count in counts.items():
             table[group][label] = count
+    if incidents is not None:
+        if region_id is not None:
+            incidents = incidents.filter(station__commission__region_id=region_id)
+        for group, counts in incident_severities(incidents, prefix + station_field).items():
+            table[group].update(counts)
     return dict(table)
 
 
@@ -190,14 +218,24 @@ def station_map_points(election, region_ids):
     return points
 
 
-def feed(election, region_ids, *, after_flag=0, limit=50):
-    """New flags in scope with an ID above `after_flag`, newest first: what the live feed polls.
+def feed(election, region_ids, *, after_flag=0, after_incident=0, incidents=None, limit=50):
+    """New flags and incidents in scope with an ID above the last one seen of each kind, newest
+    first: what the live feed polls.
 
-    An indexed "id > N" query: cheap enough to poll every few seconds from every open dashboard.
+    Two indexed "id > N" queries: cheap enough to poll every few seconds from every open
+    dashboard. `incidents` is the user's incident scope (`incidents_in_scope`); None: flags only.
     """
     flags = Discrepancy.objects.filter(election=election, pk__gt=after_flag).filter(
         Q(station__commission__region_id__in=region_ids) | Q(commission__region_id__in=region_ids)
     ).select_related("station").order_by("-id")[:limit]
-    return [{"type": "flag", "id": flag.pk, "kind": flag.get_kind_display(), "severity": flag.severity,
-             "severity_label": flag.get_severity_display(), "station": flag.station.code if flag.station else "",
-             "station_id": flag.station_id, "at": flag.created_at.isoformat()} for flag in flags]
+    items = [{"type": "flag", "id": flag.pk, "kind": flag.get_kind_display(), "severity": flag.severity,
+              "severity_label": flag.get_severity_display(), "station": flag.station.code if flag.station else "",
+              "station_id": flag.station_id, "at": flag.created_at.isoformat()} for flag in flags]
+    if incidents is not None:
+        new_incidents = incidents.filter(pk__gt=after_incident).select_related("category", "station").order_by(
+            "-id")[:limit]
+        items += [{"type": "incident", "id": incident.pk, "kind": incident.category.name(),
+                   "severity": incident.severity, "severity_label": incident.get_severity_display(),
+                   "station": incident.station.code, "station_id": incident.station_id,
+                   "at": incident.reported_at.isoformat()} for incident in new_incidents]
+    return sorted(items, key=lambda item: item["at"], reverse=True)
