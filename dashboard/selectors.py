@@ -239,3 +239,81 @@ def feed(election, region_ids, *, after_flag=0, after_incident=0, incidents=None
                    "station": incident.station.code, "station_id": incident.station_id,
                    "at": incident.reported_at.isoformat()} for incident in new_incidents]
     return sorted(items, key=lambda item: item["at"], reverse=True)
+
+
+# --- The public transparency page (rec. 17.1): nothing here may name an observer -------------
+
+
+def station_protocol_photos(user, election, station):
+    """The protocol photos of a station this user may see, each with `published`, oldest first."""
+    from evidence.models import Purpose
+    from evidence.selectors import evidence_visible_to
+    from protocols.selectors import is_published
+
+    return evidence_visible_to(user).filter(
+        Q(election=election) | Q(election__isnull=True), station=station, purpose=Purpose.PROTOCOL_PHOTO,
+    ).annotate(published=is_published()).order_by("created_at")
+
+
+def public_stations(election, region_id=None):
+    """Stations of the election's country with an official result or an observer copy, in order of
+    region, commission and code: the public list (paginated by the view)."""
+    stations = Station.objects.filter(commission__region__country=election.country).filter(
+        Exists(OfficialVersion.objects.filter(election=election, is_latest=True, station=OuterRef("pk")))
+        | Exists(ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("pk")))
+    )
+    if region_id is not None:
+        stations = stations.filter(commission__region_id=region_id)
+    return stations.select_related("commission__region").order_by(
+        "commission__region__name", "commission__name", "code")
+
+
+def published_photos(election, station_ids):
+    """{station id: [evidence file id]} of the protocol photos the NGO published, with a web copy."""
+    from evidence.models import EvidenceFile, Purpose
+    from protocols.selectors import is_published
+
+    photos = defaultdict(list)
+    rows = EvidenceFile.objects.filter(
+        election=election, station_id__in=station_ids, purpose=Purpose.PROTOCOL_PHOTO,
+    ).exclude(original__web_key="").annotate(published=is_published()).filter(published=True).order_by(
+        "created_at", "id").values_list("station_id", "id")
+    for station_id, pk in rows:
+        photos[station_id].append(pk)
+    return dict(photos)
+
+
+def public_published_photo(election, evidence_id):
+    """The web copy's storage key of a published protocol photo of this election, or None."""
+    from evidence.models import EvidenceFile, Purpose
+    from protocols.selectors import is_published
+
+    return EvidenceFile.objects.filter(
+        pk=evidence_id, election=election, purpose=Purpose.PROTOCOL_PHOTO, station__isnull=False,
+    ).exclude(original__web_key="").annotate(published=is_published()).filter(published=True).values_list(
+        "original__web_key", flat=True).first()
+
+
+def public_station_figures(election, station_ids):
+    """{station id: {"official": figures or None, "confirmed": [(figures, basis)]}} for a page of
+    stations, in three queries whatever its size. Which copies count as confirmed, and why, is
+    dashboard.confirmation's rule. Nothing about who sent a copy leaves this function."""
+    from . import confirmation
+
+    official = dict(OfficialVersion.objects.filter(election=election, is_latest=True, station_id__in=station_ids)
+                    .values_list("station_id", "figures"))
+    copies = list(ObserverCopy.objects.filter(election=election, is_latest=True, station_id__in=station_ids)
+                  .order_by("station_id", "submitted_at", "id").values_list("id", "station_id", "figures"))
+    statuses = defaultdict(list)
+    for first, other, status in Discrepancy.objects.filter(
+        election=election, station_id__in=station_ids,
+    ).filter(Q(observer_copy__isnull=False) | Q(other_copy__isnull=False)).values_list(
+            "observer_copy_id", "other_copy_id", "status"):
+        for copy_id in {first, other} - {None}:
+            statuses[copy_id].append(status)
+    result = {station_id: {"official": official.get(station_id), "confirmed": []} for station_id in station_ids}
+    for pk, station_id, figures in copies:
+        basis = confirmation.confirmation_basis(figures, official.get(station_id), statuses.get(pk, ()))
+        if basis is not None:
+            result[station_id]["confirmed"].append((figures, basis))
+    return result

@@ -90,7 +90,8 @@ def commission(request, slug, commission_id):
 @login_required
 def station(request, slug, station_id):
     """Everything known about one station: observers, check-ins, protocol and official versions,
-    flags, and the incidents the user may see (counted by severity, then listed)."""
+    protocol photos (with the button that publishes one on the public page), flags, and the
+    incidents the user may see (counted by severity, then listed)."""
     election, region_ids = _election(request, slug)
     station = get_object_or_404(Station.objects.select_related("commission__region"), pk=station_id,
                                 commission__region_id__in=region_ids)
@@ -101,6 +102,7 @@ def station(request, slug, station_id):
         "election": election, "station": station,
         "incident_counts": [(label, by_severity[f"incidents_{value}"]) for value, label in Severity.choices],
         "incidents": incidents.order_by("-reported_at", "-id"),
+        "photos": selectors.station_protocol_photos(request.user, election, station).select_related("original"),
         "deployments": Deployment.objects.filter(election=election, station=station).select_related("observer"),
         "check_ins": CheckIn.objects.filter(deployment__election=election, deployment__station=station)
         .select_related("deployment__observer").order_by("-recorded_at"),
