@@ -250,10 +250,8 @@ def station_map(request, slug):
 def map_points(request, slug):
     """Compact points for the map: [id, code, lat, lon, state], about 40 bytes a station."""
     election, region_ids = _election(request, slug)
-    points = selectors.station_map_points(election, region_ids)
     response = JsonResponse({"states": selectors.STATION_STATES,
-                             "points": [[pk, code, round(lat, 5), round(lon, 5), selectors.STATION_STATES.index(state)]
-                                        for pk, code, lat, lon, state in points]})
+                             "points": list(selectors.station_map_rows(election, region_ids))})
     response["Cache-Control"] = "private, max-age=30"
     return response
 

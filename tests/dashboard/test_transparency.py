@@ -242,3 +242,14 @@ def test_administrators_switch_it_on_in_the_admin(client, public_world):
     client.login(username=admin.username, password=TEST_PASSWORD)
     form = client.get(reverse("admin:elections_election_change", args=[public_world["election"].pk]))
     assert 'name="public_transparency"' in form.text
+
+
+def test_the_public_page_speaks_kazakh_russian_and_english(client, public_world):
+    url = reverse("transparency:station", args=[SLUG, public_world["stations"][0].pk])
+    headings = {"kk": "ресми қорытындымен сәйкес келеді", "ru": "совпадает с официальным итогом",
+                "en": "agrees with the official result"}
+    for language, text in headings.items():
+        assert text in client.get(url, HTTP_ACCEPT_LANGUAGE=language).text, language
+    listing = reverse("transparency:stations", args=[SLUG])
+    assert "Итоги по избирательным участкам" in client.get(listing, HTTP_ACCEPT_LANGUAGE="ru").text
+    assert "Сайлау учаскелері бойынша қорытындылар" in client.get(listing, HTTP_ACCEPT_LANGUAGE="kk").text
