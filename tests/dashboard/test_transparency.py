@@ -59,6 +59,7 @@ def public_world(settings, tmp_path):
     2: a copy with votes moved, the flag confirmed by a reviewer; station 3: a copy with votes
     moved, the flag still open. Two photos of station 1's protocol: one published, one not."""
     settings.EVIDENCE_UPLOAD_DIR = tmp_path / "uploads"
+    settings.MEDIA_ROOT = tmp_path / "media"  # the stored photos stay out of the run's shared media folder
     almaty, astana = RegionFactory(code="ALA", name="Almaty"), RegionFactory(code="AST", name="Astana")
     commission = CommissionFactory(region=almaty, code="ALA-1", name="Almaty TEC 1")
     stations = [StationFactory(commission=commission, code="1"), StationFactory(commission=commission, code="2"),
