@@ -36,6 +36,7 @@ urlpatterns = [
     path("protocols/", include("protocols.urls")),
     path("incidents/", include("incidents.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("transparency/", include("dashboard.public_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

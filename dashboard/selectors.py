@@ -4,19 +4,26 @@ Every figure is grouped by region, or by commission inside one region, in the da
 only merges the handful of grouped rows. Everything is scoped to the regions the user may see.
 """
 
+import contextlib
 from collections import defaultdict
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, Sum
+from django.core.exceptions import EmptyResultSet, PermissionDenied
+from django.db import connection
+from django.db.models import BigIntegerField, Case, Count, Exists, FloatField, OuterRef, Q, Sum, Value, When
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Round
+from django.utils.translation import get_language
 
-from elections.models import Region, Station
+from elections.models import Commission, Region, Station
+from incidents.models import Severity
+from incidents.selectors import incidents_for
 from observers.models import CheckIn, Deployment, User
 from observers.services import coordinator_region_ids
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 
-COVERAGE_FIGURES = ("stations", "deployed", "checked_in", "protocols", "official", "open_flags")
+# Incidents are counted per severity, in the order incidents.models.Severity defines.
+INCIDENT_FIGURES = tuple(f"incidents_{severity}" for severity in Severity.values)
+COVERAGE_FIGURES = ("stations", "deployed", "checked_in", "protocols", "official", "open_flags", *INCIDENT_FIGURES)
 
 
 def visible_region_ids(user, election):
@@ -31,39 +38,76 @@ def visible_region_ids(user, election):
     raise PermissionDenied
 
 
-def coverage(election, region_ids, *, by="region", region_id=None):
-    """{group id: {figure: count}} for the election, grouped by region or by commission."""
-    station_field = "commission__region_id" if by == "region" else "commission_id"
-    prefix = "station__"
-    stations = Station.objects.filter(commission__region_id__in=region_ids)
-    if region_id is not None:
-        stations = stations.filter(commission__region_id=region_id)
-    station_ids = stations.values("id")
+def incidents_in_scope(user, election, region_ids):
+    """The election's incidents this user may see (incidents.selectors decides: a coordinator their
+    organisation's, in their regions; an administrator all; a reviewer none), within `region_ids`."""
+    return incidents_for(user).select_related(None).filter(election=election,
+                                                           station__commission__region_id__in=region_ids)
 
-    def grouped(queryset, field, label, distinct_field):
-        rows = queryset.values(field).annotate(count=Count(distinct_field, distinct=True))
-        return label, {row[field]: row["count"] for row in rows}
 
-    queries = [
-        grouped(stations, station_field, "stations", "id"),
-        grouped(Deployment.objects.filter(election=election, station__in=station_ids),
-                prefix + station_field, "deployed", "station_id"),
-        grouped(CheckIn.objects.filter(deployment__election=election, kind=CheckIn.Kind.CHECK_IN,
-                                       deployment__station__in=station_ids),
-                "deployment__" + prefix + station_field, "checked_in", "deployment__station_id"),
-        grouped(ObserverCopy.objects.filter(election=election, is_latest=True, station__in=station_ids),
-                prefix + station_field, "protocols", "station_id"),
-        grouped(OfficialVersion.objects.filter(election=election, is_latest=True, station__in=station_ids),
-                prefix + station_field, "official", "station_id"),
-        grouped(Discrepancy.objects.filter(election=election, status=Discrepancy.Status.OPEN,
-                                           station__in=station_ids),
-                prefix + station_field, "open_flags", "id"),
-    ]
-    table = defaultdict(lambda: dict.fromkeys(COVERAGE_FIGURES, 0))
-    for label, counts in queries:
-        for group, count in counts.items():
-            table[group][label] = count
+def incident_severities(incidents, group_field):
+    """{group: {"incidents_<severity>": count}} in one GROUP BY (group, severity) query."""
+    table = defaultdict(lambda: dict.fromkeys(INCIDENT_FIGURES, 0))
+    rows = incidents.order_by().values(group_field, "severity").annotate(count=Count("id"))
+    for row in rows:
+        table[row[group_field]][f"incidents_{row['severity']}"] = row["count"]
     return dict(table)
+
+
+def _table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def coverage(election, region_ids, *, by="region", region_id=None, incidents=None):
+    """{group id: {figure: count}} for the election, grouped by region or by commission.
+
+    One SQL statement whatever the number of groups: each source table is reduced to one row per
+    station (DISTINCT, or a GROUP BY for counts), joined to the stations in scope and grouped.
+    Hand-written because the ORM cannot LEFT JOIN grouped subqueries; bench/dashboard.py checks
+    it against an independent statement at 100,000 stations. `incidents` is the queryset of
+    incidents the user may see (`incidents_in_scope`); without it the incident figures stay 0.
+    """
+    regions = sorted(int(pk) for pk in region_ids)
+    if region_id is not None:
+        regions = [pk for pk in regions if pk == int(region_id)]
+    if not regions:
+        return {}
+    group = "c.region_id" if by == "region" else "c.id"
+    incident_sql, incident_params = "SELECT NULL AS station_id, NULL AS severity", []
+    if incidents is not None:
+        # An empty scope (queryset.none()) compiles to nothing: the severity figures stay 0.
+        with contextlib.suppress(EmptyResultSet):
+            incident_sql, incident_params = incidents.select_related(None).order_by().values_list(
+                "station_id", "severity").query.sql_with_params()
+    severity_totals = ", ".join(f"COALESCE(SUM(i.n{index}), 0)" for index in range(len(Severity.values)))
+    severity_columns = ", ".join(f"SUM(CASE WHEN severity = %s THEN 1 ELSE 0 END) AS n{index}"
+                                 for index in range(len(Severity.values)))
+    placeholders = ", ".join(["%s"] * len(regions))
+    # Only table names, column names and placeholders are formatted in; every value is a parameter.
+    statement = f"""
+        WITH scope AS (SELECT s.id, {group} AS grp FROM {_table(Station)} s
+                       JOIN {_table(Commission)} c ON c.id = s.commission_id WHERE c.region_id IN ({placeholders})),
+             d AS (SELECT DISTINCT station_id FROM {_table(Deployment)} WHERE election_id = %s),
+             ci AS (SELECT DISTINCT dp.station_id FROM {_table(CheckIn)} k
+                    JOIN {_table(Deployment)} dp ON dp.id = k.deployment_id WHERE dp.election_id = %s AND k.kind = %s),
+             p AS (SELECT DISTINCT station_id FROM {_table(ObserverCopy)} WHERE election_id = %s AND is_latest = %s),
+             o AS (SELECT DISTINCT station_id FROM {_table(OfficialVersion)} WHERE election_id = %s AND is_latest = %s),
+             f AS (SELECT station_id, COUNT(*) AS n FROM {_table(Discrepancy)}
+                   WHERE election_id = %s AND status = %s AND station_id IS NOT NULL GROUP BY station_id),
+             i AS (SELECT station_id, {severity_columns} FROM ({incident_sql}) visible GROUP BY station_id)
+        SELECT scope.grp, COUNT(*), COUNT(d.station_id), COUNT(ci.station_id), COUNT(p.station_id),
+               COUNT(o.station_id), COALESCE(SUM(f.n), 0), {severity_totals}
+        FROM scope LEFT JOIN d ON d.station_id = scope.id LEFT JOIN ci ON ci.station_id = scope.id
+        LEFT JOIN p ON p.station_id = scope.id LEFT JOIN o ON o.station_id = scope.id
+        LEFT JOIN f ON f.station_id = scope.id LEFT JOIN i ON i.station_id = scope.id
+        GROUP BY scope.grp
+    """  # noqa: S608 (table and column names only; every value is a parameter)
+    params = [*regions, election.pk, election.pk, CheckIn.Kind.CHECK_IN, election.pk, True, election.pk, True,
+              election.pk, Discrepancy.Status.OPEN, *Severity.values, *incident_params]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    return {row[0]: dict(zip(COVERAGE_FIGURES, (int(value) for value in row[1:]), strict=True)) for row in rows}
 
 
 def station_states(election, commission_id):
@@ -172,32 +216,133 @@ def quick_count_sample(election, region_ids):
 STATION_STATES = ("flagged", "protocol", "checked_in", "deployed", "none")
 
 
-def station_map_points(election, region_ids):
-    """[(station id, code, latitude, longitude, state)] for every located station in scope; the
-    state is the most telling of: flagged, protocol in, checked in, observer deployed, none."""
-    rows = Station.objects.filter(commission__region_id__in=region_ids, latitude__isnull=False).annotate(
+def station_map_rows(election, region_ids):
+    """[id, code, latitude, longitude, state index] for every located station in scope, as the map
+    sends them: the state (an index into STATION_STATES, the most telling of flagged, protocol in,
+    checked in, observer deployed, none) and the 5-decimal rounding (about a metre) are computed
+    by the database, so the rows go to JSON as they come."""
+    states = dict(
         flagged=Exists(Discrepancy.objects.filter(election=election, station=OuterRef("pk"),
                                                   status=Discrepancy.Status.OPEN)),
         protocol=Exists(ObserverCopy.objects.filter(election=election, station=OuterRef("pk"))),
         checked_in=Exists(CheckIn.objects.filter(deployment__election=election, deployment__station=OuterRef("pk"),
                                                  kind=CheckIn.Kind.CHECK_IN)),
         deployed=Exists(Deployment.objects.filter(election=election, station=OuterRef("pk"))),
-    ).values_list("id", "code", "latitude", "longitude", "flagged", "protocol", "checked_in", "deployed")
-    points = []
-    for pk, code, latitude, longitude, *states in rows:
-        state = next((name for name, on in zip(STATION_STATES, states, strict=False) if on), "none")
-        points.append((pk, code, float(latitude), float(longitude), state))
-    return points
+    )
+    state = Case(*[When(condition, then=Value(index)) for index, condition in enumerate(states.values())],
+                 default=Value(len(states)))
+    return Station.objects.filter(commission__region_id__in=region_ids, latitude__isnull=False).annotate(
+        state=state, lat=Cast(Round("latitude", 5), FloatField()), lon=Cast(Round("longitude", 5), FloatField()),
+    ).order_by().values_list("id", "code", "lat", "lon", "state")
 
 
-def feed(election, region_ids, *, after_flag=0, limit=50):
-    """New flags in scope with an ID above `after_flag`, newest first: what the live feed polls.
+def station_map_points(election, region_ids):
+    """[(station id, code, latitude, longitude, state name)] for every located station in scope."""
+    return [(pk, code, latitude, longitude, STATION_STATES[state])
+            for pk, code, latitude, longitude, state in station_map_rows(election, region_ids)]
 
-    An indexed "id > N" query: cheap enough to poll every few seconds from every open dashboard.
+
+def feed(election, region_ids, *, after_flag=0, after_incident=0, incidents=None, limit=50):
+    """New flags and incidents in scope with an ID above the last one seen of each kind, newest
+    first: what the live feed polls.
+
+    Two "id > N ORDER BY id DESC LIMIT n" queries reading only the columns shown: cheap enough to
+    poll every few seconds from every open dashboard. `incidents` is the user's incident scope
+    (`incidents_in_scope`); None: flags only.
     """
+    kinds, severities = dict(Discrepancy.Kind.choices), dict(Discrepancy.Severity.choices)
     flags = Discrepancy.objects.filter(election=election, pk__gt=after_flag).filter(
         Q(station__commission__region_id__in=region_ids) | Q(commission__region_id__in=region_ids)
-    ).select_related("station").order_by("-id")[:limit]
-    return [{"type": "flag", "id": flag.pk, "kind": flag.get_kind_display(), "severity": flag.severity,
-             "severity_label": flag.get_severity_display(), "station": flag.station.code if flag.station else "",
-             "station_id": flag.station_id, "at": flag.created_at.isoformat()} for flag in flags]
+    ).order_by("-id").values_list("id", "kind", "severity", "station__code", "station_id", "created_at")[:limit]
+    items = [{"type": "flag", "id": pk, "kind": str(kinds.get(kind, kind)), "severity": severity,
+              "severity_label": str(severities.get(severity, severity)), "station": code or "",
+              "station_id": station_id, "at": at.isoformat()} for pk, kind, severity, code, station_id, at in flags]
+    if incidents is not None:
+        language = (get_language() or "en")[:2]
+        name = f"category__name_{language}" if language in ("kk", "ru", "en") else "category__name_en"
+        rows = incidents.select_related(None).filter(pk__gt=after_incident).order_by("-id").values_list(
+            "id", name, "category__name_en", "severity", "station__code", "station_id", "reported_at")[:limit]
+        severity_labels = dict(Severity.choices)
+        items += [{"type": "incident", "id": pk, "kind": category or fallback, "severity": severity,
+                   "severity_label": str(severity_labels.get(severity, severity)), "station": code,
+                   "station_id": station_id, "at": at.isoformat()}
+                  for pk, category, fallback, severity, code, station_id, at in rows]
+    return sorted(items, key=lambda item: item["at"], reverse=True)
+
+
+# --- The public transparency page (rec. 17.1): nothing here may name an observer -------------
+
+
+def station_protocol_photos(user, election, station):
+    """The protocol photos of a station this user may see, each with `published`, oldest first."""
+    from evidence.models import Purpose
+    from evidence.selectors import evidence_visible_to
+    from protocols.selectors import is_published
+
+    return evidence_visible_to(user).filter(
+        Q(election=election) | Q(election__isnull=True), station=station, purpose=Purpose.PROTOCOL_PHOTO,
+    ).annotate(published=is_published()).order_by("created_at")
+
+
+def public_stations(election, region_id=None):
+    """Stations of the election's country with an official result or an observer copy, in order of
+    region, commission and code: the public list (paginated by the view)."""
+    stations = Station.objects.filter(commission__region__country=election.country).filter(
+        Exists(OfficialVersion.objects.filter(election=election, is_latest=True, station=OuterRef("pk")))
+        | Exists(ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("pk")))
+    )
+    if region_id is not None:
+        stations = stations.filter(commission__region_id=region_id)
+    return stations.select_related("commission__region").order_by(
+        "commission__region__name", "commission__name", "code")
+
+
+def published_photos(election, station_ids):
+    """{station id: [evidence file id]} of the protocol photos the NGO published, with a web copy."""
+    from evidence.models import EvidenceFile, Purpose
+    from protocols.selectors import is_published
+
+    photos = defaultdict(list)
+    rows = EvidenceFile.objects.filter(
+        election=election, station_id__in=station_ids, purpose=Purpose.PROTOCOL_PHOTO,
+    ).exclude(original__web_key="").annotate(published=is_published()).filter(published=True).order_by(
+        "created_at", "id").values_list("station_id", "id")
+    for station_id, pk in rows:
+        photos[station_id].append(pk)
+    return dict(photos)
+
+
+def public_published_photo(election, evidence_id):
+    """The web copy's storage key of a published protocol photo of this election, or None."""
+    from evidence.models import EvidenceFile, Purpose
+    from protocols.selectors import is_published
+
+    return EvidenceFile.objects.filter(
+        pk=evidence_id, election=election, purpose=Purpose.PROTOCOL_PHOTO, station__isnull=False,
+    ).exclude(original__web_key="").annotate(published=is_published()).filter(published=True).values_list(
+        "original__web_key", flat=True).first()
+
+
+def public_station_figures(election, station_ids):
+    """{station id: {"official": figures or None, "confirmed": [(figures, basis)]}} for a page of
+    stations, in three queries whatever its size. Which copies count as confirmed, and why, is
+    dashboard.confirmation's rule. Nothing about who sent a copy leaves this function."""
+    from . import confirmation
+
+    official = dict(OfficialVersion.objects.filter(election=election, is_latest=True, station_id__in=station_ids)
+                    .values_list("station_id", "figures"))
+    copies = list(ObserverCopy.objects.filter(election=election, is_latest=True, station_id__in=station_ids)
+                  .order_by("station_id", "submitted_at", "id").values_list("id", "station_id", "figures"))
+    statuses = defaultdict(list)
+    for first, other, status in Discrepancy.objects.filter(
+        election=election, station_id__in=station_ids,
+    ).filter(Q(observer_copy__isnull=False) | Q(other_copy__isnull=False)).values_list(
+            "observer_copy_id", "other_copy_id", "status"):
+        for copy_id in {first, other} - {None}:
+            statuses[copy_id].append(status)
+    result = {station_id: {"official": official.get(station_id), "confirmed": []} for station_id in station_ids}
+    for pk, station_id, figures in copies:
+        basis = confirmation.confirmation_basis(figures, official.get(station_id), statuses.get(pk, ()))
+        if basis is not None:
+            result[station_id]["confirmed"].append((figures, basis))
+    return result

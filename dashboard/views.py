@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from elections.models import Commission, Election, Region, Station
+from incidents.models import Severity
 from observers.models import CheckIn, Deployment
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 
@@ -27,11 +28,19 @@ def _election(request, slug):
 
 
 def _with_totals(rows):
+    """The rows and their totals; each row (and the totals) also gets its incident counts as a
+    list in the order of `Severity`, which a template can loop over beside the headings."""
     totals = dict.fromkeys(selectors.COVERAGE_FIGURES, 0)
     for row in rows:
         for figure in totals:
             totals[figure] += row["figures"][figure]
+        row["incidents"] = [row["figures"][figure] for figure in selectors.INCIDENT_FIGURES]
+    totals["incidents"] = [totals[figure] for figure in selectors.INCIDENT_FIGURES]
     return rows, totals
+
+
+def _coverage_context(election, rows, totals, **extra):
+    return {"election": election, "rows": rows, "totals": totals, "severities": Severity.choices, **extra}
 
 
 @login_required
@@ -45,12 +54,12 @@ def index(request):
 @login_required
 def coverage(request, slug):
     election, region_ids = _election(request, slug)
-    table = selectors.coverage(election, region_ids)
+    table = selectors.coverage(election, region_ids,
+                               incidents=selectors.incidents_in_scope(request.user, election, region_ids))
     regions = Region.objects.filter(pk__in=region_ids).order_by("name")
     rows, totals = _with_totals([{"group": region, "figures": table.get(region.pk, dict.fromkeys(
         selectors.COVERAGE_FIGURES, 0))} for region in regions])
-    return render(request, "dashboard/coverage.html", {
-        "election": election, "rows": rows, "totals": totals, "level": "region"})
+    return render(request, "dashboard/coverage.html", _coverage_context(election, rows, totals, level="region"))
 
 
 @login_required
@@ -59,12 +68,13 @@ def region(request, slug, region_id):
     if region_id not in region_ids:
         raise Http404
     region = get_object_or_404(Region, pk=region_id)
-    table = selectors.coverage(election, region_ids, by="commission", region_id=region_id)
+    table = selectors.coverage(election, region_ids, by="commission", region_id=region_id,
+                               incidents=selectors.incidents_in_scope(request.user, election, region_ids))
     commissions = Commission.objects.filter(region=region).order_by("name")
     rows, totals = _with_totals([{"group": commission, "figures": table.get(commission.pk, dict.fromkeys(
         selectors.COVERAGE_FIGURES, 0))} for commission in commissions])
-    return render(request, "dashboard/coverage.html", {
-        "election": election, "region": region, "rows": rows, "totals": totals, "level": "commission"})
+    return render(request, "dashboard/coverage.html", _coverage_context(election, rows, totals, region=region,
+                                                                        level="commission"))
 
 
 @login_required
@@ -80,12 +90,19 @@ def commission(request, slug, commission_id):
 @login_required
 def station(request, slug, station_id):
     """Everything known about one station: observers, check-ins, protocol and official versions,
-    flags."""
+    protocol photos (with the button that publishes one on the public page), flags, and the
+    incidents the user may see (counted by severity, then listed)."""
     election, region_ids = _election(request, slug)
     station = get_object_or_404(Station.objects.select_related("commission__region"), pk=station_id,
                                 commission__region_id__in=region_ids)
+    incidents = selectors.incidents_in_scope(request.user, election, region_ids).filter(station=station)
+    by_severity = selectors.incident_severities(incidents, "station_id").get(
+        station.pk, dict.fromkeys(selectors.INCIDENT_FIGURES, 0))
     return render(request, "dashboard/station.html", {
         "election": election, "station": station,
+        "incident_counts": [(label, by_severity[f"incidents_{value}"]) for value, label in Severity.choices],
+        "incidents": incidents.order_by("-reported_at", "-id"),
+        "photos": selectors.station_protocol_photos(request.user, election, station).select_related("original"),
         "deployments": Deployment.objects.filter(election=election, station=station).select_related("observer"),
         "check_ins": CheckIn.objects.filter(deployment__election=election, deployment__station=station)
         .select_related("deployment__observer").order_by("-recorded_at"),
@@ -233,17 +250,15 @@ def station_map(request, slug):
 def map_points(request, slug):
     """Compact points for the map: [id, code, lat, lon, state], about 40 bytes a station."""
     election, region_ids = _election(request, slug)
-    points = selectors.station_map_points(election, region_ids)
     response = JsonResponse({"states": selectors.STATION_STATES,
-                             "points": [[pk, code, round(lat, 5), round(lon, 5), selectors.STATION_STATES.index(state)]
-                                        for pk, code, lat, lon, state in points]})
+                             "points": list(selectors.station_map_rows(election, region_ids))})
     response["Cache-Control"] = "private, max-age=30"
     return response
 
 
 @login_required
 def export(request, slug, table, file_format):
-    """Coverage, results and flags as CSV or XLSX; stations with their state as GeoJSON."""
+    """Coverage, results, flags and incidents as CSV or XLSX; stations with their state as GeoJSON."""
     election, region_ids = _election(request, slug)
     name = f"{election.slug}-{table}"
     if table == "stations" and file_format == "geojson":
@@ -251,7 +266,8 @@ def export(request, slug, table, file_format):
     if file_format not in ("csv", "xlsx"):
         raise Http404
     if table == "coverage":
-        coverage_rows = selectors.coverage(election, region_ids)
+        coverage_rows = selectors.coverage(election, region_ids,
+                                           incidents=selectors.incidents_in_scope(request.user, election, region_ids))
         regions = Region.objects.filter(pk__in=region_ids).order_by("name")
         rows = [[region.name, *[coverage_rows.get(region.pk, {}).get(figure, 0)
                                 for figure in selectors.COVERAGE_FIGURES]] for region in regions]
@@ -269,6 +285,17 @@ def export(request, slug, table, file_format):
             "station__commission__region__name", "station__code", "kind", "severity", "status", "created_at")
         return exports.table_response(name, ["region", "station", "kind", "severity", "status", "flagged_at"],
                                       [[*row[:5], row[5].isoformat()] for row in rows], file_format)
+    if table == "incidents":
+        # No observer's name in the file: it travels further than the page (the incident's number
+        # leads back to the triage page, where the coordinator sees who reported it).
+        incidents = selectors.incidents_in_scope(request.user, election, region_ids).select_related(None)
+        rows = incidents.order_by("reported_at", "id").values_list(
+            "id", "station__commission__region__name", "station__commission__name", "station__code",
+            "category__code", "severity", "status", "occurred_at", "reported_at")
+        return exports.table_response(name, ["incident", "region", "commission", "station", "category", "severity",
+                                             "status", "occurred_at", "reported_at"],
+                                      [[*row[:7], row[7].isoformat(), row[8].isoformat()] for row in rows],
+                                      file_format)
     raise Http404
 
 
@@ -277,9 +304,17 @@ def live_feed(request, slug):
     """What is new since the last poll. Polling, not server-sent events: it survives every proxy
     and a phone's flaky network, and holds no gunicorn worker per open dashboard."""
     election, region_ids = _election(request, slug)
-    try:
-        after = int(request.GET.get("after_flag", 0))
-    except ValueError:
-        after = 0
-    items = selectors.feed(election, region_ids, after_flag=after)
-    return JsonResponse({"items": items, "after_flag": max([item["id"] for item in items], default=after)})
+    after = {}
+    for cursor in ("after_flag", "after_incident"):
+        value = request.GET.get(cursor, "0") or "0"
+        if not value.isdigit():
+            return JsonResponse({"error": _("%(cursor)s must be a whole number.") % {"cursor": cursor}}, status=400)
+        after[cursor] = int(value)
+    items = selectors.feed(election, region_ids, **after,
+                           incidents=selectors.incidents_in_scope(request.user, election, region_ids))
+    return JsonResponse({
+        "items": items,
+        "after_flag": max([item["id"] for item in items if item["type"] == "flag"], default=after["after_flag"]),
+        "after_incident": max([item["id"] for item in items if item["type"] == "incident"],
+                              default=after["after_incident"]),
+    })

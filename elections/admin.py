@@ -42,8 +42,8 @@ class ContestantInline(admin.TabularInline):
 
 @admin.register(Election)
 class ElectionAdmin(admin.ModelAdmin):
-    list_display = ["name", "date", "country", "kind", "status"]
-    list_filter = ["country", "kind", "status"]
+    list_display = ["name", "date", "country", "kind", "status", "public_transparency"]
+    list_filter = ["country", "kind", "status", "public_transparency"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ContestantInline]

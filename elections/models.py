@@ -199,6 +199,11 @@ class Election(models.Model):
         _("official results due by"), null=True, blank=True,
         help_text=_("After this, a covered station without official results is flagged."),
     )
+    public_transparency = models.BooleanField(
+        _("public transparency page"), default=False,
+        help_text=_("Anyone, signed in or not, may see per-station official figures beside the observers' confirmed "
+                    "figures and the protocol photos chosen for publication. Never shows who observed."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

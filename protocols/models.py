@@ -267,3 +267,29 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.get_status_display()} by {self.reviewer}"
+
+
+class PhotoPublication(models.Model):
+    """A coordinator's or reviewer's decision to publish a protocol photo on the public
+    transparency page, or to take it down. Every decision is kept; the newest (`is_latest`) holds.
+
+    A photo without any decision is not published. Only the EXIF-free web copy is ever served
+    publicly, never the original.
+    """
+
+    evidence = models.ForeignKey("evidence.EvidenceFile", on_delete=models.PROTECT, related_name="publications")
+    published = models.BooleanField(_("published"))
+    is_latest = models.BooleanField(default=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("protocol photo publication")
+        verbose_name_plural = _("protocol photo publications")
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["evidence"], condition=Q(is_latest=True), name="photo_publication_one_latest"),
+        ]
+
+    def __str__(self):
+        return f"{self.evidence_id}: {'published' if self.published else 'not published'}"

@@ -4,12 +4,12 @@ Observers see their own copies; coordinators the copies and flags of their organ
 regions; reviewers and administrators everything (reviewing is their job).
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from observers.models import User
 from observers.services import coordinator_region_ids
 
-from .models import CommissionProtocol, Discrepancy, ObserverCopy, OfficialVersion
+from .models import CommissionProtocol, Discrepancy, ObserverCopy, OfficialVersion, PhotoPublication
 
 
 def copies_for(user):
@@ -73,7 +73,8 @@ def comparison_rows(election_lines, base, other):
 
 def protocol_photos(discrepancy):
     """Photos of the protocol sent through the evidence pipeline by the observers whose copies a
-    flag compares: same station, same election, purpose "protocol photo", oldest first."""
+    flag compares: same station, same election, purpose "protocol photo", oldest first; each with
+    `published` (on the public transparency page)."""
     from evidence.models import EvidenceFile, Purpose
 
     observers = [copy.observer_id for copy in (discrepancy.observer_copy, discrepancy.other_copy) if copy]
@@ -82,4 +83,9 @@ def protocol_photos(discrepancy):
     return EvidenceFile.objects.filter(
         Q(election_id=discrepancy.election_id) | Q(election__isnull=True),
         purpose=Purpose.PROTOCOL_PHOTO, station_id=discrepancy.station_id, uploaded_by_id__in=observers,
-    ).select_related("original", "uploaded_by").order_by("created_at")
+    ).select_related("original", "uploaded_by").annotate(published=is_published()).order_by("created_at")
+
+
+def is_published():
+    """An expression: the evidence file's newest publication decision says "published"."""
+    return Exists(PhotoPublication.objects.filter(evidence=OuterRef("pk"), is_latest=True, published=True))

@@ -11,4 +11,5 @@ urlpatterns = [
     path("review/", views.review_queue, name="review"),
     path("review/confirmed.csv", views.export_confirmed, name="export"),
     path("review/<int:discrepancy_id>/", views.review_detail, name="review-detail"),
+    path("photos/<int:evidence_id>/publication/", views.photo_publication, name="photo-publication"),
 ]

@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from elections import selectors as election_selectors
 from elections.models import Election, Region
@@ -166,13 +168,37 @@ def review_detail(request, discrepancy_id):
         row["label"] = row["labels"].get(language) or row["labels"]["en"]
     photos = [{"url": reverse("evidence:file", args=[photo.pk, "web"]),
                "original": reverse("evidence:file", args=[photo.pk, "original"]),
-               "sha256": photo.original.sha256, "observer": photo.uploaded_by.username}
+               "sha256": photo.original.sha256, "observer": photo.uploaded_by.username, "pk": photo.pk,
+               "published": photo.published, "has_web_copy": bool(photo.original.web_key)}
               for photo in selectors.protocol_photos(discrepancy)]
     return render(request, "protocols/review_detail.html", {
         "photos": photos,
         "discrepancy": discrepancy, "form": form, "rows": rows, "base_label": base_label,
         "other_label": other_label, "decisions": discrepancy.decisions.select_related("reviewer"),
     })
+
+
+@login_required
+@require_POST
+def photo_publication(request, evidence_id):
+    """Publish a protocol photo on the election's public transparency page (publish=1), or take it
+    down (publish=0); then back to the page the button was on."""
+    publish = request.POST.get("publish")
+    if publish not in ("0", "1"):
+        return HttpResponseBadRequest(_("Say publish=1 or publish=0."))
+    try:
+        services.decide_photo_publication(evidence_id=evidence_id, user=request.user, publish=publish == "1")
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Photo published on the public page.") if publish == "1"
+                         else _("Photo taken down from the public page."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("home")
+    return redirect(target)
 
 
 def _sides(discrepancy):

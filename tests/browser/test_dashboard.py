@@ -26,6 +26,15 @@ def _flag_second_station(world):  # noqa: F811 (the fixture value, passed in)
     services.check_stations(election_id=world["election"].pk, station_ids=[station.pk])
 
 
+def _report_incident(world):  # noqa: F811 (the fixture value, passed in)
+    from incidents.models import Severity
+    from tests.factories import DeploymentFactory, IncidentFactory, ObserverFactory
+
+    observer = ObserverFactory(organisation=world["coordinator"].organisation)
+    deployment = DeploymentFactory(observer=observer, election=world["election"], station=world["observed"])
+    IncidentFactory(deployment=deployment, severity=Severity.HIGH)
+
+
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}],
                          ids=["desktop", "phone"])
 def test_coordinator_drills_down_downloads_and_sees_the_map(live_server, browser, artifacts_dir, world,  # noqa: F811
@@ -45,6 +54,13 @@ def test_coordinator_drills_down_downloads_and_sees_the_map(live_server, browser
     page.clock.fast_forward(16_000)
     page.wait_for_function("document.querySelectorAll('#live-feed li').length === 2")
     assert page.title().startswith("(1) ")
+
+    # An observer of the coordinator's NGO reports an incident: it appears too, and the title counts it.
+    _report_incident(world)
+    page.clock.fast_forward(16_000)
+    page.wait_for_function("document.querySelectorAll('#live-feed li[data-type=incident]').length === 1")
+    assert page.title().startswith("(2) ")
+    assert "Incident · High" in page.locator("#live-feed li[data-type=incident]").inner_text()
     name = viewport["width"]
     page.screenshot(path=str(artifacts_dir / f"dashboard-{name}.png"), full_page=True)
     page.get_by_role("link", name="Almaty", exact=True).click()

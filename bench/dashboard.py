@@ -1,0 +1,378 @@
+"""Benchmarks of the coordinators' dashboard at national scale, each against a single hand-written
+SQL statement that computes the same numbers, measured in the same run on the same data.
+
+    .venv/bin/python -m bench dashboard              # 100,000 stations
+    .venv/bin/python -m bench dashboard --quick      # 2,000 stations (what CI runs, on SQLite)
+
+(a) the coverage page's national aggregation (dashboard.selectors.coverage, incidents by severity
+    included) vs one SQL statement grouping every figure by region;
+(b) the map's data endpoint (/dashboard/<election>/map/points.json, through Django's test client:
+    selector, view and JSON) vs one SQL statement giving each located station its state;
+(c) the live-feed endpoint (/dashboard/<election>/feed.json), first poll and a steady-state poll,
+    vs one SQL statement (a UNION of the newest flags and incidents).
+Each pair is checked to give the same numbers before its ratio is printed.
+
+The data are generated set-based (batched multi-row inserts): 20 regions, a commission per 40
+stations; observers deployed at 30% of stations, 90% of them checked in, 80% of those sent a
+protocol, 5% of which differ from the official result (an open flag each); official results
+for 95% of stations; incidents at 10% of covered stations.
+
+Database: DATABASE_URL when it points at PostgreSQL, whose name must contain "bench" (its public
+schema is wiped: never point it at real data); otherwise a fresh SQLite file in a temporary folder.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+
+REGIONS = 20
+STATIONS_PER_COMMISSION = 40
+BATCH = 5000
+REPEATS = 5
+
+
+def prepare_database():
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        name = url.rsplit("/", 1)[1].split("?")[0]
+        if "bench" not in name:
+            raise SystemExit(f"bench.dashboard wipes its database: {name!r} must contain 'bench'")
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-dashboard-')}/bench.sqlite3"
+        os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("CELERY_BROKER_DIR", tempfile.mkdtemp(prefix="bench-broker-"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    call_command("migrate", verbosity=0)
+    return connection.vendor
+
+
+# --- Data -------------------------------------------------------------------------------------
+
+
+def _bulk(model, rows):
+    model.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def generate(stations_count, seed=11):
+    """The country, one election, and the night's data; returns (election, admin user)."""
+    from django.utils import timezone
+
+    from elections.models import Commission, Contestant, Election, ProtocolTemplate, Region, Station
+    from elections.services import install_shipped_templates
+    from incidents.models import Incident, IncidentCategory, Severity
+    from incidents.services import install_shipped_categories
+    from observers.models import CheckIn, Deployment, Organisation, User
+    from protocols.models import Discrepancy, ObserverCopy, OfficialVersion, ResultImport, ResultSource
+
+    rng = random.Random(seed)
+    install_shipped_templates(update=False)
+    install_shipped_categories()
+    election = Election.objects.create(name="Bench 2027", slug="bench-2027", country="KZ", kind="list_pr",
+                                       date="2027-03-21", status="ongoing",
+                                       template=ProtocolTemplate.objects.get(country="KZ"))
+    Contestant.objects.bulk_create([Contestant(election=election, ballot_number=number, name=f"Party {number}",
+                                               kind="party") for number in (1, 2, 3)])
+    _bulk(Region, [Region(country="KZ", code=f"R{number:02d}", name=f"Region {number:02d}")
+                   for number in range(REGIONS)])
+    regions = list(Region.objects.filter(country="KZ").order_by("code").values_list("id", flat=True))
+    commissions_count = max(REGIONS, stations_count // STATIONS_PER_COMMISSION)
+    _bulk(Commission, [Commission(region_id=regions[number % REGIONS], code=f"C{number:05d}",
+                                  name=f"Commission {number}") for number in range(commissions_count)])
+    commissions = list(Commission.objects.order_by("code").values_list("id", flat=True))
+    _bulk(Station, [Station(commission_id=commissions[number % len(commissions)], code=str(number),
+                            latitude=f"{41 + rng.random() * 14:.6f}", longitude=f"{50 + rng.random() * 35:.6f}",
+                            registered_voters=1500) for number in range(stations_count)])
+    station_ids = list(Station.objects.order_by("id").values_list("id", flat=True))
+
+    organisation = Organisation.objects.create(name="Bench NGO", slug="bench-ngo")
+    covered = rng.sample(station_ids, int(0.30 * len(station_ids)))
+    _bulk(User, [User(username=f"observer-{number}", password="!", role="observer",  # noqa: S106 (unusable)
+                      organisation=organisation) for number in range(len(covered))])
+    observers = list(User.objects.filter(role="observer").order_by("id").values_list("id", flat=True))
+    _bulk(Deployment, [Deployment(observer_id=observer, organisation=organisation, election=election,
+                                  station_id=station, in_random_sample=rng.random() < 0.2)
+                       for observer, station in zip(observers, covered, strict=True)])
+    deployments = list(Deployment.objects.filter(election=election).values_list("id", "station_id", "observer_id"))
+    checked_in = [deployment for deployment in deployments if rng.random() < 0.9]
+    _bulk(CheckIn, [CheckIn(client_id=uuid.uuid4(), deployment_id=pk, kind=CheckIn.Kind.CHECK_IN)
+                    for pk, _station, _observer in checked_in])
+
+    source = ResultSource.objects.create(code="bench", name="Bench", region_column="r", commission_column="c",
+                                         station_column="s", line_columns={})
+    result_import = ResultImport.objects.create(election=election, source=source, file_name="bench.csv",
+                                                sha256="0" * 64)
+    now = timezone.now()
+    official = {}
+    for station in station_ids:
+        if rng.random() < 0.95:
+            votes = [rng.randint(100, 500), rng.randint(50, 300), rng.randint(10, 100)]
+            cast = sum(votes) + 10
+            official[station] = {"L1": 1500, "L2": 1200, "L3": cast, "L4": cast, "L5": 3, "L6": 1197 - cast,
+                                 "L7": 10, "L8.1": votes[0], "L8.2": votes[1], "L8.3": votes[2], "L9": 0}
+    _bulk(OfficialVersion, [OfficialVersion(election=election, station_id=station, result_import=result_import,
+                                            version=1, figures=figures, imported_at=now)
+                            for station, figures in official.items()])
+    copies = []
+    for pk, station, observer in checked_in:
+        if rng.random() < 0.8:
+            figures = dict(official.get(station) or {"L1": 1500, "L8.1": 300, "L8.2": 200, "L8.3": 50})
+            if rng.random() < 0.05:
+                figures["L8.1"] += 40
+                figures["L8.2"] -= 40
+            copies.append(ObserverCopy(client_id=uuid.uuid4(), deployment_id=pk, observer_id=observer,
+                                       election=election, station_id=station, version=1, figures=figures))
+    _bulk(ObserverCopy, copies)
+    flags = []
+    for copy_id, station, figures in ObserverCopy.objects.filter(election=election).values_list(
+            "id", "station_id", "figures"):
+        if station in official and figures != official[station]:
+            flags.append(Discrepancy(election=election, station_id=station, key=f"mismatch:{copy_id}",
+                                     kind="mismatch", severity="critical", severity_rank=3, observer_copy_id=copy_id,
+                                     status="open" if rng.random() < 0.7 else "confirmed"))
+    _bulk(Discrepancy, flags)
+    categories = list(IncidentCategory.objects.values_list("id", flat=True))
+    severities = list(Severity.values)
+    _bulk(Incident, [Incident(client_id=uuid.uuid4(), observer_id=observer, organisation=organisation,
+                              deployment_id=pk, election=election, station_id=station,
+                              category_id=rng.choice(categories), severity=rng.choice(severities),
+                              occurred_at=now, description="Bench incident.")
+                     for pk, station, observer in deployments if rng.random() < 0.10])
+    admin = User.objects.create(username="bench-admin", password="!", role="admin")  # noqa: S106 (unusable)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # what autovacuum does soon after a load; plans depend on it
+    return election, admin
+
+
+# --- Timing -----------------------------------------------------------------------------------
+
+
+def best_of(function, repeats=REPEATS):
+    """(median seconds, last result) over `repeats` runs after one warm-up run."""
+    result = function()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def sql(statement, params):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
+def _tables():
+    from elections.models import Commission, Station
+    from incidents.models import Incident, IncidentCategory
+    from observers.models import CheckIn, Deployment
+    from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
+
+    return {"station": Station._meta.db_table, "commission": Commission._meta.db_table,
+            "deployment": Deployment._meta.db_table, "checkin": CheckIn._meta.db_table,
+            "copy": ObserverCopy._meta.db_table, "official": OfficialVersion._meta.db_table,
+            "flag": Discrepancy._meta.db_table, "incident": Incident._meta.db_table,
+            "category": IncidentCategory._meta.db_table}
+
+
+# --- (a) coverage -----------------------------------------------------------------------------
+
+
+def bench_coverage(election, user):
+    from dashboard import selectors
+    from incidents.models import Severity
+
+    region_ids = selectors.visible_region_ids(user, election)
+
+    def page():
+        return selectors.coverage(election, region_ids,
+                                  incidents=selectors.incidents_in_scope(user, election, region_ids))
+
+    severity_columns = ", ".join(f"SUM(CASE WHEN severity = '{value}' THEN 1 ELSE 0 END) AS n_{value}"
+                                 for value in Severity.values)
+    severity_sums = ", ".join(f"COALESCE(SUM(i.n_{value}), 0)" for value in Severity.values)
+    statement = f"""
+        WITH d AS (SELECT DISTINCT station_id FROM {{deployment}} WHERE election_id = %s),
+             ci AS (SELECT DISTINCT dp.station_id FROM {{checkin}} c JOIN {{deployment}} dp ON dp.id = c.deployment_id
+                    WHERE dp.election_id = %s AND c.kind = 'in'),
+             p AS (SELECT DISTINCT station_id FROM {{copy}} WHERE election_id = %s AND is_latest),
+             o AS (SELECT DISTINCT station_id FROM {{official}} WHERE election_id = %s AND is_latest),
+             f AS (SELECT station_id, COUNT(*) AS n FROM {{flag}} WHERE election_id = %s AND status = 'open'
+                   AND station_id IS NOT NULL GROUP BY station_id),
+             i AS (SELECT station_id, {severity_columns} FROM {{incident}} WHERE election_id = %s GROUP BY station_id)
+        SELECT c.region_id, COUNT(*), COUNT(d.station_id), COUNT(ci.station_id), COUNT(p.station_id),
+               COUNT(o.station_id), COALESCE(SUM(f.n), 0), {severity_sums}
+        FROM {{station}} s JOIN {{commission}} c ON c.id = s.commission_id
+        LEFT JOIN d ON d.station_id = s.id LEFT JOIN ci ON ci.station_id = s.id LEFT JOIN p ON p.station_id = s.id
+        LEFT JOIN o ON o.station_id = s.id LEFT JOIN f ON f.station_id = s.id LEFT JOIN i ON i.station_id = s.id
+        GROUP BY c.region_id
+    """.format(**_tables())  # noqa: S608 (table names; values are parameters)
+
+    page_seconds, table = best_of(page)
+    sql_seconds, rows = best_of(lambda: sql(statement, [election.pk] * 6))
+    expected = {row[0]: dict(zip(selectors.COVERAGE_FIGURES, (int(value) for value in row[1:]), strict=True))
+                for row in rows}
+    assert table == expected, f"coverage differs from the SQL aggregate:\n{table}\n{expected}"
+    totals = {figure: sum(row[figure] for row in table.values()) for figure in selectors.COVERAGE_FIGURES}
+    return {"page_s": page_seconds, "sql_s": sql_seconds, "totals": totals}
+
+
+# --- (b) map points ---------------------------------------------------------------------------
+
+
+def bench_map(election, client, user):
+    from django.urls import reverse
+
+    from dashboard import selectors
+
+    region_ids = selectors.visible_region_ids(user, election)
+    url = reverse("dashboard:map-points", args=[election.slug])
+    statement = """
+        SELECT s.id, CASE
+            WHEN EXISTS (SELECT 1 FROM {flag} f WHERE f.election_id = %s AND f.station_id = s.id AND f.status = 'open')
+                THEN 0
+            WHEN EXISTS (SELECT 1 FROM {copy} p WHERE p.election_id = %s AND p.station_id = s.id) THEN 1
+            WHEN EXISTS (SELECT 1 FROM {checkin} c JOIN {deployment} dp ON dp.id = c.deployment_id
+                         WHERE dp.election_id = %s AND dp.station_id = s.id AND c.kind = 'in') THEN 2
+            WHEN EXISTS (SELECT 1 FROM {deployment} dp WHERE dp.election_id = %s AND dp.station_id = s.id) THEN 3
+            ELSE 4 END
+        FROM {station} s WHERE s.latitude IS NOT NULL
+    """.format(**_tables())  # noqa: S608 (table names; values are parameters)
+
+    def endpoint():
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        return response.content
+
+    endpoint_seconds, body = best_of(endpoint)
+    selector_seconds, _points = best_of(lambda: list(selectors.station_map_rows(election, region_ids)))
+    sql_seconds, rows = best_of(lambda: sql(statement, [election.pk] * 4))
+    started = time.perf_counter()
+    json.dumps(rows)
+    json_seconds = time.perf_counter() - started
+    data = json.loads(body)
+    assert list(data["states"]) == list(selectors.STATION_STATES)
+    assert sorted((point[0], point[4]) for point in data["points"]) == sorted(rows), "map states differ from SQL"
+    counts = {state: 0 for state in selectors.STATION_STATES}
+    for _pk, state in rows:
+        counts[selectors.STATION_STATES[state]] += 1
+    return {"endpoint_s": endpoint_seconds, "selector_s": selector_seconds, "sql_s": sql_seconds,
+            "json_s": json_seconds, "points": len(rows),
+            "bytes": len(body), "counts": counts}
+
+
+# --- (c) live feed ----------------------------------------------------------------------------
+
+
+def bench_feed(election, client, user):
+    from django.urls import reverse
+
+    from dashboard import selectors
+
+    url = reverse("dashboard:feed", args=[election.slug])
+    region_ids = sorted(selectors.visible_region_ids(user, election))
+    regions = ", ".join(str(int(pk)) for pk in region_ids)
+    statement = """
+        SELECT * FROM (SELECT 'flag', f.id, f.kind, f.severity, s.code, f.station_id, f.created_at FROM {flag} f
+                       LEFT JOIN {station} s ON s.id = f.station_id LEFT JOIN {commission} sc ON sc.id = s.commission_id
+                       LEFT JOIN {commission} fc ON fc.id = f.commission_id
+                       WHERE f.election_id = %s AND f.id > %s AND (sc.region_id IN ({regions}) OR fc.region_id IN ({regions}))
+                       ORDER BY f.id DESC LIMIT 50) flags
+        UNION ALL
+        SELECT * FROM (SELECT 'incident', i.id, k.name_en, i.severity, s.code, i.station_id, i.reported_at
+                       FROM {incident} i JOIN {category} k ON k.id = i.category_id
+                       JOIN {station} s ON s.id = i.station_id JOIN {commission} c ON c.id = s.commission_id
+                       WHERE i.election_id = %s AND i.id > %s AND c.region_id IN ({regions})
+                       ORDER BY i.id DESC LIMIT 50) incidents
+    """.format(regions=regions, **_tables())  # noqa: S608 (region IDs cast to int; values are parameters)
+    results = {}
+    for name, cursors in (("first poll", (0, 0)), ("steady poll", None)):
+        if cursors is None:
+            first = client.get(url).json()
+            cursors = (first["after_flag"], first["after_incident"])
+        query = {"after_flag": cursors[0], "after_incident": cursors[1]}
+
+        def endpoint(query=query):
+            response = client.get(url, query)
+            assert response.status_code == 200, response.status_code
+            return response.json()
+
+        endpoint_seconds, data = best_of(endpoint)
+        selector_seconds, _items = best_of(lambda cursors=cursors: selectors.feed(
+            election, set(region_ids), after_flag=cursors[0], after_incident=cursors[1],
+            incidents=selectors.incidents_in_scope(user, election, set(region_ids))))
+        sql_seconds, rows = best_of(lambda cursors=cursors: sql(
+            statement, [election.pk, cursors[0], election.pk, cursors[1]]))
+        assert sorted((item["type"], item["id"], item["severity"], item["station"]) for item in data["items"]) == \
+            sorted((row[0], row[1], row[3], row[4]) for row in rows), "feed differs from SQL"
+        results[name] = {"endpoint_s": endpoint_seconds, "selector_s": selector_seconds, "sql_s": sql_seconds,
+                         "items": len(rows)}
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="2,000 stations (what CI runs)")
+    parser.add_argument("--stations", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    stations = 2000 if args.quick else args.stations
+    if stations < REGIONS:
+        raise SystemExit(f"--stations must be at least {REGIONS}")
+
+    vendor = prepare_database()
+    from django.test import Client
+
+    started = time.perf_counter()
+    election, admin = generate(stations)
+    generated_seconds = time.perf_counter() - started
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(admin)
+
+    coverage = bench_coverage(election, admin)
+    points = bench_map(election, client, admin)
+    feed = bench_feed(election, client, admin)
+
+    totals = coverage["totals"]
+    print(f"dashboard bench on {vendor}: {stations:,} stations generated in {generated_seconds:.1f} s "
+          f"(median of {REPEATS} runs after a warm-up)")
+    print(f"    deployed {totals['deployed']:,}, checked in {totals['checked_in']:,}, protocols {totals['protocols']:,}, "
+          f"official {totals['official']:,}, open flags {totals['open_flags']:,}, incidents "
+          f"{sum(value for key, value in totals.items() if key.startswith('incidents_')):,}")
+    print(f"(a) coverage, national: selector {coverage['page_s'] * 1000:.0f} ms, single SQL aggregate "
+          f"{coverage['sql_s'] * 1000:.0f} ms -> ratio {coverage['page_s'] / coverage['sql_s']:.2f}x "
+          f"(same numbers: yes)")
+    print(f"(b) map points, {points['points']:,} stations, {points['bytes'] / 1e6:.1f} MB JSON: endpoint "
+          f"{points['endpoint_s'] * 1000:.0f} ms (its selector alone {points['selector_s'] * 1000:.0f} ms), "
+          f"single SQL {points['sql_s'] * 1000:.0f} ms -> ratio {points['endpoint_s'] / points['sql_s']:.2f}x "
+          f"(selector alone {points['selector_s'] / points['sql_s']:.2f}x); vs SQL + json.dumps of its rows "
+          f"{(points['sql_s'] + points['json_s']) * 1000:.0f} ms -> ratio "
+          f"{points['endpoint_s'] / (points['sql_s'] + points['json_s']):.2f}x (same states: yes)")
+    for name, figures in feed.items():
+        print(f"(c) live feed, {name} ({figures['items']} items): endpoint {figures['endpoint_s'] * 1000:.1f} ms "
+              f"(its selector alone {figures['selector_s'] * 1000:.1f} ms), single SQL {figures['sql_s'] * 1000:.1f} ms "
+              f"-> ratio {figures['endpoint_s'] / figures['sql_s']:.2f}x (selector alone "
+              f"{figures['selector_s'] / figures['sql_s']:.2f}x) (same items: yes)")
+
+
+if __name__ == "__main__":
+    main()
