@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('elections', '0004_longer_territory_codes'),
-        ('protocols', '0003_periodic_fetch'),
+        ('protocols', '0004_photo_publication'),
     ]
 
     operations = [
