@@ -1,8 +1,8 @@
 """Benchmarks of the coordinators' dashboard at national scale, each against a single hand-written
 SQL statement that computes the same numbers, measured in the same run on the same data.
 
-    .venv/bin/python -m bench dashboard              # 100,000 stations
-    .venv/bin/python -m bench dashboard --quick      # 2,000 stations (what CI runs, on SQLite)
+    .venv/bin/python -m bench dashboard              # the real file: 97,699 stations
+    .venv/bin/python -m bench dashboard --quick      # its first 2,000 stations (what CI runs, on SQLite)
 
 (a) the coverage page's national aggregation (dashboard.selectors.coverage, incidents by severity
     included) vs one SQL statement grouping every figure by region;
@@ -12,16 +12,18 @@ SQL statement that computes the same numbers, measured in the same run on the sa
     vs one SQL statement (a UNION of the newest flags and incidents).
 Each pair is checked to give the same numbers before its ratio is printed.
 
-The data are generated set-based (batched multi-row inserts): 20 regions, a commission per 40
-stations; observers deployed at 30% of stations, 90% of them checked in, 80% of those sent a
-protocol, 5% of which differ from the official result (an open flag each); official results
-for 95% of stations; incidents at 10% of covered stations.
+The data: the real 2018 per-station file (97,699 stations, or its first N) imported through the
+importer as the official results, coordinates spread at random; then, generated set-based:
+observers deployed at 30% of stations, 90% of them checked in, 80% of those sent a protocol (60%
+with a protocol photo), 5% of which moved 40 votes (a flag each, 70% open); incidents at 10% of
+covered stations.
 
 Database: DATABASE_URL when it points at PostgreSQL, whose name must contain "bench" (its public
 schema is wiped: never point it at real data); otherwise a fresh SQLite file in a temporary folder.
 """
 
 import argparse
+import io
 import json
 import os
 import random
@@ -30,8 +32,6 @@ import tempfile
 import time
 import uuid
 
-REGIONS = 20
-STATIONS_PER_COMMISSION = 40
 BATCH = 5000
 REPEATS = 5
 
@@ -69,35 +69,41 @@ def _bulk(model, rows):
 
 
 def generate(stations_count, seed=11):
-    """The country, one election, and the night's data; returns (election, admin user)."""
+    """The real 2018 file's first `stations_count` stations imported as the official results, and
+    the night's observer data generated around them; returns (election, admin user)."""
+    from django.db import connection
     from django.utils import timezone
 
-    from elections.models import Commission, Contestant, Election, ProtocolTemplate, Region, Station
-    from elections.services import install_shipped_templates
+    from bench.protocols import file_bytes
+    from elections.models import Contestant, Election, ProtocolTemplate, Station
+    from evidence.models import EvidenceFile, Original
     from incidents.models import Incident, IncidentCategory, Severity
     from incidents.services import install_shipped_categories
     from observers.models import CheckIn, Deployment, Organisation, User
-    from protocols.models import Discrepancy, ObserverCopy, OfficialVersion, ResultImport, ResultSource
+    from protocols.models import Discrepancy, ObserverCopy, OfficialVersion, ResultSource
+    from protocols.official_import import import_official_results
+    from protocols.services import election_rules
+    from protocols.shipped_sources import RU_2018_CANDIDATES
 
     rng = random.Random(seed)
-    install_shipped_templates(update=False)
     install_shipped_categories()
-    election = Election.objects.create(name="Bench 2027", slug="bench-2027", country="KZ", kind="list_pr",
-                                       date="2027-03-21", status="ongoing",
-                                       template=ProtocolTemplate.objects.get(country="KZ"))
-    Contestant.objects.bulk_create([Contestant(election=election, ballot_number=number, name=f"Party {number}",
-                                               kind="party") for number in (1, 2, 3)])
-    _bulk(Region, [Region(country="KZ", code=f"R{number:02d}", name=f"Region {number:02d}")
-                   for number in range(REGIONS)])
-    regions = list(Region.objects.filter(country="KZ").order_by("code").values_list("id", flat=True))
-    commissions_count = max(REGIONS, stations_count // STATIONS_PER_COMMISSION)
-    _bulk(Commission, [Commission(region_id=regions[number % REGIONS], code=f"C{number:05d}",
-                                  name=f"Commission {number}") for number in range(commissions_count)])
-    commissions = list(Commission.objects.order_by("code").values_list("id", flat=True))
-    _bulk(Station, [Station(commission_id=commissions[number % len(commissions)], code=str(number),
-                            latitude=f"{41 + rng.random() * 14:.6f}", longitude=f"{50 + rng.random() * 35:.6f}",
-                            registered_voters=1500) for number in range(stations_count)])
+    election = Election.objects.create(name="Bench 2018", slug="bench-2018", country="RU", kind="two_round",
+                                       date="2018-03-18", status="ongoing",
+                                       template=ProtocolTemplate.objects.get(country="RU"))
+    Contestant.objects.bulk_create([Contestant(election=election, ballot_number=number, name=name, kind="candidate")
+                                    for number, name in enumerate(RU_2018_CANDIDATES, start=1)])
+    import_official_results(election=election, source=ResultSource.objects.get(code="ru-cik-2018-presidential"),
+                            stream=io.BytesIO(file_bytes(stations_count)), file_name="2018.csv",
+                            create_stations=True)
+    # The file has no coordinates: the map gets stations spread over the country's latitudes.
+    random_fraction = "random()::numeric" if connection.vendor == "postgresql" else "(abs(random()) % 1000000) / 1000000.0"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Station._meta.db_table} SET latitude = ROUND(42 + 26 * {random_fraction}, 6), "  # noqa: S608
+                       f"longitude = ROUND(28 + 140 * {random_fraction}, 6), registered_voters = 1500")
     station_ids = list(Station.objects.order_by("id").values_list("id", flat=True))
+    official = dict(OfficialVersion.objects.filter(election=election, is_latest=True).values_list("station_id",
+                                                                                                "figures"))
+    first_vote, second_vote = election_rules(election).codes("votes")[:2]
 
     organisation = Organisation.objects.create(name="Bench NGO", slug="bench-ngo")
     covered = rng.sample(station_ids, int(0.30 * len(station_ids)))
@@ -111,32 +117,26 @@ def generate(stations_count, seed=11):
     checked_in = [deployment for deployment in deployments if rng.random() < 0.9]
     _bulk(CheckIn, [CheckIn(client_id=uuid.uuid4(), deployment_id=pk, kind=CheckIn.Kind.CHECK_IN)
                     for pk, _station, _observer in checked_in])
-
-    source = ResultSource.objects.create(code="bench", name="Bench", region_column="r", commission_column="c",
-                                         station_column="s", line_columns={})
-    result_import = ResultImport.objects.create(election=election, source=source, file_name="bench.csv",
-                                                sha256="0" * 64)
     now = timezone.now()
-    official = {}
-    for station in station_ids:
-        if rng.random() < 0.95:
-            votes = [rng.randint(100, 500), rng.randint(50, 300), rng.randint(10, 100)]
-            cast = sum(votes) + 10
-            official[station] = {"L1": 1500, "L2": 1200, "L3": cast, "L4": cast, "L5": 3, "L6": 1197 - cast,
-                                 "L7": 10, "L8.1": votes[0], "L8.2": votes[1], "L8.3": votes[2], "L9": 0}
-    _bulk(OfficialVersion, [OfficialVersion(election=election, station_id=station, result_import=result_import,
-                                            version=1, figures=figures, imported_at=now)
-                            for station, figures in official.items()])
     copies = []
     for pk, station, observer in checked_in:
         if rng.random() < 0.8:
-            figures = dict(official.get(station) or {"L1": 1500, "L8.1": 300, "L8.2": 200, "L8.3": 50})
-            if rng.random() < 0.05:
-                figures["L8.1"] += 40
-                figures["L8.2"] -= 40
+            figures = dict(official[station])
+            if rng.random() < 0.05 and figures[second_vote] >= 40:
+                figures[first_vote] += 40
+                figures[second_vote] -= 40
             copies.append(ObserverCopy(client_id=uuid.uuid4(), deployment_id=pk, observer_id=observer,
                                        election=election, station_id=station, version=1, figures=figures))
     _bulk(ObserverCopy, copies)
+    # Most observers photograph the protocol they copied (the rows only: no file is read here).
+    photographed = [copy for copy in copies if rng.random() < 0.6]
+    _bulk(Original, [Original(sha256=f"{number:064x}", key=f"evidence/bench/{number}", size=2_000_000,
+                              media_type="image/jpeg", format_code="jpeg", kind="image")
+                     for number in range(len(photographed))])
+    originals = list(Original.objects.order_by("id").values_list("id", flat=True))
+    _bulk(EvidenceFile, [EvidenceFile(uploaded_by_id=copy.observer_id, client_id=uuid.uuid4(), original_id=original,
+                                      station_id=copy.station_id, election=election, purpose="protocol_photo")
+                         for copy, original in zip(photographed, originals, strict=True)])
     flags = []
     for copy_id, station, figures in ObserverCopy.objects.filter(election=election).values_list(
             "id", "station_id", "figures"):
@@ -184,6 +184,7 @@ def sql(statement, params):
 
 def _tables():
     from elections.models import Commission, Station
+    from evidence.models import EvidenceFile
     from incidents.models import Incident, IncidentCategory
     from observers.models import CheckIn, Deployment
     from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
@@ -192,7 +193,7 @@ def _tables():
             "deployment": Deployment._meta.db_table, "checkin": CheckIn._meta.db_table,
             "copy": ObserverCopy._meta.db_table, "official": OfficialVersion._meta.db_table,
             "flag": Discrepancy._meta.db_table, "incident": Incident._meta.db_table,
-            "category": IncidentCategory._meta.db_table}
+            "category": IncidentCategory._meta.db_table, "evidence": EvidenceFile._meta.db_table}
 
 
 # --- (a) coverage -----------------------------------------------------------------------------
@@ -216,20 +217,24 @@ def bench_coverage(election, user):
              ci AS (SELECT DISTINCT dp.station_id FROM {{checkin}} c JOIN {{deployment}} dp ON dp.id = c.deployment_id
                     WHERE dp.election_id = %s AND c.kind = 'in'),
              p AS (SELECT DISTINCT station_id FROM {{copy}} WHERE election_id = %s AND is_latest),
+             ph AS (SELECT DISTINCT oc.station_id FROM {{copy}} oc JOIN {{evidence}} ef
+                      ON ef.station_id = oc.station_id AND ef.uploaded_by_id = oc.observer_id
+                    WHERE oc.election_id = %s AND oc.is_latest AND ef.purpose = 'protocol_photo'
+                      AND (ef.election_id = %s OR ef.election_id IS NULL)),
              o AS (SELECT DISTINCT station_id FROM {{official}} WHERE election_id = %s AND is_latest),
              f AS (SELECT station_id, COUNT(*) AS n FROM {{flag}} WHERE election_id = %s AND status = 'open'
                    AND station_id IS NOT NULL GROUP BY station_id),
              i AS (SELECT station_id, {severity_columns} FROM {{incident}} WHERE election_id = %s GROUP BY station_id)
         SELECT c.region_id, COUNT(*), COUNT(d.station_id), COUNT(ci.station_id), COUNT(p.station_id),
-               COUNT(o.station_id), COALESCE(SUM(f.n), 0), {severity_sums}
+               COUNT(ph.station_id), COUNT(o.station_id), COALESCE(SUM(f.n), 0), {severity_sums}
         FROM {{station}} s JOIN {{commission}} c ON c.id = s.commission_id
         LEFT JOIN d ON d.station_id = s.id LEFT JOIN ci ON ci.station_id = s.id LEFT JOIN p ON p.station_id = s.id
-        LEFT JOIN o ON o.station_id = s.id LEFT JOIN f ON f.station_id = s.id LEFT JOIN i ON i.station_id = s.id
+        LEFT JOIN ph ON ph.station_id = s.id LEFT JOIN o ON o.station_id = s.id LEFT JOIN f ON f.station_id = s.id LEFT JOIN i ON i.station_id = s.id
         GROUP BY c.region_id
     """.format(**_tables())  # noqa: S608 (table names; values are parameters)
 
     page_seconds, table = best_of(page)
-    sql_seconds, rows = best_of(lambda: sql(statement, [election.pk] * 6))
+    sql_seconds, rows = best_of(lambda: sql(statement, [election.pk] * 8))
     expected = {row[0]: dict(zip(selectors.COVERAGE_FIGURES, (int(value) for value in row[1:]), strict=True))
                 for row in rows}
     assert table == expected, f"coverage differs from the SQL aggregate:\n{table}\n{expected}"
@@ -333,11 +338,12 @@ def bench_feed(election, client, user):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="2,000 stations (what CI runs)")
-    parser.add_argument("--stations", type=int, default=100_000)
+    parser.add_argument("--stations", type=int, default=0,
+                        help="the first N stations of the real file (default: all 97,699)")
     args = parser.parse_args(argv)
     stations = 2000 if args.quick else args.stations
-    if stations < REGIONS:
-        raise SystemExit(f"--stations must be at least {REGIONS}")
+    if stations < 0:
+        raise SystemExit("--stations must be a positive number")
 
     vendor = prepare_database()
     from django.test import Client
@@ -353,9 +359,11 @@ def main(argv=None):
     feed = bench_feed(election, client, admin)
 
     totals = coverage["totals"]
-    print(f"dashboard bench on {vendor}: {stations:,} stations generated in {generated_seconds:.1f} s "
+    print(f"dashboard bench on {vendor}: {totals['stations']:,} stations of the real file imported, observer data "
+          f"generated, in {generated_seconds:.1f} s "
           f"(median of {REPEATS} runs after a warm-up)")
-    print(f"    deployed {totals['deployed']:,}, checked in {totals['checked_in']:,}, protocols {totals['protocols']:,}, "
+    print(f"    deployed {totals['deployed']:,}, checked in {totals['checked_in']:,}, protocols {totals['protocols']:,} "
+          f"(with photos {totals['protocols_with_photos']:,}), "
           f"official {totals['official']:,}, open flags {totals['open_flags']:,}, incidents "
           f"{sum(value for key, value in totals.items() if key.startswith('incidents_')):,}")
     print(f"(a) coverage, national: selector {coverage['page_s'] * 1000:.0f} ms, single SQL aggregate "

@@ -15,6 +15,7 @@ from django.db.models.functions import Cast, Round
 from django.utils.translation import get_language
 
 from elections.models import Commission, Region, Station
+from evidence.models import EvidenceFile, Purpose
 from incidents.models import Severity
 from incidents.selectors import incidents_for
 from observers.models import CheckIn, Deployment, User
@@ -23,7 +24,8 @@ from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 
 # Incidents are counted per severity, in the order incidents.models.Severity defines.
 INCIDENT_FIGURES = tuple(f"incidents_{severity}" for severity in Severity.values)
-COVERAGE_FIGURES = ("stations", "deployed", "checked_in", "protocols", "official", "open_flags", *INCIDENT_FIGURES)
+COVERAGE_FIGURES = ("stations", "deployed", "checked_in", "protocols", "protocols_with_photos", "official",
+                    "open_flags", *INCIDENT_FIGURES)
 
 
 def visible_region_ids(user, election):
@@ -91,18 +93,24 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
              ci AS (SELECT DISTINCT dp.station_id FROM {_table(CheckIn)} k
                     JOIN {_table(Deployment)} dp ON dp.id = k.deployment_id WHERE dp.election_id = %s AND k.kind = %s),
              p AS (SELECT DISTINCT station_id FROM {_table(ObserverCopy)} WHERE election_id = %s AND is_latest = %s),
+             ph AS (SELECT DISTINCT oc.station_id FROM {_table(ObserverCopy)} oc
+                    JOIN {_table(EvidenceFile)} ef ON ef.station_id = oc.station_id AND ef.uploaded_by_id = oc.observer_id
+                    WHERE oc.election_id = %s AND oc.is_latest = %s AND ef.purpose = %s
+                      AND (ef.election_id = %s OR ef.election_id IS NULL)),
              o AS (SELECT DISTINCT station_id FROM {_table(OfficialVersion)} WHERE election_id = %s AND is_latest = %s),
              f AS (SELECT station_id, COUNT(*) AS n FROM {_table(Discrepancy)}
                    WHERE election_id = %s AND status = %s AND station_id IS NOT NULL GROUP BY station_id),
              i AS (SELECT station_id, {severity_columns} FROM ({incident_sql}) visible GROUP BY station_id)
         SELECT scope.grp, COUNT(*), COUNT(d.station_id), COUNT(ci.station_id), COUNT(p.station_id),
-               COUNT(o.station_id), COALESCE(SUM(f.n), 0), {severity_totals}
+               COUNT(ph.station_id), COUNT(o.station_id), COALESCE(SUM(f.n), 0), {severity_totals}
         FROM scope LEFT JOIN d ON d.station_id = scope.id LEFT JOIN ci ON ci.station_id = scope.id
-        LEFT JOIN p ON p.station_id = scope.id LEFT JOIN o ON o.station_id = scope.id
+        LEFT JOIN p ON p.station_id = scope.id LEFT JOIN ph ON ph.station_id = scope.id
+        LEFT JOIN o ON o.station_id = scope.id
         LEFT JOIN f ON f.station_id = scope.id LEFT JOIN i ON i.station_id = scope.id
         GROUP BY scope.grp
     """  # noqa: S608 (table and column names only; every value is a parameter)
-    params = [*regions, election.pk, election.pk, CheckIn.Kind.CHECK_IN, election.pk, True, election.pk, True,
+    params = [*regions, election.pk, election.pk, CheckIn.Kind.CHECK_IN, election.pk, True,
+              election.pk, True, Purpose.PROTOCOL_PHOTO, election.pk, election.pk, True,
               election.pk, Discrepancy.Status.OPEN, *Severity.values, *incident_params]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)

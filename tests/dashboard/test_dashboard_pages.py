@@ -63,10 +63,34 @@ def test_coverage_counts_per_region_and_only_the_coordinators_regions(client, wo
     assert page.status_code == 200
     rows = page.context["rows"]
     assert [row["group"].name for row in rows] == ["Almaty"]  # Astana is not theirs
-    assert rows[0]["figures"] == {"stations": 2, "deployed": 1, "checked_in": 0, "protocols": 1, "official": 2,
+    assert rows[0]["figures"] == {"stations": 2, "deployed": 1, "checked_in": 0, "protocols": 1,
+                                  "protocols_with_photos": 0, "official": 2,
                                   "open_flags": 1, "incidents_low": 0, "incidents_medium": 0, "incidents_high": 0,
                                   "incidents_critical": 0}
     assert client.get(reverse("dashboard:region", args=["mazhilis-2027", world["astana"].pk])).status_code == 404
+
+
+def protocol_photo(uploader, station, election=None, purpose="protocol_photo"):
+    from evidence.models import EvidenceFile, Original
+
+    digest = uuid.uuid4().hex * 2
+    original = Original.objects.create(sha256=digest, key=f"evidence/{digest}", size=1000, media_type="image/jpeg",
+                                       format_code="jpeg", kind="image")
+    return EvidenceFile.objects.create(uploaded_by=uploader, client_id=uuid.uuid4(), original=original,
+                                       station=station, election=election, purpose=purpose)
+
+
+def test_coverage_counts_protocols_with_a_photo_from_their_own_observer(client, world):
+    observer = world["observed"].deployments.get().observer
+    protocol_photo(ObserverFactory(organisation=observer.organisation), world["observed"])  # not the copy's author
+    protocol_photo(observer, world["observed"], purpose="count_media")  # not a protocol photo
+    client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
+    url = reverse("dashboard:coverage", args=["mazhilis-2027"])
+    assert client.get(url).context["rows"][0]["figures"]["protocols_with_photos"] == 0
+    protocol_photo(observer, world["observed"], election=world["election"])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.context["rows"][0]["figures"]["protocols_with_photos"] == 1
+    assert "with photos" in page.text
 
 
 def test_drill_down_to_a_station_shows_its_whole_story(client, world):
@@ -117,9 +141,9 @@ def test_exports_respect_the_coordinators_scope(client, world):
     client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
     coverage = client.get(reverse("dashboard:export", args=["mazhilis-2027", "coverage", "csv"]))
     rows = list(csv_module.reader(io_module.StringIO(coverage.content.decode())))
-    assert rows == [["region", "stations", "deployed", "checked_in", "protocols", "official", "open_flags",
-                     "incidents_low", "incidents_medium", "incidents_high", "incidents_critical"],
-                    ["Almaty", "2", "1", "0", "1", "2", "1", "0", "0", "0", "0"]]
+    assert rows == [["region", "stations", "deployed", "checked_in", "protocols", "protocols_with_photos", "official",
+                     "open_flags", "incidents_low", "incidents_medium", "incidents_high", "incidents_critical"],
+                    ["Almaty", "2", "1", "0", "1", "0", "2", "1", "0", "0", "0", "0"]]
     workbook = load_workbook(io_module.BytesIO(client.get(
         reverse("dashboard:export", args=["mazhilis-2027", "results", "xlsx"])).content))
     sheet = list(workbook.active.values)
