@@ -36,8 +36,8 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status", "severity", "category", "station__commission__region"]
 
     def get_queryset(self):
-        return selectors.incidents_for(self.request.user).prefetch_related("events", "revisions").order_by(
-            "-reported_at", "-id")
+        return selectors.incidents_for(self.request.user).prefetch_related(
+            "events", "revisions", selectors.visible_attachments(self.request.user)).order_by("-reported_at", "-id")
 
     def _shown(self, incident):
         return IncidentSerializer(self.get_queryset().get(pk=incident.pk), context=self.get_serializer_context()).data

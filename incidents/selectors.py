@@ -4,14 +4,14 @@ An observer sees only their own reports; a coordinator their organisation's, in 
 coordinate; an administrator everything; anyone else nothing.
 """
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from evidence.selectors import evidence_visible_to
 from observers.models import User
 from observers.services import coordinator_region_ids
 
 from . import deadlines
-from .models import Complaint, Incident, IncidentCategory
+from .models import Complaint, Incident, IncidentCategory, IncidentEvidence
 
 
 def categories():
@@ -74,3 +74,10 @@ def incident_evidence(incident, user):
     """The incident's attached files that `user` may see (the evidence app's rule), in attachment order."""
     return (evidence_visible_to(user).filter(incident_attachments__incident=incident)
             .order_by("incident_attachments__attached_at", "incident_attachments__id"))
+
+
+def visible_attachments(user):
+    """Prefetch of `Incident.attachments` limited to the files `user` may see: one query for a page."""
+    return Prefetch("attachments", queryset=IncidentEvidence.objects.filter(
+        evidence__in=evidence_visible_to(user).values("pk")).select_related("evidence__original").order_by(
+        "attached_at", "id"))

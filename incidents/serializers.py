@@ -71,9 +71,15 @@ class IncidentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(AttachedEvidenceSerializer(many=True))
     def get_evidence(self, incident):
-        """The attached files the requesting user may see (all of them for the author and the coordinators)."""
+        """The attached files the requesting user may see (all of them for the author and the coordinators),
+        from the prefetch of `selectors.visible_attachments` when the view made it."""
         request = self.context.get("request")
-        files = selectors.incident_evidence(incident, request.user) if request else []
+        if request is None:
+            return []
+        if "attachments" in getattr(incident, "_prefetched_objects_cache", {}):
+            files = [attachment.evidence for attachment in incident.attachments.all()]
+        else:
+            files = selectors.incident_evidence(incident, request.user)
         return AttachedEvidenceSerializer(files, many=True, context=self.context).data
 
 

@@ -9,7 +9,9 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from evidence import services as evidence_services
@@ -347,3 +349,21 @@ def test_observers_and_coordinators_cannot_build_an_incident_package(filed_compl
     assert logged_in(coordinator).get(f"/incidents/{incident.pk}/package/").status_code == 403
     assert logged_in(observer).get(f"/incidents/{incident.pk}/package/").status_code == 403
     assert logged_in(UserFactory(role="reviewer")).get("/incidents/999999/package/").status_code == 404
+
+
+def test_api_list_reads_attached_evidence_in_a_fixed_number_of_queries(
+        observer, deployment, categories):
+    client = logged_in(observer)
+
+    def queries_for_list():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/incidents/").status_code == 200
+        return len(captured.captured_queries)
+
+    report(observer, deployment, categories, evidence_ids=[incident_photo(observer, deployment, seed=30).pk])
+    one = queries_for_list()
+    for seed in (31, 32, 33):
+        report(observer, deployment, categories, evidence_ids=[incident_photo(observer, deployment, seed=seed).pk])
+    listed = client.get("/api/incidents/").json()["results"]
+    assert [len(item["evidence"]) for item in listed] == [1, 1, 1, 1]
+    assert queries_for_list() == one
