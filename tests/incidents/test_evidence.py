@@ -33,6 +33,14 @@ pytestmark = pytest.mark.django_db
 FACTS = "The chair covered the camera with a coat at 20:05."
 
 
+@pytest.fixture(autouse=True)
+def own_media_folder(settings, tmp_path):
+    """Stored originals and copies of each test in a folder of its own: the database is rolled back
+    after a test, files are not, and the evidence tests check that a refused file leaves nothing."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EVIDENCE_UPLOAD_DIR = tmp_path / "uploads"
+
+
 def incident_photo(observer, deployment=None, seed=0, **metadata):
     """A photo the observer sent for an incident (optionally naming the deployment's station)."""
     if deployment is not None:
