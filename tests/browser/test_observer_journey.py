@@ -63,6 +63,7 @@ def test_sign_up_approval_deployment_and_check_in(live_server, browser, artifact
     log_in(desk, live_server.url, coordinator.username)
     desk.wait_for_url("**/observe/accreditations/")
     desk.get_by_role("link", name="Aigerim Sadykova").click()
+    desk.wait_for_load_state("load")  # the image is read once it has arrived, not while it is on its way
     assert desk.get_by_role("img", name="Accreditation document").evaluate("image => image.naturalWidth") == 640
     desk.get_by_label("Decision").select_option("approve")
     desk.get_by_role("button", name="Record the decision").click()
