@@ -54,6 +54,7 @@ from PIL import Image
 
 from elections.models import Election, Station
 from observers import services as observer_services
+from observers.models import User
 
 from . import chain, content, photos, selectors, videos
 from .models import EvidenceFile, EvidenceLogEntry, Original, Purpose, Upload
@@ -176,11 +177,22 @@ def _parse_id(value, model, field):
         raise UploadRefused("invalid", _("Unknown %(field)s.") % {"field": field}) from None
 
 
+def ensure_may_upload(user, purpose):
+    """Accredited observers send evidence of every kind; a coordinator sends only the scans of
+    answers to their organisation's complaints (purpose "complaint_answer")."""
+    if user.is_authenticated and user.role == User.Role.COORDINATOR and purpose == Purpose.COMPLAINT_ANSWER:
+        return
+    observer_services.ensure_may_submit(user)
+
+
 @transaction.atomic
 def create_upload(*, user, length, metadata):
     """Start (or find again) a resumable upload. `metadata` is the tus Upload-Metadata dict:
     filename, filetype, client_id (UUID, made by the client), station, election, purpose."""
-    observer_services.ensure_may_submit(user)
+    purpose = metadata.get("purpose") or Purpose.OTHER
+    if purpose not in Purpose.values:
+        raise UploadRefused("invalid", _("Unknown purpose."))
+    ensure_may_upload(user, purpose)
     try:
         client_id = uuid.UUID(metadata.get("client_id") or str(uuid.uuid4()))
     except ValueError:
@@ -205,9 +217,6 @@ def create_upload(*, user, length, metadata):
         raise UploadRefused("too_large", _too_large_message(kind))
     if length == 0:
         raise UploadRefused("invalid", content_error_message(content.ContentError("empty", "")))
-    purpose = metadata.get("purpose") or Purpose.OTHER
-    if purpose not in Purpose.values:
-        raise UploadRefused("invalid", _("Unknown purpose."))
     upload = Upload.objects.create(
         uploaded_by=user, client_id=client_id, length=length, filename=filename, declared_type=declared_type,
         station=_parse_id(metadata.get("station"), Station, "station"),
@@ -385,7 +394,7 @@ def _lock(name):
 
 def _complete(upload, path, sha256):
     try:
-        observer_services.ensure_may_submit(upload.uploaded_by)
+        ensure_may_upload(upload.uploaded_by, upload.purpose)
     except PermissionDenied as error:
         _refuse(upload, path, "forbidden", str(error))
     try:

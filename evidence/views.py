@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from elections.models import Station
-from observers import services as observer_services
+from observers.models import User
 
 from . import selectors, services
 from .models import Purpose
@@ -22,11 +22,14 @@ def upload(request):
     purpose = request.GET.get("purpose") if request.GET.get("purpose") in Purpose.values else Purpose.OTHER
     refusal = None
     try:
-        observer_services.ensure_may_submit(request.user)
+        services.ensure_may_upload(request.user, purpose)
     except PermissionDenied as error:
         refusal = str(error)
+    purposes = Purpose.choices
+    if request.user.role == User.Role.COORDINATOR:  # coordinators send only answers to complaints
+        purposes = [(value, label) for value, label in purposes if value == Purpose.COMPLAINT_ANSWER]
     return render(request, "evidence/upload.html", {
-        "station": station, "purpose": purpose, "purposes": Purpose.choices, "refusal": refusal,
+        "station": station, "purpose": purpose, "purposes": purposes, "refusal": refusal,
         "uploads": selectors.uploads_of(request.user), "max_photo_mb": services.max_bytes_for("photo") // 2**20,
         "max_video_mb": services.max_bytes_for("video") // 2**20,
     })

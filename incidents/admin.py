@@ -1,6 +1,9 @@
 """Admin for incidents: categories are data an administrator edits; reports are read, not rewritten."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .models import Complaint, Incident, IncidentCategory, NotificationSetting
@@ -21,10 +24,15 @@ class NotificationSettingAdmin(admin.ModelAdmin):
 class IncidentAdmin(admin.ModelAdmin):
     list_display = ["id", "category", "station", "status", "severity", "reported_at"]
     list_filter = ["status", "severity", "category"]
-    readonly_fields = [field.name for field in Incident._meta.fields]
+    readonly_fields = [*(field.name for field in Incident._meta.fields), "evidence_package"]
 
     def get_queryset(self, request):
         return selectors.incidents_for(request.user)
+
+    @admin.display(description=_("evidence package"))
+    def evidence_package(self, incident):
+        return format_html('<a href="{}">{}</a>', reverse("incidents:package", args=[incident.pk]),
+                           _("Download the ZIP of the originals"))
 
     def has_add_permission(self, request):
         return False

@@ -36,22 +36,22 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status", "severity", "category", "station__commission__region"]
 
     def get_queryset(self):
-        return selectors.incidents_for(self.request.user).prefetch_related("events", "revisions").order_by(
-            "-reported_at", "-id")
+        return selectors.incidents_for(self.request.user).prefetch_related(
+            "events", "revisions", selectors.visible_attachments(self.request.user)).order_by("-reported_at", "-id")
 
-    def _fresh(self, incident):
-        return self.get_queryset().get(pk=incident.pk)
+    def _shown(self, incident):
+        return IncidentSerializer(self.get_queryset().get(pk=incident.pk), context=self.get_serializer_context()).data
 
     def create(self, request):
-        serializer = IncidentSerializer(data=request.data)
+        serializer = IncidentSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         incident, created = services.report_incident(
             observer=request.user, client_id=data["client_id"], deployment_id=data.get("deployment_id"),
             category_id=data["category_id"], occurred_at=data.get("occurred_at"), description=data["description"],
             witnesses=data.get("witnesses", ""), latitude=data.get("latitude"), longitude=data.get("longitude"),
-            accuracy_m=data.get("accuracy_m"))
-        return Response(IncidentSerializer(self._fresh(incident)).data,
+            accuracy_m=data.get("accuracy_m"), evidence_ids=data.get("evidence_ids", []))
+        return Response(self._shown(incident),
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=IncidentEditSerializer, responses=IncidentSerializer)
@@ -64,7 +64,7 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if "category" in changes:
             changes["category_id"] = changes.pop("category")
         incident = services.edit_incident(observer=request.user, incident_id=incident.pk, **changes)
-        return Response(IncidentSerializer(self._fresh(incident)).data)
+        return Response(self._shown(incident))
 
     @extend_schema(request=TransitionSerializer, responses=IncidentSerializer)
     @action(detail=True, methods=["post"])
@@ -74,7 +74,7 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         incident = services.change_status(coordinator=request.user, incident_id=incident.pk,
                                           **serializer.validated_data)
-        return Response(IncidentSerializer(self._fresh(incident)).data)
+        return Response(self._shown(incident))
 
     @extend_schema(request=CommentSerializer, responses={201: IncidentEventSerializer})
     @action(detail=True, methods=["post"])
@@ -134,8 +134,10 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         complaint = self.get_object()
         serializer = AnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         complaint = services.record_answer(coordinator=request.user, complaint_id=complaint.pk,
-                                           **serializer.validated_data)
+                                           answered_on=data["answered_on"], answer_text=data["answer_text"],
+                                           answer_scan_id=data["answer_scan"])
         return Response(self._marked(complaint))
 
     @extend_schema(responses={(200, "application/pdf"): bytes})

@@ -13,6 +13,16 @@ FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 
 
 @dataclass
+class EvidenceItem:
+    """One attached file, as the complaint lists it."""
+
+    name: str
+    sha256: str  # the full 64 hex digits: what a commission or court re-computes
+    kind: str = "photo"  # "photo" or "video"
+    captured_at: str = ""  # as the device recorded it, already formatted; empty when unknown
+
+
+@dataclass
 class ComplaintFacts:
     language: str  # "kk" or "ru"
     addressed_to: str
@@ -25,7 +35,7 @@ class ComplaintFacts:
     category: str
     description: str
     witnesses: str = ""
-    evidence: list = field(default_factory=list)  # [(file name, sha256)]
+    evidence: list = field(default_factory=list)  # [EvidenceItem]
     incident_number: int = 0
     date: str = ""
 
@@ -41,6 +51,8 @@ WORDING = {
         "facts": "Обстоятельства",
         "witnesses": "Свидетели",
         "evidence": "Приложения (файлы и их SHA-256)",
+        "kinds": {"photo": "фотография", "video": "видеозапись"},
+        "captured": "снято {captured_at}",
         "request": ("Прошу рассмотреть настоящую жалобу, провести проверку изложенных фактов, принять меры "
                     "к устранению нарушения и дать письменный ответ в установленный законом срок."),
         "reference": "Номер обращения в реестре наблюдателей: {incident_number}",
@@ -56,6 +68,8 @@ WORDING = {
         "facts": "Мән-жайлар",
         "witnesses": "Куәгерлер",
         "evidence": "Қосымшалар (файлдар және олардың SHA-256)",
+        "kinds": {"photo": "фотосурет", "video": "бейнежазба"},
+        "captured": "түсірілген уақыты {captured_at}",
         "request": ("Осы шағымды қарауды, баяндалған фактілерді тексеруді, бұзушылықты жою шараларын "
                     "қабылдауды және заңда белгіленген мерзімде жазбаша жауап беруді сұраймын."),
         "reference": "Байқаушылар тізіліміндегі өтініш нөмірі: {incident_number}",
@@ -80,8 +94,11 @@ def blocks(facts: ComplaintFacts):
         result += [("heading", words["witnesses"]), ("text", facts.witnesses)]
     if facts.evidence:
         result.append(("heading", words["evidence"]))
-        result += [("item", f"{number}. {name} — SHA-256: {sha256}")
-                   for number, (name, sha256) in enumerate(facts.evidence, start=1)]
+        for number, item in enumerate(facts.evidence, start=1):
+            details = [words["kinds"].get(item.kind, item.kind)]
+            if item.captured_at:
+                details.append(words["captured"].format(captured_at=item.captured_at))
+            result += [("item", f"{number}. {item.name} ({', '.join(details)})"), ("hash", f"SHA-256: {item.sha256}")]
     result += [
         ("text", words["request"]),
         ("small", words["reference"].format(**values)),
@@ -110,6 +127,10 @@ def render_pdf(facts: ComplaintFacts) -> bytes:
             pdf.ln(2)
             pdf.set_font("DejaVu", "B", 11)
             pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        elif kind == "hash":
+            pdf.set_font("DejaVu", "", 8)
+            pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
         elif kind == "small":
             pdf.set_font("DejaVu", "", 9)
             pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")

@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from evidence.models import Purpose
+
 from .models import Complaint, Incident, IncidentCategory, Severity
 
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -14,6 +16,36 @@ LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, category):
         return category.name()
+
+
+class EvidenceField(forms.TypedMultipleChoiceField):
+    """IDs of evidence files to attach, picked among the user's uploads or just uploaded on the page.
+
+    It offers `files` (EvidenceFile objects, shown with thumbnails by `picker_template`) but
+    accepts any ID: whether the user may attach it is the service's rule, in one place.
+    """
+
+    picker_template = "incidents/_evidence_picker.html"
+
+    def __init__(self, *, purpose, multiple=True, **kwargs):
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.purpose = purpose  # what a file uploaded from the picker is sent as
+        self.multiple = multiple
+        self.files, self.selected, self.upload_target, self.targets_by_deployment = [], set(), {}, None
+
+    def valid_value(self, value):
+        return str(value).isdigit()
+
+    def offer(self, files, *, selected=(), station=None, election=None, targets_by_deployment=None):
+        """Files to show with a checkbox; which are ticked; what uploads from the page are sent for
+        (a station and election, or per deployment: {deployment id: {"station": id, "election": id}})."""
+        self.files = list(files)
+        self.choices = [(item.pk, item.filename or item.pk) for item in self.files]
+        self.selected = {int(value) for value in (selected or ()) if str(value).isdigit()}
+        self.upload_target = {"station": station or "", "election": election or ""}
+        self.targets_by_deployment = targets_by_deployment
 
 
 class IncidentForm(forms.Form):
@@ -29,8 +61,9 @@ class IncidentForm(forms.Form):
     latitude = forms.DecimalField(required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6)
     accuracy = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
+    evidence = EvidenceField(label=_("Photos and videos"), purpose=Purpose.INCIDENT_MEDIA)
 
-    def __init__(self, *args, deployments=(), categories=None, **kwargs):
+    def __init__(self, *args, deployments=(), categories=None, evidence_files=(), **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
         super().__init__(*args, **kwargs)
@@ -40,6 +73,9 @@ class IncidentForm(forms.Form):
                 "election": deployment.election.name})
             for deployment in deployments]
         self.fields["category"].queryset = categories
+        self.fields["evidence"].offer(evidence_files, selected=self["evidence"].value(), targets_by_deployment={
+            deployment.pk: {"station": deployment.station_id, "election": deployment.election_id}
+            for deployment in deployments})
 
 
 class IncidentEditForm(forms.Form):
@@ -49,10 +85,13 @@ class IncidentEditForm(forms.Form):
     description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5}))
     witnesses = forms.CharField(label=_("Witnesses (optional)"), required=False,
                                 widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = EvidenceField(label=_("Photos and videos"), purpose=Purpose.INCIDENT_MEDIA)
 
-    def __init__(self, *args, categories=None, **kwargs):
+    def __init__(self, *args, categories=None, evidence_files=(), station=None, election=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = categories
+        self.fields["evidence"].offer(evidence_files, selected=self["evidence"].value(), station=station,
+                                      election=election)
 
 
 class TriageFilterForm(forms.Form):
@@ -98,3 +137,15 @@ class FilingForm(forms.Form):
 class AnswerForm(forms.Form):
     answered_on = forms.DateField(label=_("Answer received on"), widget=forms.DateInput(attrs={"type": "date"}))
     answer_text = forms.CharField(label=_("Answer"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    answer_scan = EvidenceField(label=_("Scan of the answer (optional)"), purpose=Purpose.COMPLAINT_ANSWER,
+                                multiple=False)
+
+    def __init__(self, *args, evidence_files=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answer_scan"].offer(evidence_files, selected=self["answer_scan"].value())
+
+    def clean_answer_scan(self):
+        scans = self.cleaned_data["answer_scan"]
+        if len(scans) > 1:
+            raise forms.ValidationError(_("Pick one file."))
+        return scans[0] if scans else None

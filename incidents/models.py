@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Election, Station
+from evidence.models import EvidenceFile
 from observers.models import Deployment, Organisation
 
 
@@ -78,6 +79,8 @@ class Incident(models.Model):
     status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.NEW)
     triage_started_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When a coordinator first acted on it; from then on the author cannot edit it."))
+    evidence = models.ManyToManyField(EvidenceFile, through="IncidentEvidence", related_name="incidents", blank=True,
+                                      verbose_name=_("photos and videos"))
     reported_at = models.DateTimeField(_("reported"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -96,6 +99,27 @@ class Incident(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.category} ({self.station})"
+
+
+class IncidentEvidence(models.Model):
+    """A photo or video, sent through the evidence pipeline by the incident's author, attached to it.
+
+    Detaching (while the author may still edit) deletes the row; the incident's revision keeps
+    the previous list of evidence IDs, and the evidence file itself is never deleted.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
+    evidence = models.ForeignKey(EvidenceFile, on_delete=models.PROTECT, related_name="incident_attachments")
+    attached_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("incident evidence")
+        verbose_name_plural = _("incident evidence")
+        ordering = ["attached_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "evidence"], name="incident_evidence_once")]
+
+    def __str__(self):
+        return f"#{self.incident_id} <- evidence {self.evidence_id}"
 
 
 class IncidentRevision(models.Model):
@@ -188,6 +212,9 @@ class Complaint(models.Model):
     answer_due = models.DateField(_("answer due"), null=True, blank=True)
     answered_on = models.DateField(_("answer received"), null=True, blank=True)
     answer_text = models.TextField(_("answer"), blank=True)
+    answer_scan = models.ForeignKey(
+        EvidenceFile, on_delete=models.PROTECT, null=True, blank=True, related_name="answered_complaints",
+        verbose_name=_("scan of the answer"), help_text=_("Uploaded through the evidence pipeline by a coordinator."))
 
     class Meta:
         verbose_name = _("complaint")

@@ -4,11 +4,14 @@ An observer sees only their own reports; a coordinator their organisation's, in 
 coordinate; an administrator everything; anyone else nothing.
 """
 
+from django.db.models import Prefetch, Q
+
+from evidence.selectors import evidence_visible_to
 from observers.models import User
 from observers.services import coordinator_region_ids
 
 from . import deadlines
-from .models import Complaint, Incident, IncidentCategory
+from .models import Complaint, Incident, IncidentCategory, IncidentEvidence
 
 
 def categories():
@@ -48,7 +51,7 @@ def complaints_for(user):
     if not user.is_authenticated or user.role == User.Role.OBSERVER:
         return Complaint.objects.none()
     return Complaint.objects.filter(incident__in=incidents_for(user).values("pk")).select_related(
-        "incident__category", "incident__station__commission__region", "incident__observer")
+        "incident__category", "incident__station__commission__region", "incident__observer", "answer_scan__original")
 
 
 def complaint_register(user, *, today):
@@ -57,3 +60,24 @@ def complaint_register(user, *, today):
     for complaint in complaints:
         complaint.overdue = deadlines.is_overdue(complaint.answer_due, complaint.answered_on, today)
     return complaints
+
+
+def attachable_evidence(user, purpose, *, attached=(), limit=30):
+    """The user's own uploads sent for `purpose` (newest first), plus those already attached, for
+    the pickers of the incident and answer forms. Only the user's own files: never a colleague's."""
+    own = evidence_visible_to(user).filter(uploaded_by=user)
+    latest = list(own.filter(purpose=purpose).values_list("pk", flat=True)[:limit])
+    return own.filter(Q(pk__in=latest) | Q(pk__in=list(attached))).order_by("-created_at", "-id")
+
+
+def incident_evidence(incident, user):
+    """The incident's attached files that `user` may see (the evidence app's rule), in attachment order."""
+    return (evidence_visible_to(user).filter(incident_attachments__incident=incident)
+            .order_by("incident_attachments__attached_at", "incident_attachments__id"))
+
+
+def visible_attachments(user):
+    """Prefetch of `Incident.attachments` limited to the files `user` may see: one query for a page."""
+    return Prefetch("attachments", queryset=IncidentEvidence.objects.filter(
+        evidence__in=evidence_visible_to(user).values("pk")).select_related("evidence__original").order_by(
+        "attached_at", "id"))

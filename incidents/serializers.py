@@ -1,5 +1,8 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from . import selectors
 from .models import Complaint, Incident, IncidentCategory, IncidentEvent, IncidentRevision
 
 
@@ -21,6 +24,25 @@ class IncidentRevisionSerializer(serializers.ModelSerializer):
         fields = ["id", "previous", "changed_by", "changed_at"]
 
 
+class AttachedEvidenceSerializer(serializers.Serializer):
+    """An attached photo or video as the incident shows it; the file itself is served by the
+    evidence app under its own permission rules (a thumbnail for whoever may see the file)."""
+
+    id = serializers.IntegerField()
+    sha256 = serializers.CharField(source="original.sha256")
+    kind = serializers.CharField(source="original.kind")
+    filename = serializers.CharField()
+    captured_at = serializers.DateTimeField(source="original.captured_at", allow_null=True)
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_thumbnail_url(self, evidence) -> str | None:
+        if not evidence.original.thumbnail_key:
+            return None
+        url = reverse("evidence:file", args=[evidence.pk, "thumbnail"])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     client_id = serializers.UUIDField()
     deployment = serializers.IntegerField(source="deployment_id", required=False, allow_null=True)
@@ -30,16 +52,35 @@ class IncidentSerializer(serializers.ModelSerializer):
                                         required=False, allow_null=True)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180,
                                          required=False, allow_null=True)
+    evidence_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), write_only=True, required=False, default=list,
+        help_text="IDs of the observer's own evidence files (purpose incident_media) to attach, as the evidence "
+                  "upload answers them (Evidence-Id header, /api/evidence/files/).")
+    evidence = serializers.SerializerMethodField()
     events = IncidentEventSerializer(many=True, read_only=True)
     revisions = IncidentRevisionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Incident
         fields = ["id", "client_id", "deployment", "category", "occurred_at", "description", "witnesses",
-                  "latitude", "longitude", "accuracy_m", "observer", "organisation", "election", "station",
-                  "severity", "status", "triage_started_at", "reported_at", "updated_at", "events", "revisions"]
+                  "latitude", "longitude", "accuracy_m", "evidence_ids", "evidence", "observer", "organisation",
+                  "election", "station", "severity", "status", "triage_started_at", "reported_at", "updated_at",
+                  "events", "revisions"]
         read_only_fields = ["observer", "organisation", "election", "station", "severity", "status",
                             "triage_started_at", "reported_at", "updated_at"]
+
+    @extend_schema_field(AttachedEvidenceSerializer(many=True))
+    def get_evidence(self, incident):
+        """The attached files the requesting user may see (all of them for the author and the coordinators),
+        from the prefetch of `selectors.visible_attachments` when the view made it."""
+        request = self.context.get("request")
+        if request is None:
+            return []
+        if "attachments" in getattr(incident, "_prefetched_objects_cache", {}):
+            files = [attachment.evidence for attachment in incident.attachments.all()]
+        else:
+            files = selectors.incident_evidence(incident, request.user)
+        return AttachedEvidenceSerializer(files, many=True, context=self.context).data
 
 
 class IncidentEditSerializer(serializers.Serializer):
@@ -47,6 +88,8 @@ class IncidentEditSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField(required=False)
     description = serializers.CharField(required=False)
     witnesses = serializers.CharField(required=False, allow_blank=True)
+    evidence_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                         help_text="The whole new list of attached evidence IDs (own uploads).")
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -64,9 +107,9 @@ class ComplaintSerializer(serializers.ModelSerializer):
     class Meta:
         model = Complaint
         fields = ["id", "incident", "level", "addressed_to", "language", "created_by", "created_at", "filed_at",
-                  "filed_where", "answer_due", "answered_on", "answer_text", "overdue"]
+                  "filed_where", "answer_due", "answered_on", "answer_text", "answer_scan", "overdue"]
         read_only_fields = ["addressed_to", "created_by", "created_at", "filed_at", "filed_where", "answer_due",
-                            "answered_on", "answer_text"]
+                            "answered_on", "answer_text", "answer_scan"]
         read_only_fields = [*read_only_fields, "incident", "level", "language"]
 
     def get_overdue(self, complaint) -> bool:
@@ -87,3 +130,6 @@ class FilingSerializer(serializers.Serializer):
 class AnswerSerializer(serializers.Serializer):
     answered_on = serializers.DateField()
     answer_text = serializers.CharField(required=False, allow_blank=True, default="")
+    answer_scan = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, default=None,
+        help_text="ID of the coordinator's own evidence file (purpose complaint_answer): the scan of the answer.")

@@ -16,16 +16,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from evidence import selectors as evidence_selectors
+from evidence import services as evidence_services
+from evidence.models import EvidenceFile, Purpose
 from observers.models import CheckIn, Deployment, User
 from observers.services import coordinator_region_ids, ensure_may_submit
 
 from . import deadlines
-from .complaint_document import ComplaintFacts
+from .complaint_document import ComplaintFacts, EvidenceItem
 from .models import (
     Complaint,
     Incident,
     IncidentCategory,
     IncidentEvent,
+    IncidentEvidence,
     IncidentRevision,
     Notification,
     NotificationSetting,
@@ -35,7 +39,10 @@ from .shipped_categories import SHIPPED_CATEGORIES
 logger = logging.getLogger(__name__)
 Status = Incident.Status
 
-EDITABLE_FIELDS = ("category_id", "occurred_at", "description", "witnesses")
+EDITABLE_FIELDS = ("category_id", "occurred_at", "description", "witnesses", "evidence_ids")
+# What the evidence attached to an incident, and the scan of a complaint's answer, were sent for.
+INCIDENT_EVIDENCE_PURPOSE = Purpose.INCIDENT_MEDIA
+ANSWER_SCAN_PURPOSE = Purpose.COMPLAINT_ANSWER
 
 # (from, to): the only moves triage may make. Everything else is refused by `_transition`.
 TRANSITIONS = {
@@ -80,13 +87,59 @@ def default_deployment(observer):
     return None
 
 
+# --- Evidence attached to incidents and complaints ---------------------------------------------
+
+
+def own_evidence(*, user, ids, purpose, station_id=None, election_id=None):
+    """The EvidenceFiles `ids`, each uploaded by `user` for `purpose` and, where the file names a
+    station or an election, for this one; else ValidationError on "evidence" naming the refused IDs
+    (another user's file and an unknown ID read the same, so nobody learns which IDs exist)."""
+    try:
+        wanted = sorted({int(pk) for pk in ids})
+    except (TypeError, ValueError):
+        raise ValidationError({"evidence": _("Evidence IDs are whole numbers.")}) from None
+    if not wanted:
+        return []
+    found = {evidence.pk: evidence
+             for evidence in evidence_selectors.evidence_visible_to(user).filter(pk__in=wanted, uploaded_by=user)}
+    unknown = [pk for pk in wanted if pk not in found]
+    if unknown:
+        raise ValidationError({"evidence": _("These files are not among your uploads: %(ids)s.")
+                               % {"ids": ", ".join(map(str, unknown))}})
+    wrong_purpose = [pk for pk in wanted if found[pk].purpose != purpose]
+    if wrong_purpose:
+        raise ValidationError({"evidence": _("These files were not sent as “%(purpose)s”: %(ids)s.")
+                               % {"purpose": Purpose(purpose).label, "ids": ", ".join(map(str, wrong_purpose))}})
+    elsewhere = [pk for pk in wanted
+                 if (station_id and found[pk].station_id not in (None, station_id))
+                 or (election_id and found[pk].election_id not in (None, election_id))]
+    if elsewhere:
+        raise ValidationError({"evidence": _("These files were sent for another station or election: %(ids)s.")
+                               % {"ids": ", ".join(map(str, elsewhere))}})
+    return [found[pk] for pk in wanted]
+
+
+def _incident_evidence(observer, ids, station_id, election_id):
+    return own_evidence(user=observer, ids=ids, purpose=INCIDENT_EVIDENCE_PURPOSE, station_id=station_id,
+                        election_id=election_id)
+
+
+def attached_evidence(incident):
+    """The incident's photos and videos, in the order they were attached."""
+    return (EvidenceFile.objects.filter(incident_attachments__incident=incident)
+            .select_related("original", "uploaded_by", "station").order_by("incident_attachments__attached_at",
+                                                                           "incident_attachments__id"))
+
+
 # --- Reports ----------------------------------------------------------------------------------
 
 
 def report_incident(*, observer, client_id, category_id, description, deployment_id=None, occurred_at=None,
-                    witnesses="", latitude=None, longitude=None, accuracy_m=None):
+                    witnesses="", latitude=None, longitude=None, accuracy_m=None, evidence_ids=()):
     """Record a report once per client_id, however often the phone re-sends it.
 
+    `evidence_ids` are the observer's own uploads (purpose "incident_media") to attach; a re-send
+    is a retry, not an edit, so it returns the stored incident with its attachments unchanged.
     Returns (incident, created). An urgent category notifies the coordinators after commit.
     """
     ensure_may_submit(observer)
@@ -106,6 +159,7 @@ def report_incident(*, observer, client_id, category_id, description, deployment
         raise ValidationError({"description": _("Describe what happened.")})
     if (latitude is None) != (longitude is None):
         raise ValidationError({"latitude": _("Send both latitude and longitude, or neither.")})
+    evidence = _incident_evidence(observer, evidence_ids, deployment.station_id, deployment.election_id)
     incident = Incident(
         client_id=client_id, observer=observer, organisation_id=deployment.organisation_id, deployment=deployment,
         election_id=deployment.election_id, station_id=deployment.station_id, category=category,
@@ -116,6 +170,8 @@ def report_incident(*, observer, client_id, category_id, description, deployment
     try:
         with transaction.atomic():
             incident.save()
+            IncidentEvidence.objects.bulk_create([IncidentEvidence(incident=incident, evidence=item)
+                                                  for item in evidence])
             if category.urgent:
                 transaction.on_commit(lambda: _enqueue_notifications(incident.pk))
     except IntegrityError:
@@ -131,7 +187,11 @@ def _enqueue_notifications(incident_id):
 
 
 def edit_incident(*, observer, incident_id, **changes):
-    """The author corrects their report until a coordinator starts triage; the old values are kept."""
+    """The author corrects their report until a coordinator starts triage; the old values are kept.
+
+    `evidence_ids`, when given, is the whole new list of attached files (own uploads only): files
+    left out are detached, new ones attached, and the revision keeps the previous list.
+    """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
@@ -147,10 +207,22 @@ def edit_incident(*, observer, incident_id, **changes):
             raise ValidationError({"category": _("Choose a category.")})
         if "description" in changes and not (changes["description"] or "").strip():
             raise ValidationError({"description": _("Describe what happened.")})
+        current_evidence = sorted(incident.attachments.values_list("evidence_id", flat=True))
+        new_evidence = None
+        if "evidence_ids" in changes:
+            new_evidence = _incident_evidence(observer, changes.pop("evidence_ids") or (), incident.station_id,
+                                              incident.election_id)
         changed = {name: value for name, value in changes.items() if getattr(incident, name) != value}
-        if not changed:
+        evidence_changed = new_evidence is not None and [item.pk for item in new_evidence] != current_evidence
+        if not changed and not evidence_changed:
             return incident
         previous = {name: _plain(getattr(incident, name)) for name in changed}
+        if evidence_changed:
+            previous["evidence_ids"] = current_evidence
+            keep = {item.pk for item in new_evidence}
+            incident.attachments.exclude(evidence_id__in=keep).delete()
+            IncidentEvidence.objects.bulk_create([IncidentEvidence(incident=incident, evidence=item)
+                                                  for item in new_evidence if item.pk not in current_evidence])
         IncidentRevision.objects.create(incident=incident, previous=previous, changed_by=observer)
         for name, value in changed.items():
             setattr(incident, name, value)
@@ -341,14 +413,20 @@ def record_filing(*, coordinator, complaint_id, filed_at, filed_where):
     return complaint
 
 
-def record_answer(*, coordinator, complaint_id, answered_on, answer_text):
+def record_answer(*, coordinator, complaint_id, answered_on, answer_text, answer_scan_id=None):
+    """The commission's answer: when, what it says, and optionally its scan, which the coordinator
+    uploaded through the evidence pipeline (purpose "complaint_answer"). A scan already recorded
+    stays when none is sent again."""
     with transaction.atomic():
         complaint = _locked_complaint_for(coordinator, complaint_id)
         if complaint.filed_at is None:
             raise ValidationError(_("Record when the complaint was filed first."))
+        if answer_scan_id:
+            [scan] = own_evidence(user=coordinator, ids=[answer_scan_id], purpose=ANSWER_SCAN_PURPOSE)
+            complaint.answer_scan = scan
         complaint.answered_on = answered_on
         complaint.answer_text = (answer_text or "").strip()
-        complaint.save(update_fields=["answered_on", "answer_text"])
+        complaint.save(update_fields=["answered_on", "answer_text", "answer_scan"])
     return complaint
 
 
@@ -363,6 +441,50 @@ def complaint_facts(complaint):
         observer_name=observer.get_full_name() or observer.username, station_code=station.code,
         station_address=station.address or station.name, commission_name=station.commission.name,
         occurred_at=occurred.strftime("%d.%m.%Y %H:%M"), category=incident.category.name(complaint.language),
-        description=incident.description, witnesses=incident.witnesses, evidence=[],
+        description=incident.description, witnesses=incident.witnesses,
+        evidence=[EvidenceItem(name=item.filename or f"evidence-{item.pk}", sha256=item.original.sha256,
+                               kind=item.original.kind, captured_at=_local(item.original.captured_at))
+                  for item in attached_evidence(incident)],
         incident_number=incident.pk, date=timezone.localdate().strftime("%d.%m.%Y"),
     )
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%d.%m.%Y %H:%M") if moment else ""
+
+
+# --- The incident's evidence package ----------------------------------------------------------
+
+
+def incident_package(*, incident_id, user):
+    """(filename, file): the ZIP of an incident's evidence for a lawyer or a court: the attached
+    photos and videos and the scans of its complaints' answers, originals with their manifest.
+
+    Originals may carry an observer's position and phone (EXIF), so the evidence app's rule
+    applies: reviewers and administrators build packages, not coordinators.
+    """
+    if not evidence_selectors.may_build_packages(user):
+        raise PermissionDenied(_("Only reviewers and administrators build evidence packages."))
+    incident = (Incident.objects.select_related("category", "station__commission__region", "observer",
+                                                "organisation").filter(pk=incident_id).first())
+    if incident is None:
+        raise ValidationError(_("Unknown incident."))
+    files = list(attached_evidence(incident))
+    scans = EvidenceFile.objects.filter(answered_complaints__incident=incident).select_related(
+        "original", "uploaded_by", "station", "election").order_by("pk").distinct()
+    files += [scan for scan in scans if scan.pk not in {item.pk for item in files}]
+    station = incident.station
+    occurred = timezone.localtime(incident.occurred_at)
+    title = _("Evidence for incident %(number)s") % {"number": incident.pk}
+    lines = [
+        _("Incident: %(category)s, %(when)s, status: %(status)s") % {
+            "category": incident.category.name(), "when": occurred.strftime("%Y-%m-%d %H:%M"),
+            "status": incident.get_status_display()},
+        _("Station: %(code)s, %(name)s, %(address)s") % {"code": station.code, "name": station.name,
+                                                         "address": station.address},
+        _("Commission: %(commission)s; region: %(region)s") % {"commission": station.commission.name,
+                                                               "region": station.commission.region.name},
+        _("Organisation: %(organisation)s") % {"organisation": incident.organisation.name},
+        "", incident.description,
+    ]
+    return f"evidence-incident-{incident.pk}.zip", evidence_services.build_package(files, title, lines, built_by=user)

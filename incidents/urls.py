@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:incident_id>/status/", views.transition, name="transition"),
     path("<int:incident_id>/comment/", views.comment, name="comment"),
     path("<int:incident_id>/complaint/", views.new_complaint, name="new-complaint"),
+    path("<int:incident_id>/package/", views.package, name="package"),
     path("complaints/", views.register, name="register"),
     path("complaints/export.csv", views.register_csv, name="register-csv"),
     path("complaints/<int:complaint_id>/", views.complaint, name="complaint"),

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,7 +66,8 @@ def report(request):
     initial = {"client_id": uuid.uuid4(),
                "deployment": request.GET.get("deployment") or services.default_deployment(observer)}
     form = IncidentForm(request.POST or None, initial=initial, deployments=deployments,
-                        categories=selectors.categories())
+                        categories=selectors.categories(),
+                        evidence_files=selectors.attachable_evidence(observer, services.INCIDENT_EVIDENCE_PURPOSE))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -74,7 +75,7 @@ def report(request):
                 observer=observer, client_id=data["client_id"], deployment_id=data["deployment"],
                 category_id=data["category"].pk, occurred_at=data["occurred_at"], description=data["description"],
                 witnesses=data["witnesses"], latitude=data["latitude"], longitude=data["longitude"],
-                accuracy_m=data["accuracy"])
+                accuracy_m=data["accuracy"], evidence_ids=data["evidence"])
         except PermissionDenied as error:
             form.add_error(None, str(error))
         except ValidationError as error:
@@ -97,15 +98,19 @@ def mine(request):
 def edit(request, incident_id):
     observer = _observer_required(request)
     incident = get_object_or_404(selectors.incidents_for(observer), pk=incident_id)
-    form = IncidentEditForm(request.POST or None, categories=selectors.categories(), initial={
-        "category": incident.category_id, "occurred_at": timezone.localtime(incident.occurred_at),
-        "description": incident.description, "witnesses": incident.witnesses})
+    attached = [item.pk for item in selectors.incident_evidence(incident, observer)]
+    form = IncidentEditForm(
+        request.POST or None, categories=selectors.categories(), station=incident.station_id,
+        election=incident.election_id, initial={
+            "category": incident.category_id, "occurred_at": timezone.localtime(incident.occurred_at),
+            "description": incident.description, "witnesses": incident.witnesses, "evidence": attached},
+        evidence_files=selectors.attachable_evidence(observer, services.INCIDENT_EVIDENCE_PURPOSE, attached=attached))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.edit_incident(observer=observer, incident_id=incident.pk, category_id=data["category"].pk,
                                    occurred_at=data["occurred_at"], description=data["description"],
-                                   witnesses=data["witnesses"])
+                                   witnesses=data["witnesses"], evidence_ids=data["evidence"])
         except PermissionDenied as error:
             form.add_error(None, str(error))
         except ValidationError as error:
@@ -114,7 +119,8 @@ def edit(request, incident_id):
             messages.success(request, _("Report updated; the previous version is kept."))
             return redirect("incidents:mine")
     return render(request, "incidents/edit.html", {"form": form, "incident": incident,
-                                                   "revisions": incident.revisions.all()})
+                                                   "revisions": incident.revisions.all(),
+                                                   "evidence": selectors.incident_evidence(incident, observer)})
 
 
 # --- Coordinator ------------------------------------------------------------------------------
@@ -145,6 +151,7 @@ def detail(request, incident_id):
         "comment_form": CommentForm(),
         "complaint_form": ComplaintForm() if incident.status in services.COMPLAINT_STATUSES else None,
         "complaints": incident.complaints.all(),
+        "evidence": selectors.incident_evidence(incident, coordinator),
     })
 
 
@@ -204,14 +211,22 @@ def complaint(request, complaint_id):
     item = get_object_or_404(selectors.complaints_for(coordinator), pk=complaint_id)
     filing_form = FilingForm(initial={"filed_at": timezone.localtime().replace(second=0, microsecond=0),
                                       "filed_where": item.addressed_to})
-    answer_form = AnswerForm(initial={"answered_on": timezone.localdate()})
+    scans = selectors.attachable_evidence(coordinator, services.ANSWER_SCAN_PURPOSE,
+                                          attached=[item.answer_scan_id] if item.answer_scan_id else [])
+    answer_form = AnswerForm(initial={"answered_on": item.answered_on or timezone.localdate(),
+                                      "answer_text": item.answer_text,
+                                      "answer_scan": [item.answer_scan_id] if item.answer_scan_id else []},
+                             evidence_files=scans)
     if request.method == "POST":
         is_answer = "answered_on" in request.POST
-        form = AnswerForm(request.POST) if is_answer else FilingForm(request.POST)
+        form = AnswerForm(request.POST, evidence_files=scans) if is_answer else FilingForm(request.POST)
         if form.is_valid():
             try:
                 if is_answer:
-                    services.record_answer(coordinator=coordinator, complaint_id=item.pk, **form.cleaned_data)
+                    data = dict(form.cleaned_data)
+                    services.record_answer(coordinator=coordinator, complaint_id=item.pk,
+                                           answered_on=data["answered_on"], answer_text=data["answer_text"],
+                                           answer_scan_id=data["answer_scan"])
                 else:
                     services.record_filing(coordinator=coordinator, complaint_id=item.pk, **form.cleaned_data)
             except ValidationError as error:
@@ -229,6 +244,16 @@ def complaint(request, complaint_id):
         "answer_form": answer_form,
         "overdue": deadlines.is_overdue(item.answer_due, item.answered_on, timezone.localdate()),
     })
+
+
+@login_required
+def package(request, incident_id):
+    """The ZIP of an incident's evidence (originals), for reviewers and administrators."""
+    try:
+        filename, archive = services.incident_package(incident_id=incident_id, user=request.user)
+    except ValidationError:
+        raise Http404 from None
+    return FileResponse(archive, as_attachment=True, filename=filename, content_type="application/zip")
 
 
 @login_required
@@ -264,7 +289,8 @@ def register_csv(request):
 
     def rows():
         yield writer.writerow(["complaint", "incident", "category", "region", "station", "addressed_to", "language",
-                               "filed_at", "filed_where", "answer_due", "answered_on", "overdue", "answer"])
+                               "filed_at", "filed_where", "answer_due", "answered_on", "overdue", "answer",
+                               "answer_scan_sha256"])
         for item in complaints:
             incident = item.incident
             yield writer.writerow([
@@ -273,7 +299,7 @@ def register_csv(request):
                 item.filed_at.isoformat() if item.filed_at else "", item.filed_where,
                 item.answer_due.isoformat() if item.answer_due else "",
                 item.answered_on.isoformat() if item.answered_on else "", "yes" if item.overdue else "no",
-                item.answer_text])
+                item.answer_text, item.answer_scan.original.sha256 if item.answer_scan else ""])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="complaints-register.csv"'

@@ -1,12 +1,13 @@
 // Resumable uploads with the vendored tus-js-client: each file shows a <progress> and a percentage
 // (announced through aria-live), retries with growing delays on a bad network, and resumes from
 // the last byte the server stored, even after the page was closed (fingerprints in localStorage).
+//
+// Two uses: the upload page (#evidence-upload), and pickers inside other forms
+// ([data-evidence-picker], e.g. an incident report) where each stored file is added, ticked, to
+// the form's list of files to attach, by the evidence ID the server answers (Evidence-Id).
 (function () {
   "use strict";
-  var form = document.getElementById("evidence-upload");
-  if (!form || !window.tus) { return; }
-  var list = document.getElementById("evidence-progress");
-  var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+  if (!window.tus) { return; }
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -16,49 +17,57 @@
     return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
   }
 
-  function refreshList() {
-    fetch(form.dataset.list, { credentials: "same-origin" }).then(function (response) { return response.text(); })
-      .then(function (html) { document.getElementById("evidence-mine").innerHTML = html; });
-  }
-
-  function row(file) {
+  function row(list, file, messages) {
     var item = document.createElement("li");
     var name = document.createElement("strong"); name.textContent = file.name;
     var bar = document.createElement("progress"); bar.max = 100; bar.value = 0;
-    bar.setAttribute("aria-label", form.dataset.msgSending + " " + file.name);
+    bar.setAttribute("aria-label", messages.msgSending + " " + file.name);
     var text = document.createElement("span"); text.className = "status"; text.textContent = "0%";
     item.append(name, bar, text); list.append(item);
     return { item: item, bar: bar, text: text };
   }
 
-  function send(file, purpose) {
-    var view = row(file);
+  // Send one file. options: endpoint, csrf, metadata (station, election, purpose), list (<ul> for
+  // the progress row), messages (the element's data-msg-* dataset), onStored(evidenceId), onFailed().
+  function send(file, options) {
+    var view = row(options.list, file, options.messages);
+    var evidenceId = null;
     // A stable client_id per file and page session, so a retried creation is the same upload.
+    var metadata = { filename: file.name, filetype: file.type, client_id: uuid() };
+    Object.keys(options.metadata).forEach(function (key) {
+      if (options.metadata[key]) { metadata[key] = String(options.metadata[key]); }
+    });
     var upload = new tus.Upload(file, {
-      endpoint: form.dataset.endpoint,
+      endpoint: options.endpoint,
       chunkSize: 4 * 1024 * 1024,
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000, 60000, 60000, 60000],
-      headers: { "X-CSRFToken": csrf },
-      metadata: { filename: file.name, filetype: file.type, client_id: uuid(), station: form.dataset.station, purpose: purpose },
+      headers: { "X-CSRFToken": options.csrf },
+      metadata: metadata,
       removeFingerprintOnSuccess: true,
       onProgress: function (sent, total) {
         var percent = total ? Math.floor(sent / total * 100) : 0;
         view.bar.value = percent; view.text.textContent = percent + "%";
       },
+      onAfterResponse: function (request, response) {
+        var id = response.getHeader("Evidence-Id");
+        if (id) { evidenceId = id; }
+      },
       onShouldRetry: function (error, attempt) {
         var status = error.originalResponse ? error.originalResponse.getStatus() : 0;
         var retry = !status || status >= 500 || status === 409 || status === 423;
-        if (retry) { view.text.textContent = form.dataset.msgRetry; }
+        if (retry) { view.text.textContent = options.messages.msgRetry; }
         return retry;
       },
       onError: function (error) {
         var body = error.originalResponse ? error.originalResponse.getBody() : "";
-        view.text.textContent = form.dataset.msgFailed + " " + (body || error.message);
+        view.text.textContent = options.messages.msgFailed + " " + (body || error.message);
         view.text.className = "status failed"; view.item.setAttribute("role", "alert");
+        if (options.onFailed) { options.onFailed(); }
       },
       onSuccess: function () {
-        view.bar.value = 100; view.text.textContent = "100% · " + form.dataset.msgDone;
-        view.text.className = "status done"; refreshList();
+        view.bar.value = 100; view.text.textContent = "100% · " + options.messages.msgDone;
+        view.text.className = "status done";
+        if (options.onStored) { options.onStored(evidenceId, file); }
       }
     });
     upload.findPreviousUploads().then(function (previous) {
@@ -67,12 +76,85 @@
     });
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var files = form.querySelector("input[type=file]").files;
-    var purpose = form.querySelector("select[name=purpose]").value;
-    Array.prototype.forEach.call(files, function (file) { send(file, purpose); });
-    form.reset();
-    form.querySelector("select[name=purpose]").value = purpose;
+  window.EvidenceUpload = { send: send };
+
+  // --- The upload page ---------------------------------------------------------------------------
+  var form = document.getElementById("evidence-upload");
+  if (form) {
+    var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    var refreshList = function () {
+      fetch(form.dataset.list, { credentials: "same-origin" }).then(function (response) { return response.text(); })
+        .then(function (html) { document.getElementById("evidence-mine").innerHTML = html; });
+    };
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var files = form.querySelector("input[type=file]").files;
+      var purpose = form.querySelector("select[name=purpose]").value;
+      Array.prototype.forEach.call(files, function (file) {
+        send(file, { endpoint: form.dataset.endpoint, csrf: csrf, list: document.getElementById("evidence-progress"),
+                     messages: form.dataset, metadata: { station: form.dataset.station, purpose: purpose },
+                     onStored: refreshList });
+      });
+      form.reset();
+      form.querySelector("select[name=purpose]").value = purpose;
+    });
+  }
+
+  // --- Pickers inside other forms ----------------------------------------------------------------
+  document.querySelectorAll("[data-evidence-picker]").forEach(function (picker) {
+    var owner = picker.closest("form");
+    var input = picker.querySelector("[data-evidence-files]");
+    var choices = picker.querySelector("[data-evidence-choices]");
+    var pending = 0;
+
+    function target() {
+      var station = picker.dataset.station, election = picker.dataset.election;
+      if (picker.dataset.targets) {
+        var map = JSON.parse(document.getElementById(picker.dataset.targets).textContent);
+        var field = document.getElementById(picker.dataset.deploymentField);
+        var chosen = field && map[field.value];
+        if (chosen) { station = chosen.station; election = chosen.election; }
+      }
+      return { station: station, election: election, purpose: picker.dataset.purpose };
+    }
+
+    function setBusy(delta) {
+      pending += delta;
+      owner.querySelectorAll("button[type=submit], button:not([type])").forEach(function (button) {
+        button.disabled = pending > 0;
+      });
+      owner.setAttribute("aria-busy", pending > 0 ? "true" : "false");
+    }
+
+    function choose(evidenceId, file) {
+      if (!evidenceId) { return; }
+      var existing = choices.querySelector("input[value='" + evidenceId + "']");
+      if (existing) { existing.checked = true; return; }
+      var item = document.createElement("li"); item.className = "evidence-item";
+      var box = document.createElement("input");
+      box.type = picker.dataset.type; box.name = picker.dataset.name; box.value = evidenceId; box.checked = true;
+      box.id = "evidence-chosen-" + evidenceId;
+      var label = document.createElement("label"); label.htmlFor = box.id; label.className = "evidence-choice";
+      var name = document.createElement("strong"); name.textContent = file.name;
+      label.append(name); item.append(box, label); choices.append(item);
+    }
+
+    input.addEventListener("change", function () {
+      var metadata = target();
+      Array.prototype.forEach.call(input.files, function (file) {
+        setBusy(1);
+        send(file, {
+          endpoint: picker.dataset.endpoint, csrf: owner.querySelector("[name=csrfmiddlewaretoken]").value,
+          list: picker.querySelector("[data-evidence-progress]"), messages: picker.dataset, metadata: metadata,
+          onStored: function (evidenceId) { choose(evidenceId, file); setBusy(-1); },
+          onFailed: function () { setBusy(-1); }
+        });
+      });
+      input.value = "";
+    });
+
+    owner.addEventListener("submit", function (event) {
+      if (pending > 0) { event.preventDefault(); event.stopImmediatePropagation(); }
+    });
   });
 }());

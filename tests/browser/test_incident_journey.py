@@ -1,11 +1,14 @@
-"""An incident from the observer's phone to a complaint PDF, in Chromium on a phone-sized screen."""
+"""An incident with a photo, from the observer's phone to a complaint PDF, in Chromium on a
+phone-sized screen: the photo goes through the real resumable upload client with its progress bar."""
 
+import hashlib
 import io
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from evidence.models import EvidenceFile
 from incidents.models import Incident
 from tests.factories import (
     TEST_PASSWORD,
@@ -17,6 +20,7 @@ from tests.factories import (
     OrganisationFactory,
     RegionFactory,
     StationFactory,
+    photo_bytes,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,7 +37,8 @@ def log_in(page, base_url, username):
     page.get_by_role("button", name="Log in").click()
 
 
-def test_observer_reports_coordinator_escalates_and_downloads_the_complaint(live_server, browser, artifacts_dir):
+def test_observer_reports_with_a_photo_coordinator_escalates_and_the_complaint_pdf_has_its_hash(
+        live_server, browser, artifacts_dir, tmp_path, celery_worker_process):
     region = RegionFactory(name="Almaty")
     organisation = OrganisationFactory(name="Fair Count")
     organisation.regions.add(region)
@@ -50,9 +55,26 @@ def test_observer_reports_coordinator_escalates_and_downloads_the_complaint(live
     phone.goto(f"{live_server.url}/incidents/report/?deployment={deployment.pk}")
     phone.get_by_label("Category").select_option(label="Observer not shown ballots or voter lists during the count")
     phone.get_by_label("What happened").fill(FACTS)
+    photo = tmp_path / "ballots-hidden.jpg"
+    photo.write_bytes(photo_bytes(1200, 900, seed=2027))
+    sha256 = hashlib.sha256(photo.read_bytes()).hexdigest()
+    phone.get_by_label("Take or add photos and videos").set_input_files(str(photo))
+    progress = phone.locator("[data-evidence-progress] progress")
+    progress.wait_for()
+    phone.wait_for_function("document.querySelector('[data-evidence-progress] progress').value === 100",
+                            timeout=30_000)
+    phone.locator("[data-evidence-progress] .status.done").wait_for(timeout=30_000)
+    evidence = EvidenceFile.objects.get()
+    assert evidence.original.sha256 == sha256 and evidence.purpose == "incident_media"
+    assert evidence.uploaded_by == observer and evidence.station == station
+    assert phone.locator(f"input[name=evidence][value='{evidence.pk}']").is_checked()
+    phone.screenshot(path=str(artifacts_dir / "incident-report-with-photo-390x844.png"), full_page=True)
     phone.get_by_role("button", name="Send the report").click()
     phone.wait_for_url("**/incidents/mine/")
     assert "Report sent." in phone.content() and "New" in phone.content()
+    assert list(Incident.objects.get().evidence.all()) == [evidence]
+    celery_worker_process.wait_for(lambda: EvidenceFile.objects.get().original.thumbnail_key != "",
+                                   what="the photo's copies")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(artifacts_dir / "incident-my-reports-390x844.png"))
 
@@ -62,6 +84,11 @@ def test_observer_reports_coordinator_escalates_and_downloads_the_complaint(live
     desk.goto(live_server.url + "/incidents/")
     desk.get_by_role("link", name="Observer not shown ballots").click()
     assert FACTS in desk.content()
+    assert desk.get_by_text("ballots-hidden.jpg").is_visible()
+    thumbnail = desk.locator(".evidence-gallery img")
+    thumbnail.scroll_into_view_if_needed()
+    desk.wait_for_function("document.querySelector('.evidence-gallery img').naturalWidth > 0")
+    desk.screenshot(path=str(artifacts_dir / "incident-detail-with-photo-390x844.png"), full_page=True)
     for status in ("Verified", "Escalated"):
         desk.get_by_label("New status").select_option(label=status)
         desk.get_by_role("button", name="Change the status").click()
@@ -77,6 +104,7 @@ def test_observer_reports_coordinator_escalates_and_downloads_the_complaint(live
     assert data.startswith(b"%PDF")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).replace("\n", " ")
     assert FACTS in text and "412" in text and "Aigerim Sadykova" in text
+    assert sha256 in text.replace(" ", "") and "ballots-hidden.jpg" in text
     assert desk.evaluate("document.documentElement.scrollWidth") <= 390
     desk.screenshot(path=str(artifacts_dir / "incident-complaint-390x844.png"), full_page=True)
     observer_context.close()

@@ -48,7 +48,8 @@ def test_complaint_pdf_embeds_a_unicode_font():
     facts = complaint_document.ComplaintFacts(
         language="kk", addressed_to="Комиссия", organisation="NGO", observer_name="Әлия Ғабитқызы",
         station_code="7", station_address="Үй", commission_name="ТСК", occurred_at="01.01.2027 10:00",
-        category="Басқа", description="әғқңөұүһі", evidence=[("photo.jpg", "ab" * 32)])
+        category="Басқа", description="әғқңөұүһі",
+        evidence=[complaint_document.EvidenceItem(name="photo.jpg", sha256="ab" * 32)])
     data = complaint_document.render_pdf(facts)
     assert "әғқңөұүһі" in pdf_text(data)
     assert "ab" * 32 in pdf_text(data).replace("\n", "")
