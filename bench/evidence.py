@@ -154,9 +154,9 @@ def upload(port, token, path, chunk):
     return response.getheader("Evidence-Id")
 
 
-def start_server(port, folder, kind):
-    log = open(folder / "server.log", "w")  # noqa: SIM115 (closed with the server)
-    command = ([sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "900"]
+def start_server(port, folder, kind, application="config.wsgi"):
+    log = open(folder / "server.log", "a")  # noqa: SIM115 (closed with the server)
+    command = ([sys.executable, "-m", "gunicorn", application, "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "900"]
                if kind == "gunicorn" else
                [sys.executable, "manage.py", "runserver", "--noreload", "--nothreading", f"127.0.0.1:{port}"])
     server = subprocess.Popen(command, cwd=PROJECT, env=os.environ.copy(), stdout=log, stderr=log)
@@ -213,11 +213,43 @@ def bench_upload(args, folder, token):
         server.terminate()
         server.wait(timeout=30)
         log.close()
+    server_alone = bench_server_alone(args, folder, source) if args.server == "gunicorn" else {}
     return {"size_mb": size / MB, "copy_mb_s": size / MB / copy_seconds, "copy_s": copy_seconds,
             "synced_mb_s": size / MB / synced_seconds, "synced_s": synced_seconds,
-            "uploads": {chunk_mb: {"upload_s": seconds, "upload_mb_s": size / MB / seconds, "same_sha256": same}
+            "uploads": {chunk_mb: {"upload_s": seconds, "upload_mb_s": size / MB / seconds, "same_sha256": same,
+                                   "server_alone_mb_s": size / MB / server_alone[chunk_mb]
+                                   if chunk_mb in server_alone else None}
                         for chunk_mb, (seconds, same) in uploads.items()},
             "idle_mb": idle_kb / 1024, "peak_growth_mb": (peak_kb - idle_kb) / 1024, "peak_mb": peak_kb / 1024}
+
+
+def bench_server_alone(args, folder, source):
+    """{chunk MB: seconds} to PATCH the file to the same gunicorn serving bench/_http_sink.py, which
+    only reads and hashes each body: the server's own ceiling."""
+    port = free_port()
+    server, log, _worker = start_server(port, folder, "gunicorn", application="bench._http_sink:application")
+    seconds = {}
+    try:
+        for chunk_mb in args.chunk_mb:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600, blocksize=MB)
+            started = time.perf_counter()
+            with open(source, "rb") as stream:
+                left = source.stat().st_size
+                while left:
+                    length = min(chunk_mb * MB, left)
+                    connection.request("PATCH", "/", body=Slice(stream, length), headers={"Content-Length": str(length)})
+                    response = connection.getresponse()
+                    response.read()
+                    if response.status != 204:
+                        raise SystemExit(f"the bare server answered {response.status}")
+                    left -= length
+            seconds[chunk_mb] = time.perf_counter() - started
+            connection.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    return seconds
 
 
 def stored_as_sent(evidence_id, sent):
@@ -282,6 +314,10 @@ def main(argv):
               f"({result['upload_s']:.2f} s): {result['upload_mb_s'] / up['copy_mb_s']:.2f}x the copy, "
               f"{result['upload_mb_s'] / up['synced_mb_s']:.2f}x the synced copy; stored SHA-256 equals the "
               f"source's: {'yes' if result['same_sha256'] else 'NO'}")
+        if result["server_alone_mb_s"]:
+            print(f"        the same gunicorn only reading and hashing the bodies {result['server_alone_mb_s']:8.1f} MB/s "
+                  f"({result['server_alone_mb_s'] / up['copy_mb_s']:.2f}x the copy): the upload runs at "
+                  f"{result['upload_mb_s'] / result['server_alone_mb_s']:.2f}x the server's own ceiling")
     print(f"  (b) server worker memory: idle {up['idle_mb']:.1f} MB, peak {up['peak_mb']:.1f} MB, "
           f"peak growth during upload {up['peak_growth_mb']:.1f} MB")
     print(f"  (c) thumbnails (320 px) from {thumbs['images']} JPEGs of 4000x3000 ({thumbs['mean_jpeg_mb']:.1f} MB each)")
