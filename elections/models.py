@@ -283,7 +283,9 @@ class Commission(models.Model):
 class Station(models.Model):
     """A polling station and its precinct commission."""
 
-    commission = models.ForeignKey(Commission, on_delete=models.PROTECT, related_name="stations")
+    # No index of its own: the unique (commission, code) index serves every look-up by commission,
+    # and one index less is one less to update for each of 100,000 stations created by an import.
+    commission = models.ForeignKey(Commission, on_delete=models.PROTECT, related_name="stations", db_index=False)
     code = models.CharField(_("number"), max_length=40)
     name = models.CharField(_("name"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)

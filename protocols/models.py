@@ -138,7 +138,9 @@ class ResultImport(models.Model):
 class OfficialVersion(models.Model):
     """The figures the authorities published for a station, as of one import."""
 
-    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="official_versions")
+    # Indexed through the unique (election, station, version) index: no index of its own to update.
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="official_versions",
+                                 db_index=False)
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="official_versions")
     result_import = models.ForeignKey(ResultImport, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField()
@@ -167,7 +169,8 @@ class StationCheck(models.Model):
     lost Celery message can delay a flag but never lose it.
     """
 
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="station_checks")
+    # Indexed through the unique (election, station) index: no index of its own to update.
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="station_checks", db_index=False)
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="checks")
     inputs_changed_at = models.DateTimeField()
     checked_at = models.DateTimeField(null=True, blank=True)

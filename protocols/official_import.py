@@ -87,15 +87,15 @@ def _import(*, election, source, stream, file_name, create_stations, user, progr
             election=election, source=source, file_name=file_name[:300], sha256="", imported_by=user, rows=len(keys),
             stations_created=created,
         )
-        changed = []
+        changed = []  # (station id, its figures in the mapping's line order)
         for key, row_values in zip(keys, values, strict=True):
             station_id = station_of[key]
-            figures = dict(zip(codes, row_values, strict=True))
-            if latest.get(station_id) != figures:
-                changed.append((station_id, figures))
+            previous = latest.get(station_id)
+            if previous is None or previous != dict(zip(codes, row_values, strict=True)):
+                changed.append((station_id, row_values))
         changed_ids = [station_id for station_id, _figures in changed]
         _retire_latest(election, [station_id for station_id in changed_ids if station_id in latest])
-        _insert_versions(election, result_import, changed, versions, now)
+        _insert_versions(election, result_import, codes, changed, versions, now)
         protocol_services.mark_inputs_changed(election_id=election.pk, station_ids=changed_ids)
         result_import.versions_added = len(changed)
         result_import.sha256 = digest.hexdigest()
@@ -199,10 +199,19 @@ def _retire_latest(election, station_ids):
         ).update(is_latest=False)
 
 
-def _insert_versions(election, result_import, changed, versions, now):
+def _json_object_of(codes):
+    """A function from a row of whole numbers to its JSON object text, {"L1": 1500, "L2": 1200, ...}:
+    one string format per station rather than json.dumps of a dict (measured several times faster
+    over a national file)."""
+    template = "{" + ", ".join(json.dumps(code).replace("%", "%%") + ": %d" for code in codes) + "}"
+    return lambda values: template % tuple(values)
+
+
+def _insert_versions(election, result_import, codes, changed, versions, now):
+    as_json = _json_object_of(codes)
     rows = [
-        (election.pk, station_id, result_import.pk, versions.get(station_id, 0) + 1, True, json.dumps(figures), now)
-        for station_id, figures in changed
+        (election.pk, station_id, result_import.pk, versions.get(station_id, 0) + 1, True, as_json(values), now)
+        for station_id, values in changed
     ]
     if connection.vendor == "postgresql":
         # COPY: the fastest way PostgreSQL takes rows, about three times bulk INSERT at this size.
