@@ -18,6 +18,7 @@ from tests.factories import (
     RegionFactory,
     StationFactory,
     UserFactory,
+    evidence_file,
 )
 
 pytestmark = pytest.mark.django_db
@@ -70,24 +71,16 @@ def test_coverage_counts_per_region_and_only_the_coordinators_regions(client, wo
     assert client.get(reverse("dashboard:region", args=["mazhilis-2027", world["astana"].pk])).status_code == 404
 
 
-def protocol_photo(uploader, station, election=None, purpose="protocol_photo"):
-    from evidence.models import EvidenceFile, Original
-
-    digest = uuid.uuid4().hex * 2
-    original = Original.objects.create(sha256=digest, key=f"evidence/{digest}", size=1000, media_type="image/jpeg",
-                                       format_code="jpeg", kind="image")
-    return EvidenceFile.objects.create(uploaded_by=uploader, client_id=uuid.uuid4(), original=original,
-                                       station=station, election=election, purpose=purpose)
-
-
 def test_coverage_counts_protocols_with_a_photo_from_their_own_observer(client, world):
     observer = world["observed"].deployments.get().observer
-    protocol_photo(ObserverFactory(organisation=observer.organisation), world["observed"])  # not the copy's author
-    protocol_photo(observer, world["observed"], purpose="count_media")  # not a protocol photo
+    evidence_file(uploaded_by=ObserverFactory(organisation=observer.organisation), station=world["observed"].pk,
+                  purpose="protocol_photo")  # not by the copy's author
+    evidence_file(uploaded_by=observer, station=world["observed"].pk, purpose="count_media")  # not of the protocol
     client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
     url = reverse("dashboard:coverage", args=["mazhilis-2027"])
     assert client.get(url).context["rows"][0]["figures"]["protocols_with_photos"] == 0
-    protocol_photo(observer, world["observed"], election=world["election"])
+    evidence_file(uploaded_by=observer, station=world["observed"].pk, election=world["election"].pk,
+                  purpose="protocol_photo")
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert page.context["rows"][0]["figures"]["protocols_with_photos"] == 1
     assert "with photos" in page.text
