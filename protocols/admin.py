@@ -3,7 +3,15 @@
 from django.contrib import admin
 
 from . import selectors
-from .models import Decision, Discrepancy, ObserverCopy, OfficialVersion, ResultImport, ResultSource
+from .models import (
+    Decision,
+    Discrepancy,
+    ObserverCopy,
+    OfficialVersion,
+    PhotoPublication,
+    ResultImport,
+    ResultSource,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -66,3 +74,18 @@ class DiscrepancyAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return selectors.discrepancies_for(request.user)
+
+
+@admin.register(PhotoPublication)
+class PhotoPublicationAdmin(ReadOnlyAdmin):
+    """The record of every publish and take-down decision; decisions are made on the review and
+    station pages (protocols.services), never edited here."""
+
+    list_display = ["evidence", "published", "is_latest", "decided_by", "decided_at"]
+    list_filter = ["published", "is_latest"]
+    list_select_related = ["evidence", "decided_by"]
+
+    def get_queryset(self, request):
+        from evidence.selectors import evidence_visible_to
+
+        return super().get_queryset(request).filter(evidence__in=evidence_visible_to(request.user))

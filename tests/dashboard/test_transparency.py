@@ -254,3 +254,17 @@ def test_the_public_page_speaks_kazakh_russian_and_english(client, public_world)
     listing = reverse("transparency:stations", args=[SLUG])
     assert "Итоги по избирательным участкам" in client.get(listing, HTTP_ACCEPT_LANGUAGE="ru").text
     assert "Сайлау учаскелері бойынша қорытындылар" in client.get(listing, HTTP_ACCEPT_LANGUAGE="kk").text
+
+
+def test_the_admin_record_of_publications_follows_the_evidence_boundary(client, public_world):
+    """A coordinator given staff access sees their NGO's publication decisions, another NGO's none."""
+    from django.contrib.auth.models import Permission
+
+    for user, expected in ((public_world["coordinator"], 1), (CoordinatorFactory(), 0)):
+        user.is_staff = True
+        user.save()
+        user.user_permissions.add(Permission.objects.get(codename="view_photopublication"))
+        client.login(username=user.username, password=TEST_PASSWORD)
+        listing = client.get("/admin/protocols/photopublication/", HTTP_ACCEPT_LANGUAGE="en")
+        assert listing.status_code == 200
+        assert listing.context["cl"].result_count == expected
