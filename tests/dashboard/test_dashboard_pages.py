@@ -71,7 +71,8 @@ def test_coverage_counts_per_region_and_only_the_coordinators_regions(client, wo
     assert client.get(reverse("dashboard:region", args=["mazhilis-2027", world["astana"].pk])).status_code == 404
 
 
-def test_coverage_counts_protocols_with_a_photo_from_their_own_observer(client, world):
+def test_coverage_counts_protocols_with_a_photo_from_their_own_observer(client, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the stored photos stay out of the run's shared media folder
     observer = world["observed"].deployments.get().observer
     evidence_file(uploaded_by=ObserverFactory(organisation=observer.organisation), station=world["observed"].pk,
                   purpose="protocol_photo")  # not by the copy's author

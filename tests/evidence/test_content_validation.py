@@ -37,6 +37,12 @@ def heic_bytes():
     return buffer.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def own_media_folder(settings, tmp_path):
+    """"Nothing left behind" is judged in a storage only this test writes to."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def assert_nothing_left(location, tus_client):
     assert not Upload.objects.exists()
     assert not Original.objects.exists() and not EvidenceFile.objects.exists()
