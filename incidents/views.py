@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 
 from elections.models import Election, Region
 from observers import selectors as observer_selectors
+from observers.forms import show_service_errors
 from observers.models import User
-from observers.services import coordinator_region_ids
+from observers.services import coordinator_region_ids, ensure_coordinator
 
 from . import complaint_document, deadlines, selectors, services
 from .forms import (
@@ -33,20 +34,6 @@ from .forms import (
     TransitionForm,
     TriageFilterForm,
 )
-
-
-def _show_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _coordinator_required(request):
-    if not (request.user.is_authenticated and request.user.role == User.Role.COORDINATOR):
-        raise PermissionDenied
-    return request.user
 
 
 def _observer_required(request):
@@ -79,7 +66,7 @@ def report(request):
         except PermissionDenied as error:
             form.add_error(None, str(error))
         except ValidationError as error:
-            _show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, _("Report sent. Your coordinator will look at it."))
             return redirect("incidents:mine")
@@ -114,7 +101,7 @@ def edit(request, incident_id):
         except PermissionDenied as error:
             form.add_error(None, str(error))
         except ValidationError as error:
-            _show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, _("Report updated; the previous version is kept."))
             return redirect("incidents:mine")
@@ -128,7 +115,7 @@ def edit(request, incident_id):
 
 @login_required
 def triage(request):
-    coordinator = _coordinator_required(request)
+    coordinator = ensure_coordinator(request.user)
     regions = Region.objects.filter(pk__in=coordinator_region_ids(coordinator)).order_by("name")
     categories = selectors.categories()
     form = TriageFilterForm(request.GET or None, regions=regions, categories=categories)
@@ -140,7 +127,7 @@ def triage(request):
 
 @login_required
 def detail(request, incident_id):
-    coordinator = _coordinator_required(request)
+    coordinator = ensure_coordinator(request.user)
     incident = get_object_or_404(selectors.incidents_for(coordinator), pk=incident_id)
     targets = [to for (current, to) in sorted(services.TRANSITIONS) if current == incident.status]
     return render(request, "incidents/detail.html", {
@@ -156,7 +143,7 @@ def detail(request, incident_id):
 
 
 def _act(request, incident_id, action):
-    coordinator = _coordinator_required(request)
+    coordinator = ensure_coordinator(request.user)
     incident = get_object_or_404(selectors.incidents_for(coordinator), pk=incident_id)
     try:
         result = action(coordinator, incident)
@@ -207,7 +194,7 @@ def new_complaint(request, incident_id):
 
 @login_required
 def complaint(request, complaint_id):
-    coordinator = _coordinator_required(request)
+    coordinator = ensure_coordinator(request.user)
     item = get_object_or_404(selectors.complaints_for(coordinator), pk=complaint_id)
     filing_form = FilingForm(initial={"filed_at": timezone.localtime().replace(second=0, microsecond=0),
                                       "filed_where": item.addressed_to})
@@ -230,7 +217,7 @@ def complaint(request, complaint_id):
                 else:
                     services.record_filing(coordinator=coordinator, complaint_id=item.pk, **form.cleaned_data)
             except ValidationError as error:
-                _show_errors(form, error)
+                show_service_errors(form, error)
             else:
                 messages.success(request, _("Recorded."))
                 return redirect("incidents:complaint", item.pk)
@@ -258,7 +245,7 @@ def package(request, incident_id):
 
 @login_required
 def complaint_pdf(request, complaint_id):
-    coordinator = _coordinator_required(request)
+    coordinator = ensure_coordinator(request.user)
     item = get_object_or_404(selectors.complaints_for(coordinator), pk=complaint_id)
     response = HttpResponse(complaint_document.render_pdf(services.complaint_facts(item)),
                             content_type="application/pdf")
@@ -269,7 +256,7 @@ def complaint_pdf(request, complaint_id):
 
 @login_required
 def register(request):
-    coordinator = _coordinator_required(request)
+    coordinator = ensure_coordinator(request.user)
     complaints = selectors.complaint_register(coordinator, today=timezone.localdate())
     page = Paginator(complaints, 25).get_page(request.GET.get("page"))
     return render(request, "incidents/register.html", {"page": page})
@@ -283,7 +270,7 @@ class _Echo:
 @login_required
 def register_csv(request):
     """The register of complaints as CSV, streamed, overdue ones marked."""
-    coordinator = _coordinator_required(request)
+    coordinator = ensure_coordinator(request.user)
     complaints = selectors.complaint_register(coordinator, today=timezone.localdate())
     writer = csv.writer(_Echo())
 

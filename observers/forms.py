@@ -9,6 +9,16 @@ from elections.models import Election, Region, Station
 
 from .models import CheckIn, User
 
+
+def show_service_errors(form, error):
+    """Put a service's ValidationError on the form, next to the field it concerns (errors about
+    something the form has no field for go on top of the form)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
 PHOTO_INPUT = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"})
 
 

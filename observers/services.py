@@ -39,6 +39,13 @@ def ensure_may_submit(user):
         raise PermissionDenied(_("Your accreditation is not approved: you cannot submit anything yet."))
 
 
+def ensure_coordinator(user):
+    """The user, if a coordinator (of any organisation); PermissionDenied otherwise."""
+    if not (user.is_authenticated and user.role == User.Role.COORDINATOR):
+        raise PermissionDenied
+    return user
+
+
 def ensure_coordinator_of(user, organisation_id):
     is_coordinator = user.is_authenticated and user.role == User.Role.COORDINATOR
     if not (is_coordinator and user.organisation_id == organisation_id):

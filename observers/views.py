@@ -28,23 +28,9 @@ from .forms import (
     NewObserverForm,
     SelfDeployForm,
     SignUpForm,
+    show_service_errors,
 )
 from .models import Accreditation, CheckIn, User
-
-
-def _show_errors(form, error):
-    """Put a service's ValidationError on the form, next to the field it concerns."""
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _coordinator_required(request):
-    if not (request.user.is_authenticated and request.user.role == User.Role.COORDINATOR):
-        raise PermissionDenied
-    return request.user
 
 
 def _open_elections(country_codes=None):
@@ -72,7 +58,7 @@ def sign_up(request):
         try:
             user = services.sign_up(**form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            show_service_errors(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your coordinator will check your accreditation."))
@@ -178,7 +164,7 @@ def self_deploy(request):
         except PermissionDenied as error:
             form.add_error(None, str(error))
         except ValidationError as error:
-            _show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, _("You are now deployed at this station."))
             return redirect("observers:home")
@@ -190,7 +176,7 @@ def self_deploy(request):
 
 @login_required
 def accreditations(request):
-    _coordinator_required(request)
+    services.ensure_coordinator(request.user)
     status = request.GET.get("status", Accreditation.Status.PENDING)
     queryset = selectors.accreditations_for(request.user)
     if status in Accreditation.Status.values:
@@ -203,7 +189,7 @@ def accreditations(request):
 
 @login_required
 def accreditation_detail(request, accreditation_id):
-    coordinator = _coordinator_required(request)
+    coordinator = services.ensure_coordinator(request.user)
     accreditation = get_object_or_404(selectors.accreditations_for(coordinator), pk=accreditation_id)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -211,7 +197,7 @@ def accreditation_detail(request, accreditation_id):
             services.decide_accreditation(accreditation_id=accreditation.pk, coordinator=coordinator,
                                           **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("observers:accreditations")
@@ -222,13 +208,13 @@ def accreditation_detail(request, accreditation_id):
 
 @login_required
 def new_observer(request):
-    coordinator = _coordinator_required(request)
+    coordinator = services.ensure_coordinator(request.user)
     form = NewObserverForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.create_observer(coordinator=coordinator, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, _("Observer created; approve their accreditation when you are ready."))
             return redirect("observers:accreditations")
@@ -237,7 +223,7 @@ def new_observer(request):
 
 @login_required
 def deployments(request):
-    coordinator = _coordinator_required(request)
+    coordinator = services.ensure_coordinator(request.user)
     regions = Region.objects.filter(pk__in=services.coordinator_region_ids(coordinator)).order_by("name")
     observers = selectors.observers_for(coordinator).filter(
         accreditation__status=Accreditation.Status.APPROVED).order_by("last_name", "first_name")
@@ -249,7 +235,7 @@ def deployments(request):
             services.deploy(coordinator=coordinator, observer_id=data["observer"].pk, election_id=data["election"].pk,
                             station_id=data["station"].pk, in_random_sample=data["in_random_sample"])
         except ValidationError as error:
-            _show_errors(form, error)
+            show_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
@@ -268,7 +254,7 @@ def deployments(request):
 @login_required
 @require_POST
 def import_deployments(request):
-    coordinator = _coordinator_required(request)
+    coordinator = services.ensure_coordinator(request.user)
     form = DeploymentImportForm(request.POST, request.FILES, elections=_open_elections())
     if not form.is_valid():
         messages.error(request, _("Choose an election and a CSV file."))
