@@ -9,6 +9,20 @@ from . import selectors
 from .models import Accreditation, AccreditationEvent, CheckIn, Deployment, Organisation, User
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records (check-ins, evidence, figures, flags): shown in the admin, never added, edited
+    or deleted there. The apps above use it too."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "allow_self_deployment", "created_at"]
@@ -89,20 +103,11 @@ class DeploymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(ReadOnlyAdmin):
     list_display = ["deployment", "kind", "recorded_at", "distance_m", "far_from_station"]
     list_filter = ["kind", "far_from_station"]
     list_select_related = ["deployment__observer", "deployment__station"]
     readonly_fields = [field.name for field in CheckIn._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return selectors.check_ins_for(request.user)

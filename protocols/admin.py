@@ -2,6 +2,9 @@
 
 from django.contrib import admin
 
+from evidence.selectors import evidence_visible_to
+from observers.admin import ReadOnlyAdmin
+
 from . import selectors
 from .models import (
     Decision,
@@ -12,17 +15,6 @@ from .models import (
     ResultImport,
     ResultSource,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ResultSource)
@@ -86,6 +78,4 @@ class PhotoPublicationAdmin(ReadOnlyAdmin):
     list_select_related = ["evidence", "decided_by"]
 
     def get_queryset(self, request):
-        from evidence.selectors import evidence_visible_to
-
         return super().get_queryset(request).filter(evidence__in=evidence_visible_to(request.user))
