@@ -31,6 +31,14 @@ def test_production_refuses_to_start_without_a_secret_key():
         assert "SECRET_KEY" in result.stderr
 
 
+def test_manage_py_in_an_unconfigured_checkout_runs_with_the_development_defaults():
+    unconfigured = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "SECRET_KEY")}
+    for command in (["check"], ["makemigrations", "--check", "--dry-run"]):
+        result = subprocess.run([sys.executable, "manage.py", *command], cwd=PROJECT_DIR, env=unconfigured,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_s3_storage_is_selected_when_a_bucket_is_configured():
     code = ("from django.conf import settings; from django.core.files.storage import default_storage;"
             "print(settings.STORAGES['default']['BACKEND'], default_storage.bucket_name)")
