@@ -16,11 +16,15 @@ from django.utils.translation import get_language
 
 from elections.models import Commission, Region, Station
 from evidence.models import EvidenceFile, Purpose
+from evidence.selectors import evidence_visible_to
 from incidents.models import Severity
 from incidents.selectors import incidents_for
 from observers.models import CheckIn, Deployment, User
 from observers.services import coordinator_region_ids
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
+from protocols.selectors import is_published
+
+from . import confirmation
 
 # Incidents are counted per severity, in the order incidents.models.Severity defines.
 INCIDENT_FIGURES = tuple(f"incidents_{severity}" for severity in Severity.values)
@@ -132,8 +136,6 @@ def station_states(election, commission_id):
 
 
 def _open_flags_of(election):
-    from django.db.models import Q
-
     return Q(discrepancies__election=election, discrepancies__status=Discrepancy.Status.OPEN)
 
 
@@ -283,10 +285,6 @@ def feed(election, region_ids, *, after_flag=0, after_incident=0, incidents=None
 
 def station_protocol_photos(user, election, station):
     """The protocol photos of a station this user may see, each with `published`, oldest first."""
-    from evidence.models import Purpose
-    from evidence.selectors import evidence_visible_to
-    from protocols.selectors import is_published
-
     return evidence_visible_to(user).filter(
         Q(election=election) | Q(election__isnull=True), station=station, purpose=Purpose.PROTOCOL_PHOTO,
     ).annotate(published=is_published()).order_by("created_at")
@@ -305,15 +303,18 @@ def public_stations(election, region_id=None):
         "commission__region__name", "commission__name", "code")
 
 
+def _published_protocol_photos(election):
+    """The election's protocol photos whose newest publication decision says "published" and
+    whose EXIF-free web copy exists: all that the public page may ever show."""
+    return EvidenceFile.objects.filter(
+        election=election, purpose=Purpose.PROTOCOL_PHOTO, station__isnull=False,
+    ).exclude(original__web_key="").annotate(published=is_published()).filter(published=True)
+
+
 def published_photos(election, station_ids):
     """{station id: [evidence file id]} of the protocol photos the NGO published, with a web copy."""
-    from evidence.models import EvidenceFile, Purpose
-    from protocols.selectors import is_published
-
     photos = defaultdict(list)
-    rows = EvidenceFile.objects.filter(
-        election=election, station_id__in=station_ids, purpose=Purpose.PROTOCOL_PHOTO,
-    ).exclude(original__web_key="").annotate(published=is_published()).filter(published=True).order_by(
+    rows = _published_protocol_photos(election).filter(station_id__in=station_ids).order_by(
         "created_at", "id").values_list("station_id", "id")
     for station_id, pk in rows:
         photos[station_id].append(pk)
@@ -322,12 +323,7 @@ def published_photos(election, station_ids):
 
 def public_published_photo(election, evidence_id):
     """The web copy's storage key of a published protocol photo of this election, or None."""
-    from evidence.models import EvidenceFile, Purpose
-    from protocols.selectors import is_published
-
-    return EvidenceFile.objects.filter(
-        pk=evidence_id, election=election, purpose=Purpose.PROTOCOL_PHOTO, station__isnull=False,
-    ).exclude(original__web_key="").annotate(published=is_published()).filter(published=True).values_list(
+    return _published_protocol_photos(election).filter(pk=evidence_id).values_list(
         "original__web_key", flat=True).first()
 
 
@@ -335,8 +331,6 @@ def public_station_figures(election, station_ids):
     """{station id: {"official": figures or None, "confirmed": [(figures, basis)]}} for a page of
     stations, in three queries whatever its size. Which copies count as confirmed, and why, is
     dashboard.confirmation's rule. Nothing about who sent a copy leaves this function."""
-    from . import confirmation
-
     official = dict(OfficialVersion.objects.filter(election=election, is_latest=True, station_id__in=station_ids)
                     .values_list("station_id", "figures"))
     copies = list(ObserverCopy.objects.filter(election=election, is_latest=True, station_id__in=station_ids)
