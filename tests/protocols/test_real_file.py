@@ -67,6 +67,22 @@ def test_the_real_2018_file_imports_with_the_files_own_national_totals():
     assert dashboard["official"] == {code: value for code, value in totals.items() if code.startswith("L13.")}
     assert dashboard["official_stations"] == 97_699
 
+    # Seats from these votes: the SQL sums and the dashboard's totals give one projection.
+    from fractions import Fraction
+
+    from dashboard import seats
+
+    candidates = {code: value for code, value in database.items() if code.startswith("L13.")}
+    participants = database["L7"] + database["L8"]  # ballots found in the portable and stationary boxes
+    result = seats.two_round(candidates, participants)
+    assert result == seats.two_round(dashboard["official"], participants)
+    assert (result.winner, result.runoff) == ("L13.4", ())  # 76.7% of those who voted: no run-off
+    table = seats.compare_methods(candidates, 450, threshold=Fraction(5, 100))
+    assert table == seats.compare_methods(dashboard["official"], 450, threshold=Fraction(5, 100))
+    for allocation in table.values():  # only Putin, Grudinin and Zhirinovsky pass 5% of the valid votes
+        assert sum(allocation.seats.values()) == 450
+        assert {code for code, won in allocation.seats.items() if won} == {"L13.2", "L13.3", "L13.4"}
+
     # Every station's own arithmetic: the shipped relations flag the stations domain.md expects.
     check_stations(election_id=election.pk)
     flagged = Discrepancy.objects.filter(election=election, kind="inconsistent")
