@@ -1,7 +1,7 @@
 """Loaded by pytest before Django's settings (see pyproject.toml): one run, its own resources.
 
 A developer may have `make run` going while testing: its worker listens on the default queue and
-its files sit in var/. The test run takes a queue, a broker folder and a media folder of its own.
+its files sit in var/. The test run takes a queue, a broker folder, a media folder and cache keys of its own.
 """
 
 import os
@@ -12,6 +12,7 @@ _run = uuid.uuid4().hex[:8]
 _scratch = tempfile.mkdtemp(prefix=f"observers-test-{_run}-")
 
 os.environ["CELERY_QUEUE"] = f"test-{_run}"
+os.environ["CACHE_KEY_PREFIX"] = f"test-{_run}"  # rate limits and cached pages start empty each run
 os.environ.setdefault("CELERY_BROKER_DIR", os.path.join(_scratch, "broker"))
 os.environ["MEDIA_ROOT"] = os.path.join(_scratch, "media")
 os.environ["SQLITE_TEST_DATABASE"] = os.path.join(_scratch, "test.sqlite3")

@@ -72,8 +72,8 @@ def test_the_real_2018_file_imports_with_the_files_own_national_totals():
 
     from dashboard import seats
 
-    candidates = {code: value for code, value in database.items() if code.startswith("L13.")}
-    participants = database["L7"] + database["L8"]  # ballots found in the portable and stationary boxes
+    candidates = {code: int(value) for code, value in database.items() if code.startswith("L13.")}  # SUM: numeric
+    participants = int(database["L7"] + database["L8"])  # ballots found in the portable and stationary boxes
     result = seats.two_round(candidates, participants)
     assert result == seats.two_round(dashboard["official"], participants)
     assert (result.winner, result.runoff) == ("L13.4", ())  # 76.7% of those who voted: no run-off
