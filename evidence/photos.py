@@ -76,7 +76,8 @@ def clean_copy(image, max_px, *, draft=True, quality=82):
     upright = ImageOps.exif_transpose(image)
     if upright.mode not in ("RGB", "L"):
         upright = upright.convert("RGB")
-    upright.thumbnail((max_px, max_px), Image.Resampling.LANCZOS if not draft else Image.Resampling.BICUBIC)
+    # The same filter with or without draft mode: draft only changes how the JPEG is decoded.
+    upright.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
     # A brand-new image carries nothing over from the original (EXIF, XMP, ICC, comments).
     bare = Image.new(upright.mode, upright.size)
     bare.paste(upright)

@@ -20,5 +20,5 @@ def test_quick_evidence_benchmark_reports_upload_memory_and_thumbnail_ratios():
     output = result.stdout
     uploads = re.findall(r"resumable upload, +(\d+) MB chunks .*: ([\d.]+)x the copy, .*source's: (\w+)", output)
     assert [(chunk, answer) for chunk, _ratio, answer in uploads] == [("4", "yes"), ("64", "yes")], output
-    assert re.search(r"peak growth during upload [\d.]+ MB", output)
+    assert re.search(r"peak growth during one upload: 2 MB file: \+[\d.]+ MB, 5 MB file: \+[\d.]+ MB", output)
     assert re.search(r"ratio draft / full\s+[\d.]+x", output)
