@@ -51,6 +51,15 @@ class IncidentCategory(models.Model):
         return getattr(self, f"name_{language}", "") or self.name_en or self.name_ru
 
 
+# The range of a GPS position, in degrees, and what an observer is told when the phone sends one
+# outside it: the form, the serializer and the service refuse it with these words.
+COORDINATE_LIMITS = {"latitude": 90, "longitude": 180}
+COORDINATE_ERRORS = {
+    "latitude": _("The position is not valid: the latitude must be between -90 and 90 degrees."),
+    "longitude": _("The position is not valid: the longitude must be between -180 and 180 degrees."),
+}
+
+
 class Incident(models.Model):
     """A violation an observer reported at a station."""
 
@@ -91,10 +100,9 @@ class Incident(models.Model):
         indexes = [models.Index(fields=["organisation", "status", "-reported_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90), name="incident_latitude"),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="incident_longitude"),
+                condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": -limit, f"{name}__lte": limit}),
+                name=f"incident_{name}")
+            for name, limit in COORDINATE_LIMITS.items()
         ]
 
     def __str__(self):

@@ -8,6 +8,7 @@ crossing a boundary (403).
 import json
 import logging
 import urllib.request
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,8 @@ from observers.services import coordinator_region_ids, ensure_may_submit
 from . import deadlines
 from .complaint_document import ComplaintFacts, EvidenceItem
 from .models import (
+    COORDINATE_ERRORS,
+    COORDINATE_LIMITS,
     Complaint,
     Incident,
     IncidentCategory,
@@ -159,6 +162,9 @@ def report_incident(*, observer, client_id, category_id, description, deployment
         raise ValidationError({"description": _("Describe what happened.")})
     if (latitude is None) != (longitude is None):
         raise ValidationError({"latitude": _("Send both latitude and longitude, or neither.")})
+    for name, value in (("latitude", latitude), ("longitude", longitude)):
+        if value is not None and not _within(value, COORDINATE_LIMITS[name]):
+            raise ValidationError({name: COORDINATE_ERRORS[name]})
     evidence = _incident_evidence(observer, evidence_ids, deployment.station_id, deployment.election_id)
     incident = Incident(
         client_id=client_id, observer=observer, organisation_id=deployment.organisation_id, deployment=deployment,
@@ -175,9 +181,20 @@ def report_incident(*, observer, client_id, category_id, description, deployment
             if category.urgent:
                 transaction.on_commit(lambda: _enqueue_notifications(incident.pk))
     except IntegrityError:
-        # The same client_id arrived twice at once: the other request recorded it.
-        return Incident.objects.get(client_id=client_id), False
+        # The same client_id arrived twice at once: the other request recorded it. Any other
+        # broken constraint is a bug to see, not a duplicate to hide.
+        existing = Incident.objects.filter(client_id=client_id, observer=observer).first()
+        if existing is None:
+            raise
+        return existing, False
     return incident, True
+
+
+def _within(value, limit):
+    try:
+        return -limit <= Decimal(str(value)) <= limit
+    except InvalidOperation:
+        return False
 
 
 def _enqueue_notifications(incident_id):
