@@ -2,6 +2,7 @@
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -113,7 +114,7 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = serializer.validated_data
         incident = selectors.incidents_for(request.user).filter(pk=data["incident"]).first()
         if incident is None:
-            return Response({"incident": ["Unknown incident."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"incident": [_("Unknown incident.")]}, status=status.HTTP_400_BAD_REQUEST)
         complaint = services.create_complaint(coordinator=request.user, incident_id=incident.pk,
                                               language=data["language"], level=data["level"])
         return Response(self._marked(complaint), status=status.HTTP_201_CREATED)

@@ -23,7 +23,7 @@ from evidence.models import EvidenceFile, Purpose
 from observers.models import CheckIn, Deployment, User
 from observers.services import coordinator_region_ids, ensure_may_submit
 
-from . import deadlines
+from . import complaint_document, deadlines
 from .complaint_document import ComplaintFacts, EvidenceItem
 from .models import (
     COORDINATE_ERRORS,
@@ -383,12 +383,6 @@ def _post_webhook(incident, url):
 
 # --- Complaints -------------------------------------------------------------------------------
 
-PRECINCT_COMMISSION = {
-    "ru": "Участковую избирательную комиссию избирательного участка № {code}",
-    "kk": "№ {code} сайлау учаскесінің учаскелік сайлау комиссиясына",
-}
-
-
 def create_complaint(*, coordinator, incident_id, language, level=Complaint.Level.PRECINCT):
     """Draft a complaint about a verified or escalated incident, to the station's commission."""
     if language not in Complaint.Language.values:
@@ -400,10 +394,8 @@ def create_complaint(*, coordinator, incident_id, language, level=Complaint.Leve
         if incident.status not in COMPLAINT_STATUSES:
             raise ValidationError(_("Only a verified or escalated incident can become a complaint."))
         station = incident.station
-        if level == Complaint.Level.PRECINCT:
-            addressed_to = PRECINCT_COMMISSION[language].format(code=station.code)
-        else:
-            addressed_to = station.commission.name
+        addressed_to = complaint_document.addressee(language, level, station_code=station.code,
+                                                    commission_name=station.commission.name)
         return Complaint.objects.create(incident=incident, level=level, addressed_to=addressed_to,
                                         language=language, created_by=coordinator)
 
