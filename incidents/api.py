@@ -107,17 +107,19 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, pk=None):
         return Response(self._marked(self.get_object()))
 
-    @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintSerializer})
+    @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintSerializer, 200: ComplaintSerializer})
     def create(self, request):
+        """Draft a complaint; idempotent by client_id: a re-send answers 200 with the same complaint."""
         serializer = ComplaintCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         incident = selectors.incidents_for(request.user).filter(pk=data["incident"]).first()
         if incident is None:
             return Response({"incident": [_("Unknown incident.")]}, status=status.HTTP_400_BAD_REQUEST)
-        complaint = services.create_complaint(coordinator=request.user, incident_id=incident.pk,
-                                              language=data["language"], level=data["level"])
-        return Response(self._marked(complaint), status=status.HTTP_201_CREATED)
+        complaint, created = services.create_complaint(
+            coordinator=request.user, client_id=data["client_id"], incident_id=incident.pk,
+            language=data["language"], level=data["level"])
+        return Response(self._marked(complaint), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=FilingSerializer, responses=ComplaintSerializer)
     @action(detail=True, methods=["post"])

@@ -141,6 +141,7 @@ class CommentForm(forms.Form):
 
 
 class ComplaintForm(forms.Form):
+    client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     language = forms.ChoiceField(label=_("Language of the complaint"), choices=Complaint.Language.choices)
     level = forms.ChoiceField(label=_("Addressed to"), choices=Complaint.Level.choices)
 

@@ -209,6 +209,8 @@ class Complaint(models.Model):
         PRECINCT = "precinct", _("Precinct commission")
         TERRITORIAL = "territorial", _("Territorial commission")
 
+    client_id = models.UUIDField(
+        help_text=_("Made by the page or the phone that drafts it: a re-sent request drafts one complaint."))
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="complaints")
     level = models.CharField(_("commission"), max_length=12, choices=Level.choices, default=Level.PRECINCT)
     addressed_to = models.CharField(_("addressed to"), max_length=300)
@@ -228,6 +230,7 @@ class Complaint(models.Model):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["client_id"], name="complaint_client_id_once")]
 
     def __str__(self):
         return f"#{self.pk} {self.addressed_to}"

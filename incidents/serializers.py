@@ -121,9 +121,9 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = ["id", "incident", "level", "addressed_to", "language", "created_by", "created_at", "filed_at",
+        fields = ["id", "client_id", "incident", "level", "addressed_to", "language", "created_by", "created_at", "filed_at",
                   "filed_where", "answer_due", "answered_on", "answer_text", "answer_scan", "overdue"]
-        read_only_fields = ["addressed_to", "created_by", "created_at", "filed_at", "filed_where", "answer_due",
+        read_only_fields = ["client_id", "addressed_to", "created_by", "created_at", "filed_at", "filed_where", "answer_due",
                             "answered_on", "answer_text", "answer_scan"]
         read_only_fields = [*read_only_fields, "incident", "level", "language"]
 
@@ -132,6 +132,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
 
 class ComplaintCreateSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField(help_text="Made by the client: a re-sent request drafts one complaint (200).")
     incident = serializers.IntegerField()
     language = serializers.ChoiceField(choices=Complaint.Language.choices)
     level = serializers.ChoiceField(choices=Complaint.Level.choices, default=Complaint.Level.PRECINCT)

@@ -383,21 +383,47 @@ def _post_webhook(incident, url):
 
 # --- Complaints -------------------------------------------------------------------------------
 
-def create_complaint(*, coordinator, incident_id, language, level=Complaint.Level.PRECINCT):
-    """Draft a complaint about a verified or escalated incident, to the station's commission."""
+def create_complaint(*, coordinator, client_id, incident_id, language, level=Complaint.Level.PRECINCT):
+    """Draft a complaint about a verified or escalated incident, to the station's commission, once
+    per client_id however often the page or the phone re-sends it. Returns (complaint, created)."""
     if language not in Complaint.Language.values:
         raise ValidationError({"language": _("Choose Kazakh or Russian.")})
     if level not in Complaint.Level.values:
         raise ValidationError({"level": _("Choose the precinct or the territorial commission.")})
-    with transaction.atomic():
-        incident = _locked_incident_for(coordinator, incident_id)
-        if incident.status not in COMPLAINT_STATUSES:
-            raise ValidationError(_("Only a verified or escalated incident can become a complaint."))
-        station = incident.station
-        addressed_to = complaint_document.addressee(language, level, station_code=station.code,
-                                                    commission_name=station.commission.name)
-        return Complaint.objects.create(incident=incident, level=level, addressed_to=addressed_to,
-                                        language=language, created_by=coordinator)
+    request = {"created_by_id": coordinator.pk, "incident_id": int(incident_id), "language": language,
+               "level": level}
+    existing = _resent_complaint(client_id, request)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            incident = _locked_incident_for(coordinator, incident_id)
+            if incident.status not in COMPLAINT_STATUSES:
+                raise ValidationError(_("Only a verified or escalated incident can become a complaint."))
+            station = incident.station
+            addressed_to = complaint_document.addressee(language, level, station_code=station.code,
+                                                        commission_name=station.commission.name)
+            complaint = Complaint.objects.create(client_id=client_id, incident=incident, level=level,
+                                                 addressed_to=addressed_to, language=language,
+                                                 created_by=coordinator)
+    except IntegrityError:
+        # The same client_id arrived twice at once: the other request drafted it.
+        existing = _resent_complaint(client_id, request)
+        if existing is None:
+            raise
+        return existing, False
+    return complaint, True
+
+
+def _resent_complaint(client_id, request):
+    """The complaint already drafted with this client_id, if the request is the same one re-sent;
+    an ID used by someone else or for another complaint is refused, nothing is written."""
+    existing = Complaint.objects.filter(client_id=client_id).first()
+    if existing is None:
+        return None
+    if any(getattr(existing, name) != value for name, value in request.items()):
+        raise ValidationError({"client_id": _("This ID was already used for another complaint.")})
+    return existing
 
 
 def _locked_complaint_for(coordinator, complaint_id):

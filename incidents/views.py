@@ -186,8 +186,10 @@ def new_complaint(request, incident_id):
         form = ComplaintForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Choose the language and the commission."))
-        complaint = services.create_complaint(coordinator=coordinator, incident_id=incident.pk, **form.cleaned_data)
-        messages.success(request, _("Complaint drafted: print it or download the PDF."))
+        complaint, created = services.create_complaint(coordinator=coordinator, incident_id=incident.pk,
+                                                       **form.cleaned_data)
+        messages.success(request, _("Complaint drafted: print it or download the PDF.") if created
+                         else _("This complaint was already drafted: here it is."))
         return redirect("incidents:complaint", complaint.pk)
     return _act(request, incident_id, act)
 

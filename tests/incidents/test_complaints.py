@@ -1,5 +1,6 @@
 import datetime
 import io
+import uuid
 
 import pytest
 from pypdf import PdfReader
@@ -33,7 +34,7 @@ def test_deadline_is_counted_in_calendar_days_and_overdue_only_after_it():
 
 @pytest.mark.parametrize("language", ["ru", "kk"])
 def test_complaint_pdf_contains_the_incidents_facts(escalated, coordinator, language):
-    complaint = services.create_complaint(coordinator=coordinator, incident_id=escalated.pk, language=language)
+    complaint, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=escalated.pk, language=language)
     data = complaint_document.render_pdf(services.complaint_facts(complaint))
     assert data.startswith(b"%PDF")
     text = pdf_text(data)
@@ -57,10 +58,10 @@ def test_complaint_pdf_embeds_a_unicode_font():
 
 
 def test_register_marks_a_complaint_past_its_deadline_overdue_with_a_fixed_clock(escalated, coordinator):
-    late = services.create_complaint(coordinator=coordinator, incident_id=escalated.pk, language="ru")
+    late, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=escalated.pk, language="ru")
     services.record_filing(coordinator=coordinator, complaint_id=late.pk,
                            filed_at=datetime.datetime(2027, 3, 22, 9, 0, tzinfo=datetime.UTC), filed_where="UIK 412")
-    answered = services.create_complaint(coordinator=coordinator, incident_id=escalated.pk, language="kk")
+    answered, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=escalated.pk, language="kk")
     services.record_filing(coordinator=coordinator, complaint_id=answered.pk,
                            filed_at=datetime.datetime(2027, 3, 22, 9, 0, tzinfo=datetime.UTC), filed_where="UIK 412")
     services.record_answer(coordinator=coordinator, complaint_id=answered.pk,
@@ -73,7 +74,7 @@ def test_register_marks_a_complaint_past_its_deadline_overdue_with_a_fixed_clock
 
 
 def test_register_csv_lists_an_overdue_complaint(client, escalated, coordinator, monkeypatch):
-    complaint = services.create_complaint(coordinator=coordinator, incident_id=escalated.pk, language="ru")
+    complaint, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=escalated.pk, language="ru")
     services.record_filing(coordinator=coordinator, complaint_id=complaint.pk,
                            filed_at=datetime.datetime(2027, 3, 22, 9, 0, tzinfo=datetime.UTC), filed_where="UIK 412")
     monkeypatch.setattr("incidents.views.timezone.localdate", lambda: datetime.date(2027, 4, 10))
@@ -107,7 +108,7 @@ def test_complaint_is_addressed_in_words_that_read_right_at_both_commission_leve
     commission = escalated.station.commission
     commission.name = "Алмалинская районная  территориальная избирательная комиссия "
     commission.save()
-    complaint = services.create_complaint(coordinator=coordinator, incident_id=escalated.pk, language=language,
+    complaint, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=escalated.pk, language=language,
                                           level=level)
     to_line, from_line = ADDRESS_LINES[language, level]
     assert complaint.addressed_to == to_line.split(": ", 1)[1]
