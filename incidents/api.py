@@ -94,7 +94,7 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ComplaintSerializer
 
     def get_queryset(self):
-        return selectors.complaints_for(self.request.user).order_by("-created_at", "-id")
+        return selectors.complaints_for(self.request.user).prefetch_related("revisions").order_by("-created_at", "-id")
 
     def _marked(self, complaint):
         complaint.overdue = deadlines.is_overdue(complaint.answer_due, complaint.answered_on, timezone.localdate())

@@ -234,3 +234,28 @@ class Complaint(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.addressed_to}"
+
+
+class ComplaintRevision(models.Model):
+    """A change to a complaint's entry in the register: its filing or its answer, the values before
+    and the values recorded, who recorded them and when. Never edited, so a correction never hides
+    what the register said before."""
+
+    class Part(models.TextChoices):
+        FILING = "filing", _("Filing")
+        ANSWER = "answer", _("Answer")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="revisions")
+    part = models.CharField(max_length=6, choices=Part.choices)
+    previous = models.JSONField(_("previous values"))
+    recorded = models.JSONField(_("recorded values"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("complaint revision")
+        verbose_name_plural = _("complaint revisions")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self):
+        return f"#{self.complaint_id} {self.part} {self.changed_at:%Y-%m-%d %H:%M}"

@@ -4,6 +4,8 @@ An observer sees only their own reports; a coordinator their organisation's, in 
 coordinate; an administrator everything; anyone else nothing.
 """
 
+import datetime
+
 from django.db.models import Prefetch, Q
 
 from evidence.selectors import evidence_visible_to
@@ -60,6 +62,25 @@ def complaint_register(user, *, today):
     for complaint in complaints:
         complaint.overdue = deadlines.is_overdue(complaint.answer_due, complaint.answered_on, today)
     return complaints
+
+
+def complaint_history(complaint):
+    """The changes to a complaint's filing and answer, oldest first, each with `before` and `after`:
+    the kept values with their dates and instants as Python objects again, for the page to format."""
+    revisions = list(complaint.revisions.select_related("changed_by"))
+    for revision in revisions:
+        revision.before = _register_values(revision.previous)
+        revision.after = _register_values(revision.recorded)
+    return revisions
+
+
+def _register_values(values):
+    parsed = dict(values)
+    for name, parse in (("filed_at", datetime.datetime.fromisoformat), ("answer_due", datetime.date.fromisoformat),
+                        ("answered_on", datetime.date.fromisoformat)):
+        if parsed.get(name):
+            parsed[name] = parse(parsed[name])
+    return parsed
 
 
 def attachable_evidence(user, purpose, *, attached=(), limit=30):

@@ -7,6 +7,7 @@ from .models import (
     COORDINATE_ERRORS,
     COORDINATE_LIMITS,
     Complaint,
+    ComplaintRevision,
     Incident,
     IncidentCategory,
     IncidentEvent,
@@ -116,13 +117,20 @@ class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField()
 
 
+class ComplaintRevisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ComplaintRevision
+        fields = ["id", "part", "previous", "recorded", "changed_by", "changed_at"]
+
+
 class ComplaintSerializer(serializers.ModelSerializer):
     overdue = serializers.SerializerMethodField()
+    revisions = ComplaintRevisionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Complaint
         fields = ["id", "client_id", "incident", "level", "addressed_to", "language", "created_by", "created_at", "filed_at",
-                  "filed_where", "answer_due", "answered_on", "answer_text", "answer_scan", "overdue"]
+                  "filed_where", "answer_due", "answered_on", "answer_text", "answer_scan", "overdue", "revisions"]
         read_only_fields = ["client_id", "addressed_to", "created_by", "created_at", "filed_at", "filed_where", "answer_due",
                             "answered_on", "answer_text", "answer_scan"]
         read_only_fields = [*read_only_fields, "incident", "level", "language"]

@@ -5,6 +5,7 @@ once. Errors are Django's own: ValidationError for bad input (400), PermissionDe
 crossing a boundary (403).
 """
 
+import datetime
 import json
 import logging
 import urllib.request
@@ -29,6 +30,7 @@ from .models import (
     COORDINATE_ERRORS,
     COORDINATE_LIMITS,
     Complaint,
+    ComplaintRevision,
     Incident,
     IncidentCategory,
     IncidentEvent,
@@ -436,33 +438,58 @@ def _locked_complaint_for(coordinator, complaint_id):
 
 
 def record_filing(*, coordinator, complaint_id, filed_at, filed_where):
-    """Where and when the complaint was handed in; the answer is due COMPLAINT_ANSWER_DAYS later."""
+    """Where and when the complaint was handed in; the answer is due COMPLAINT_ANSWER_DAYS later.
+    A correction keeps what the register said before (ComplaintRevision); a re-send changes nothing."""
     if not (filed_where or "").strip():
         raise ValidationError({"filed_where": _("Say where the complaint was filed.")})
     with transaction.atomic():
         complaint = _locked_complaint_for(coordinator, complaint_id)
-        complaint.filed_at = filed_at
-        complaint.filed_where = filed_where.strip()
-        complaint.answer_due = deadlines.answer_due(timezone.localdate(filed_at), settings.COMPLAINT_ANSWER_DAYS)
-        complaint.save(update_fields=["filed_at", "filed_where", "answer_due"])
+        _change_register(
+            complaint, ComplaintRevision.Part.FILING, actor=coordinator, filed_at=filed_at,
+            filed_where=filed_where.strip(),
+            answer_due=deadlines.answer_due(timezone.localdate(filed_at), settings.COMPLAINT_ANSWER_DAYS))
     return complaint
 
 
 def record_answer(*, coordinator, complaint_id, answered_on, answer_text, answer_scan_id=None):
     """The commission's answer: when, what it says, and optionally its scan, which the coordinator
     uploaded through the evidence pipeline (purpose "complaint_answer"). A scan already recorded
-    stays when none is sent again."""
+    stays when none is sent again. A correction keeps the previous answer (ComplaintRevision)."""
     with transaction.atomic():
         complaint = _locked_complaint_for(coordinator, complaint_id)
         if complaint.filed_at is None:
             raise ValidationError(_("Record when the complaint was filed first."))
+        changes = {"answered_on": answered_on, "answer_text": (answer_text or "").strip()}
         if answer_scan_id:
-            [scan] = own_evidence(user=coordinator, ids=[answer_scan_id], purpose=ANSWER_SCAN_PURPOSE)
-            complaint.answer_scan = scan
-        complaint.answered_on = answered_on
-        complaint.answer_text = (answer_text or "").strip()
-        complaint.save(update_fields=["answered_on", "answer_text", "answer_scan"])
+            [changes["answer_scan"]] = own_evidence(user=coordinator, ids=[answer_scan_id],
+                                                    purpose=ANSWER_SCAN_PURPOSE)
+        _change_register(complaint, ComplaintRevision.Part.ANSWER, actor=coordinator, **changes)
     return complaint
+
+
+def _change_register(complaint, part, *, actor, **changes):
+    """Set the filing's or the answer's fields and keep the change, with the values before, in a
+    ComplaintRevision: the one way the register entry of a complaint changes."""
+    before = register_entry(complaint, part)
+    for name, value in changes.items():
+        setattr(complaint, name, value)
+    recorded = register_entry(complaint, part)
+    if recorded == before:
+        return
+    ComplaintRevision.objects.create(complaint=complaint, part=part, previous=before, recorded=recorded,
+                                     changed_by=actor)
+    complaint.save(update_fields=list(changes))
+
+
+def register_entry(complaint, part):
+    """A complaint's filing or answer as plain values, instants in UTC: what a revision keeps."""
+    if part == ComplaintRevision.Part.FILING:
+        filed_at = complaint.filed_at.astimezone(datetime.UTC).isoformat() if complaint.filed_at else None
+        return {"filed_at": filed_at, "filed_where": complaint.filed_where,
+                "answer_due": _plain(complaint.answer_due)}
+    scan = complaint.answer_scan
+    return {"answered_on": _plain(complaint.answered_on), "answer_text": complaint.answer_text,
+            "answer_scan": scan.pk if scan else None, "answer_scan_sha256": scan.original.sha256 if scan else ""}
 
 
 def complaint_facts(complaint):

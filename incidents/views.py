@@ -198,8 +198,10 @@ def new_complaint(request, incident_id):
 def complaint(request, complaint_id):
     coordinator = ensure_coordinator(request.user)
     item = get_object_or_404(selectors.complaints_for(coordinator), pk=complaint_id)
-    filing_form = FilingForm(initial={"filed_at": timezone.localtime().replace(second=0, microsecond=0),
-                                      "filed_where": item.addressed_to})
+    filing_form = FilingForm(initial={
+        "filed_at": timezone.localtime(item.filed_at) if item.filed_at
+        else timezone.localtime().replace(second=0, microsecond=0),
+        "filed_where": item.filed_where or item.addressed_to})
     scans = selectors.attachable_evidence(coordinator, services.ANSWER_SCAN_PURPOSE,
                                           attached=[item.answer_scan_id] if item.answer_scan_id else [])
     answer_form = AnswerForm(initial={"answered_on": item.answered_on or timezone.localdate(),
@@ -230,7 +232,7 @@ def complaint(request, complaint_id):
     facts = services.complaint_facts(item)
     return render(request, "incidents/complaint.html", {
         "complaint": item, "blocks": complaint_document.blocks(facts), "filing_form": filing_form,
-        "answer_form": answer_form,
+        "answer_form": answer_form, "history": selectors.complaint_history(item),
         "overdue": deadlines.is_overdue(item.answer_due, item.answered_on, timezone.localdate()),
     })
 
