@@ -51,9 +51,10 @@ def triage_list(user, *, region=None, category=None, severity=None, status=None)
 
 def new_in_triage(user, *, after, limit=50, **filters):
     """Incidents of the triage list (same scope, same filters) with an ID above `after`, the last
-    one the page has seen, newest first: what the open triage page polls. One "id > N ORDER BY id
-    DESC LIMIT n" query on the primary key, cheap enough for every open page every few seconds."""
-    return triage_list(user, **filters).filter(pk__gt=after).order_by("-id")[:limit]
+    one the page has seen, oldest first, so that a burst above `limit` arrives over the next polls
+    rather than being skipped: what the open triage page polls. One "id > N ORDER BY id LIMIT n"
+    query on the primary key, cheap enough for every open page every few seconds."""
+    return triage_list(user, **filters).filter(pk__gt=after).order_by("id")[:limit]
 
 
 def complaints_for(user):

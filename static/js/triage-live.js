@@ -13,7 +13,7 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data) return;
-        data.items.slice().reverse().forEach(function (item) {
+        data.items.forEach(function (item) {  // oldest first: the newest ends on top
           if (list.querySelector('[data-incident="' + item.id + '"]')) return;
           var holder = document.createElement("ul");
           holder.innerHTML = item.html;  // rendered and escaped by the server's own card template

@@ -116,3 +116,11 @@ def test_only_the_first_page_of_the_triage_list_is_live(client, coordinator, dep
     assert client.get("/incidents/").context["feed"] is not None
     second = client.get("/incidents/?page=2")
     assert second.context["feed"] is None and b"triage-live.js" not in second.content
+
+
+def test_a_burst_of_incidents_larger_than_one_poll_arrives_over_the_next_polls(client, coordinator, deployment):
+    burst = [IncidentFactory(deployment=deployment).pk for _ in range(53)]
+    client.force_login(coordinator)
+    first = client.get("/incidents/feed.json?after=0").json()
+    second = client.get(f"/incidents/feed.json?after={first['after']}").json()
+    assert [item["id"] for item in first["items"] + second["items"]] == burst
