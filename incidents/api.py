@@ -2,6 +2,7 @@
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -93,7 +94,7 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ComplaintSerializer
 
     def get_queryset(self):
-        return selectors.complaints_for(self.request.user).order_by("-created_at", "-id")
+        return selectors.complaints_for(self.request.user).prefetch_related("revisions").order_by("-created_at", "-id")
 
     def _marked(self, complaint):
         complaint.overdue = deadlines.is_overdue(complaint.answer_due, complaint.answered_on, timezone.localdate())
@@ -106,17 +107,19 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, pk=None):
         return Response(self._marked(self.get_object()))
 
-    @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintSerializer})
+    @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintSerializer, 200: ComplaintSerializer})
     def create(self, request):
+        """Draft a complaint; idempotent by client_id: a re-send answers 200 with the same complaint."""
         serializer = ComplaintCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         incident = selectors.incidents_for(request.user).filter(pk=data["incident"]).first()
         if incident is None:
-            return Response({"incident": ["Unknown incident."]}, status=status.HTTP_400_BAD_REQUEST)
-        complaint = services.create_complaint(coordinator=request.user, incident_id=incident.pk,
-                                              language=data["language"], level=data["level"])
-        return Response(self._marked(complaint), status=status.HTTP_201_CREATED)
+            return Response({"incident": [_("Unknown incident.")]}, status=status.HTTP_400_BAD_REQUEST)
+        complaint, created = services.create_complaint(
+            coordinator=request.user, client_id=data["client_id"], incident_id=incident.pk,
+            language=data["language"], level=data["level"])
+        return Response(self._marked(complaint), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=FilingSerializer, responses=ComplaintSerializer)
     @action(detail=True, methods=["post"])

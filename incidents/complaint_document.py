@@ -40,10 +40,27 @@ class ComplaintFacts:
     date: str = ""
 
 
+# A precinct commission's name, in the nominative like any stored commission name, so that the
+# document's "Кому:" / "Кімге:" line reads right at both levels (a territorial commission's name is
+# used as stored: it cannot be declined reliably, and "В" or a dative ending would need it).
+PRECINCT_COMMISSION = {
+    "ru": "Участковая избирательная комиссия избирательного участка № {code}",
+    "kk": "№ {code} сайлау учаскесінің учаскелік сайлау комиссиясы",
+}
+
+
+def addressee(language: str, level: str, *, station_code: str, commission_name: str) -> str:
+    """Who the complaint is addressed to: the station's precinct commission, or ("territorial")
+    the territorial commission above it, by its name as stored."""
+    if level == "precinct":
+        return PRECINCT_COMMISSION[language].format(code=station_code)
+    return " ".join(commission_name.split())
+
+
 WORDING = {
     "ru": {
-        "to": "В {addressed_to}",
-        "from": "от наблюдателя {observer_name} ({organisation})",
+        "to": "Кому: {addressed_to}",
+        "from": "От кого: наблюдатель {observer_name} ({organisation})",
         "title": "ЖАЛОБА",
         "intro": ("{occurred_at} на избирательном участке № {station_code} ({station_address}; "
                   "территориальная комиссия: {commission_name}) наблюдатель {observer_name} "
@@ -59,8 +76,8 @@ WORDING = {
         "signature": "Дата: {date}        Подпись: ____________________",
     },
     "kk": {
-        "to": "{addressed_to}",
-        "from": "байқаушы {observer_name} ({organisation}) атынан",
+        "to": "Кімге: {addressed_to}",
+        "from": "Кімнен: байқаушы {observer_name} ({organisation})",
         "title": "ШАҒЫМ",
         "intro": ("{occurred_at} № {station_code} сайлау учаскесінде ({station_address}; "
                   "аумақтық комиссия: {commission_name}) байқаушы {observer_name} "

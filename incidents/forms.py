@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evidence.models import Purpose
 
-from .models import Complaint, Incident, IncidentCategory, Severity
+from .models import COORDINATE_ERRORS, COORDINATE_LIMITS, Complaint, Incident, IncidentCategory, Severity
 
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -48,6 +48,23 @@ class EvidenceField(forms.TypedMultipleChoiceField):
         self.targets_by_deployment = targets_by_deployment
 
 
+class CoordinateField(forms.DecimalField):
+    """A latitude or longitude the phone's GPS filled in (a hidden field): within its range, or
+    refused with words the observer understands, before anything reaches the database."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, *, name, **kwargs):
+        self.limit, self.message = COORDINATE_LIMITS[name], COORDINATE_ERRORS[name]
+        kwargs.setdefault("required", False)
+        super().__init__(decimal_places=6, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not -self.limit <= value <= self.limit:
+            raise forms.ValidationError(self.message, code="out_of_range")
+
+
 class IncidentForm(forms.Form):
     client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     deployment = forms.TypedChoiceField(label=_("Station"), coerce=int)
@@ -58,8 +75,8 @@ class IncidentForm(forms.Form):
     description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5}))
     witnesses = forms.CharField(label=_("Witnesses (optional)"), required=False,
                                 widget=forms.Textarea(attrs={"rows": 2}))
-    latitude = forms.DecimalField(required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6)
-    longitude = forms.DecimalField(required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6)
+    latitude = CoordinateField(name="latitude")
+    longitude = CoordinateField(name="longitude")
     accuracy = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
     evidence = EvidenceField(label=_("Photos and videos"), purpose=Purpose.INCIDENT_MEDIA)
 
@@ -124,6 +141,7 @@ class CommentForm(forms.Form):
 
 
 class ComplaintForm(forms.Form):
+    client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     language = forms.ChoiceField(label=_("Language of the complaint"), choices=Complaint.Language.choices)
     level = forms.ChoiceField(label=_("Addressed to"), choices=Complaint.Level.choices)
 

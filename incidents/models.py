@@ -51,6 +51,15 @@ class IncidentCategory(models.Model):
         return getattr(self, f"name_{language}", "") or self.name_en or self.name_ru
 
 
+# The range of a GPS position, in degrees, and what an observer is told when the phone sends one
+# outside it: the form, the serializer and the service refuse it with these words.
+COORDINATE_LIMITS = {"latitude": 90, "longitude": 180}
+COORDINATE_ERRORS = {
+    "latitude": _("The position is not valid: the latitude must be between -90 and 90 degrees."),
+    "longitude": _("The position is not valid: the longitude must be between -180 and 180 degrees."),
+}
+
+
 class Incident(models.Model):
     """A violation an observer reported at a station."""
 
@@ -91,10 +100,9 @@ class Incident(models.Model):
         indexes = [models.Index(fields=["organisation", "status", "-reported_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90), name="incident_latitude"),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="incident_longitude"),
+                condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": -limit, f"{name}__lte": limit}),
+                name=f"incident_{name}")
+            for name, limit in COORDINATE_LIMITS.items()
         ]
 
     def __str__(self):
@@ -201,6 +209,8 @@ class Complaint(models.Model):
         PRECINCT = "precinct", _("Precinct commission")
         TERRITORIAL = "territorial", _("Territorial commission")
 
+    client_id = models.UUIDField(
+        help_text=_("Made by the page or the phone that drafts it: a re-sent request drafts one complaint."))
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="complaints")
     level = models.CharField(_("commission"), max_length=12, choices=Level.choices, default=Level.PRECINCT)
     addressed_to = models.CharField(_("addressed to"), max_length=300)
@@ -220,6 +230,32 @@ class Complaint(models.Model):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["client_id"], name="complaint_client_id_once")]
 
     def __str__(self):
         return f"#{self.pk} {self.addressed_to}"
+
+
+class ComplaintRevision(models.Model):
+    """A change to a complaint's entry in the register: its filing or its answer, the values before
+    and the values recorded, who recorded them and when. Never edited, so a correction never hides
+    what the register said before."""
+
+    class Part(models.TextChoices):
+        FILING = "filing", _("Filing")
+        ANSWER = "answer", _("Answer")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="revisions")
+    part = models.CharField(max_length=6, choices=Part.choices)
+    previous = models.JSONField(_("previous values"))
+    recorded = models.JSONField(_("recorded values"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("complaint revision")
+        verbose_name_plural = _("complaint revisions")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self):
+        return f"#{self.complaint_id} {self.part} {self.changed_at:%Y-%m-%d %H:%M}"

@@ -4,6 +4,8 @@ An observer sees only their own reports; a coordinator their organisation's, in 
 coordinate; an administrator everything; anyone else nothing.
 """
 
+import datetime
+
 from django.db.models import Prefetch, Q
 
 from evidence.selectors import evidence_visible_to
@@ -47,6 +49,14 @@ def triage_list(user, *, region=None, category=None, severity=None, status=None)
     return queryset.order_by("-reported_at", "-id")
 
 
+def new_in_triage(user, *, after, limit=50, **filters):
+    """Incidents of the triage list (same scope, same filters) with an ID above `after`, the last
+    one the page has seen, oldest first, so that a burst above `limit` arrives over the next polls
+    rather than being skipped: what the open triage page polls. One "id > N ORDER BY id LIMIT n"
+    query on the primary key, cheap enough for every open page every few seconds."""
+    return triage_list(user, **filters).filter(pk__gt=after).order_by("id")[:limit]
+
+
 def complaints_for(user):
     if not user.is_authenticated or user.role == User.Role.OBSERVER:
         return Complaint.objects.none()
@@ -60,6 +70,25 @@ def complaint_register(user, *, today):
     for complaint in complaints:
         complaint.overdue = deadlines.is_overdue(complaint.answer_due, complaint.answered_on, today)
     return complaints
+
+
+def complaint_history(complaint):
+    """The changes to a complaint's filing and answer, oldest first, each with `before` and `after`:
+    the kept values with their dates and instants as Python objects again, for the page to format."""
+    revisions = list(complaint.revisions.select_related("changed_by"))
+    for revision in revisions:
+        revision.before = _register_values(revision.previous)
+        revision.after = _register_values(revision.recorded)
+    return revisions
+
+
+def _register_values(values):
+    parsed = dict(values)
+    for name, parse in (("filed_at", datetime.datetime.fromisoformat), ("answer_due", datetime.date.fromisoformat),
+                        ("answered_on", datetime.date.fromisoformat)):
+        if parsed.get(name):
+            parsed[name] = parse(parsed[name])
+    return parsed
 
 
 def attachable_evidence(user, purpose, *, attached=(), limit=30):

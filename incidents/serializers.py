@@ -3,7 +3,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import selectors
-from .models import Complaint, Incident, IncidentCategory, IncidentEvent, IncidentRevision
+from .models import (
+    COORDINATE_ERRORS,
+    COORDINATE_LIMITS,
+    Complaint,
+    ComplaintRevision,
+    Incident,
+    IncidentCategory,
+    IncidentEvent,
+    IncidentRevision,
+)
 
 
 class IncidentCategorySerializer(serializers.ModelSerializer):
@@ -43,15 +52,22 @@ class AttachedEvidenceSerializer(serializers.Serializer):
         return request.build_absolute_uri(url) if request else url
 
 
+def coordinate_field(name):
+    """A latitude or longitude, refused outside its range with the same words as the page's form."""
+    limit, message = COORDINATE_LIMITS[name], COORDINATE_ERRORS[name]
+    return serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-limit, max_value=limit, required=False, allow_null=True,
+        error_messages={"min_value": message, "max_value": message, "max_whole_digits": message,
+                        "max_digits": message})
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     client_id = serializers.UUIDField()
     deployment = serializers.IntegerField(source="deployment_id", required=False, allow_null=True)
     category = serializers.IntegerField(source="category_id")
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90,
-                                        required=False, allow_null=True)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180,
-                                         required=False, allow_null=True)
+    latitude = coordinate_field("latitude")
+    longitude = coordinate_field("longitude")
     evidence_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), write_only=True, required=False, default=list,
         help_text="IDs of the observer's own evidence files (purpose incident_media) to attach, as the evidence "
@@ -101,14 +117,21 @@ class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField()
 
 
+class ComplaintRevisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ComplaintRevision
+        fields = ["id", "part", "previous", "recorded", "changed_by", "changed_at"]
+
+
 class ComplaintSerializer(serializers.ModelSerializer):
     overdue = serializers.SerializerMethodField()
+    revisions = ComplaintRevisionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Complaint
-        fields = ["id", "incident", "level", "addressed_to", "language", "created_by", "created_at", "filed_at",
-                  "filed_where", "answer_due", "answered_on", "answer_text", "answer_scan", "overdue"]
-        read_only_fields = ["addressed_to", "created_by", "created_at", "filed_at", "filed_where", "answer_due",
+        fields = ["id", "client_id", "incident", "level", "addressed_to", "language", "created_by", "created_at", "filed_at",
+                  "filed_where", "answer_due", "answered_on", "answer_text", "answer_scan", "overdue", "revisions"]
+        read_only_fields = ["client_id", "addressed_to", "created_by", "created_at", "filed_at", "filed_where", "answer_due",
                             "answered_on", "answer_text", "answer_scan"]
         read_only_fields = [*read_only_fields, "incident", "level", "language"]
 
@@ -117,6 +140,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
 
 class ComplaintCreateSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField(help_text="Made by the client: a re-sent request drafts one complaint (200).")
     incident = serializers.IntegerField()
     language = serializers.ChoiceField(choices=Complaint.Language.choices)
     level = serializers.ChoiceField(choices=Complaint.Level.choices, default=Complaint.Level.PRECINCT)

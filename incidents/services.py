@@ -5,9 +5,11 @@ once. Errors are Django's own: ValidationError for bad input (400), PermissionDe
 crossing a boundary (403).
 """
 
+import datetime
 import json
 import logging
 import urllib.request
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,10 +24,13 @@ from evidence.models import EvidenceFile, Purpose
 from observers.models import CheckIn, Deployment, User
 from observers.services import coordinator_region_ids, ensure_may_submit
 
-from . import deadlines
+from . import complaint_document, deadlines
 from .complaint_document import ComplaintFacts, EvidenceItem
 from .models import (
+    COORDINATE_ERRORS,
+    COORDINATE_LIMITS,
     Complaint,
+    ComplaintRevision,
     Incident,
     IncidentCategory,
     IncidentEvent,
@@ -159,6 +164,9 @@ def report_incident(*, observer, client_id, category_id, description, deployment
         raise ValidationError({"description": _("Describe what happened.")})
     if (latitude is None) != (longitude is None):
         raise ValidationError({"latitude": _("Send both latitude and longitude, or neither.")})
+    for name, value in (("latitude", latitude), ("longitude", longitude)):
+        if value is not None and not _within(value, COORDINATE_LIMITS[name]):
+            raise ValidationError({name: COORDINATE_ERRORS[name]})
     evidence = _incident_evidence(observer, evidence_ids, deployment.station_id, deployment.election_id)
     incident = Incident(
         client_id=client_id, observer=observer, organisation_id=deployment.organisation_id, deployment=deployment,
@@ -175,9 +183,20 @@ def report_incident(*, observer, client_id, category_id, description, deployment
             if category.urgent:
                 transaction.on_commit(lambda: _enqueue_notifications(incident.pk))
     except IntegrityError:
-        # The same client_id arrived twice at once: the other request recorded it.
-        return Incident.objects.get(client_id=client_id), False
+        # The same client_id arrived twice at once: the other request recorded it. Any other
+        # broken constraint is a bug to see, not a duplicate to hide.
+        existing = Incident.objects.filter(client_id=client_id, observer=observer).first()
+        if existing is None:
+            raise
+        return existing, False
     return incident, True
+
+
+def _within(value, limit):
+    try:
+        return -limit <= Decimal(str(value)) <= limit
+    except InvalidOperation:
+        return False
 
 
 def _enqueue_notifications(incident_id):
@@ -366,29 +385,47 @@ def _post_webhook(incident, url):
 
 # --- Complaints -------------------------------------------------------------------------------
 
-PRECINCT_COMMISSION = {
-    "ru": "Участковую избирательную комиссию избирательного участка № {code}",
-    "kk": "№ {code} сайлау учаскесінің учаскелік сайлау комиссиясына",
-}
-
-
-def create_complaint(*, coordinator, incident_id, language, level=Complaint.Level.PRECINCT):
-    """Draft a complaint about a verified or escalated incident, to the station's commission."""
+def create_complaint(*, coordinator, client_id, incident_id, language, level=Complaint.Level.PRECINCT):
+    """Draft a complaint about a verified or escalated incident, to the station's commission, once
+    per client_id however often the page or the phone re-sends it. Returns (complaint, created)."""
     if language not in Complaint.Language.values:
         raise ValidationError({"language": _("Choose Kazakh or Russian.")})
     if level not in Complaint.Level.values:
         raise ValidationError({"level": _("Choose the precinct or the territorial commission.")})
-    with transaction.atomic():
-        incident = _locked_incident_for(coordinator, incident_id)
-        if incident.status not in COMPLAINT_STATUSES:
-            raise ValidationError(_("Only a verified or escalated incident can become a complaint."))
-        station = incident.station
-        if level == Complaint.Level.PRECINCT:
-            addressed_to = PRECINCT_COMMISSION[language].format(code=station.code)
-        else:
-            addressed_to = station.commission.name
-        return Complaint.objects.create(incident=incident, level=level, addressed_to=addressed_to,
-                                        language=language, created_by=coordinator)
+    request = {"created_by_id": coordinator.pk, "incident_id": int(incident_id), "language": language,
+               "level": level}
+    existing = _resent_complaint(client_id, request)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            incident = _locked_incident_for(coordinator, incident_id)
+            if incident.status not in COMPLAINT_STATUSES:
+                raise ValidationError(_("Only a verified or escalated incident can become a complaint."))
+            station = incident.station
+            addressed_to = complaint_document.addressee(language, level, station_code=station.code,
+                                                        commission_name=station.commission.name)
+            complaint = Complaint.objects.create(client_id=client_id, incident=incident, level=level,
+                                                 addressed_to=addressed_to, language=language,
+                                                 created_by=coordinator)
+    except IntegrityError:
+        # The same client_id arrived twice at once: the other request drafted it.
+        existing = _resent_complaint(client_id, request)
+        if existing is None:
+            raise
+        return existing, False
+    return complaint, True
+
+
+def _resent_complaint(client_id, request):
+    """The complaint already drafted with this client_id, if the request is the same one re-sent;
+    an ID used by someone else or for another complaint is refused, nothing is written."""
+    existing = Complaint.objects.filter(client_id=client_id).first()
+    if existing is None:
+        return None
+    if any(getattr(existing, name) != value for name, value in request.items()):
+        raise ValidationError({"client_id": _("This ID was already used for another complaint.")})
+    return existing
 
 
 def _locked_complaint_for(coordinator, complaint_id):
@@ -401,33 +438,58 @@ def _locked_complaint_for(coordinator, complaint_id):
 
 
 def record_filing(*, coordinator, complaint_id, filed_at, filed_where):
-    """Where and when the complaint was handed in; the answer is due COMPLAINT_ANSWER_DAYS later."""
+    """Where and when the complaint was handed in; the answer is due COMPLAINT_ANSWER_DAYS later.
+    A correction keeps what the register said before (ComplaintRevision); a re-send changes nothing."""
     if not (filed_where or "").strip():
         raise ValidationError({"filed_where": _("Say where the complaint was filed.")})
     with transaction.atomic():
         complaint = _locked_complaint_for(coordinator, complaint_id)
-        complaint.filed_at = filed_at
-        complaint.filed_where = filed_where.strip()
-        complaint.answer_due = deadlines.answer_due(timezone.localdate(filed_at), settings.COMPLAINT_ANSWER_DAYS)
-        complaint.save(update_fields=["filed_at", "filed_where", "answer_due"])
+        _change_register(
+            complaint, ComplaintRevision.Part.FILING, actor=coordinator, filed_at=filed_at,
+            filed_where=filed_where.strip(),
+            answer_due=deadlines.answer_due(timezone.localdate(filed_at), settings.COMPLAINT_ANSWER_DAYS))
     return complaint
 
 
 def record_answer(*, coordinator, complaint_id, answered_on, answer_text, answer_scan_id=None):
     """The commission's answer: when, what it says, and optionally its scan, which the coordinator
     uploaded through the evidence pipeline (purpose "complaint_answer"). A scan already recorded
-    stays when none is sent again."""
+    stays when none is sent again. A correction keeps the previous answer (ComplaintRevision)."""
     with transaction.atomic():
         complaint = _locked_complaint_for(coordinator, complaint_id)
         if complaint.filed_at is None:
             raise ValidationError(_("Record when the complaint was filed first."))
+        changes = {"answered_on": answered_on, "answer_text": (answer_text or "").strip()}
         if answer_scan_id:
-            [scan] = own_evidence(user=coordinator, ids=[answer_scan_id], purpose=ANSWER_SCAN_PURPOSE)
-            complaint.answer_scan = scan
-        complaint.answered_on = answered_on
-        complaint.answer_text = (answer_text or "").strip()
-        complaint.save(update_fields=["answered_on", "answer_text", "answer_scan"])
+            [changes["answer_scan"]] = own_evidence(user=coordinator, ids=[answer_scan_id],
+                                                    purpose=ANSWER_SCAN_PURPOSE)
+        _change_register(complaint, ComplaintRevision.Part.ANSWER, actor=coordinator, **changes)
     return complaint
+
+
+def _change_register(complaint, part, *, actor, **changes):
+    """Set the filing's or the answer's fields and keep the change, with the values before, in a
+    ComplaintRevision: the one way the register entry of a complaint changes."""
+    before = register_entry(complaint, part)
+    for name, value in changes.items():
+        setattr(complaint, name, value)
+    recorded = register_entry(complaint, part)
+    if recorded == before:
+        return
+    ComplaintRevision.objects.create(complaint=complaint, part=part, previous=before, recorded=recorded,
+                                     changed_by=actor)
+    complaint.save(update_fields=list(changes))
+
+
+def register_entry(complaint, part):
+    """A complaint's filing or answer as plain values, instants in UTC: what a revision keeps."""
+    if part == ComplaintRevision.Part.FILING:
+        filed_at = complaint.filed_at.astimezone(datetime.UTC).isoformat() if complaint.filed_at else None
+        return {"filed_at": filed_at, "filed_where": complaint.filed_where,
+                "answer_due": _plain(complaint.answer_due)}
+    scan = complaint.answer_scan
+    return {"answered_on": _plain(complaint.answered_on), "answer_text": complaint.answer_text,
+            "answer_scan": scan.pk if scan else None, "answer_scan_sha256": scan.original.sha256 if scan else ""}
 
 
 def complaint_facts(complaint):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("mine/<int:incident_id>/", views.edit, name="edit"),
     path("", views.triage, name="triage"),
+    path("feed.json", views.triage_feed, name="triage-feed"),
     path("<int:incident_id>/", views.detail, name="detail"),
     path("<int:incident_id>/status/", views.transition, name="transition"),
     path("<int:incident_id>/comment/", views.comment, name="comment"),

@@ -6,13 +6,17 @@ through a selector scoped to the user, so a foreign ID answers 404, never someon
 
 import csv
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.db.models import Max
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -113,16 +117,45 @@ def edit(request, incident_id):
 # --- Coordinator ------------------------------------------------------------------------------
 
 
+def _triage_filters(request, coordinator):
+    """The filter form of the triage list and the filters it gives: the page and its live feed
+    read the same query string the same way (invalid filters are ignored by both)."""
+    regions = Region.objects.filter(pk__in=coordinator_region_ids(coordinator)).order_by("name")
+    form = TriageFilterForm(request.GET or None, regions=regions, categories=selectors.categories())
+    filters = form.cleaned_data if form.is_valid() else {}
+    return form, {key: value for key, value in filters.items() if value}
+
+
 @login_required
 def triage(request):
     coordinator = ensure_coordinator(request.user)
-    regions = Region.objects.filter(pk__in=coordinator_region_ids(coordinator)).order_by("name")
-    categories = selectors.categories()
-    form = TriageFilterForm(request.GET or None, regions=regions, categories=categories)
-    filters = form.cleaned_data if form.is_valid() else {}
-    queryset = selectors.triage_list(coordinator, **{key: value for key, value in filters.items() if value})
+    form, filters = _triage_filters(request, coordinator)
+    queryset = selectors.triage_list(coordinator, **filters)
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
-    return render(request, "incidents/triage.html", {"form": form, "page": page})
+    feed = None
+    if page.number == 1:  # new incidents arrive on top of the first page only
+        feed = {"url": reverse("incidents:triage-feed") + "?" + urlencode(
+                    {key: request.GET[key] for key in form.fields if request.GET.get(key)}),
+                "after": queryset.aggregate(latest=Max("pk"))["latest"] or 0}
+    return render(request, "incidents/triage.html", {"form": form, "page": page, "feed": feed})
+
+
+@login_required
+def triage_feed(request):
+    """The incidents new since the triage page last looked (`after`, an incident ID), with the
+    page's filters, as the cards the page shows. Polled by static/js/triage-live.js."""
+    coordinator = ensure_coordinator(request.user)
+    after = request.GET.get("after", "0") or "0"
+    if not after.isdigit():
+        return JsonResponse({"error": _("%(cursor)s must be a whole number.") % {"cursor": "after"}}, status=400)
+    _form, filters = _triage_filters(request, coordinator)
+    incidents = list(selectors.new_in_triage(coordinator, after=int(after), **filters))
+    return JsonResponse({
+        "items": [{"id": incident.pk, "html": render_to_string("incidents/_triage_card.html",
+                                                               {"incident": incident}, request=request)}
+                  for incident in incidents],
+        "after": max([incident.pk for incident in incidents], default=int(after)),
+    })
 
 
 @login_required
@@ -186,8 +219,10 @@ def new_complaint(request, incident_id):
         form = ComplaintForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Choose the language and the commission."))
-        complaint = services.create_complaint(coordinator=coordinator, incident_id=incident.pk, **form.cleaned_data)
-        messages.success(request, _("Complaint drafted: print it or download the PDF."))
+        complaint, created = services.create_complaint(coordinator=coordinator, incident_id=incident.pk,
+                                                       **form.cleaned_data)
+        messages.success(request, _("Complaint drafted: print it or download the PDF.") if created
+                         else _("This complaint was already drafted: here it is."))
         return redirect("incidents:complaint", complaint.pk)
     return _act(request, incident_id, act)
 
@@ -196,8 +231,10 @@ def new_complaint(request, incident_id):
 def complaint(request, complaint_id):
     coordinator = ensure_coordinator(request.user)
     item = get_object_or_404(selectors.complaints_for(coordinator), pk=complaint_id)
-    filing_form = FilingForm(initial={"filed_at": timezone.localtime().replace(second=0, microsecond=0),
-                                      "filed_where": item.addressed_to})
+    filing_form = FilingForm(initial={
+        "filed_at": timezone.localtime(item.filed_at) if item.filed_at
+        else timezone.localtime().replace(second=0, microsecond=0),
+        "filed_where": item.filed_where or item.addressed_to})
     scans = selectors.attachable_evidence(coordinator, services.ANSWER_SCAN_PURPOSE,
                                           attached=[item.answer_scan_id] if item.answer_scan_id else [])
     answer_form = AnswerForm(initial={"answered_on": item.answered_on or timezone.localdate(),
@@ -228,7 +265,7 @@ def complaint(request, complaint_id):
     facts = services.complaint_facts(item)
     return render(request, "incidents/complaint.html", {
         "complaint": item, "blocks": complaint_document.blocks(facts), "filing_form": filing_form,
-        "answer_form": answer_form,
+        "answer_form": answer_form, "history": selectors.complaint_history(item),
         "overdue": deadlines.is_overdue(item.answer_due, item.answered_on, timezone.localdate()),
     })
 

@@ -1,15 +1,18 @@
 """An incident with a photo, from the observer's phone to a complaint PDF, in Chromium on a
-phone-sized screen: the photo goes through the real resumable upload client with its progress bar."""
+phone-sized screen: the photo goes through the real resumable upload client with its progress bar;
+and the coordinator's triage list, which shows a new incident without a reload."""
 
 import hashlib
 import io
+import uuid
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from evidence.models import EvidenceFile
-from incidents.models import Incident
+from incidents import services
+from incidents.models import Incident, IncidentCategory
 from tests.factories import (
     TEST_PASSWORD,
     CommissionFactory,
@@ -109,3 +112,53 @@ def test_observer_reports_with_a_photo_coordinator_escalates_and_the_complaint_p
     desk.screenshot(path=str(artifacts_dir / "incident-complaint-390x844.png"), full_page=True)
     observer_context.close()
     desk_context.close()
+
+
+def test_a_new_incident_appears_in_the_open_triage_list_without_a_reload(live_server, browser, artifacts_dir):
+    services.install_shipped_categories()  # a transactional test before may have flushed them
+    region = RegionFactory(name="Almaty")
+    organisation = OrganisationFactory(name="Fair Count")
+    organisation.regions.add(region)
+    station = StationFactory(commission=CommissionFactory(region=region), code="412")
+    observer = ObserverFactory(organisation=organisation)
+    deployment = DeploymentFactory(observer=observer, election=ElectionFactory(), station=station)
+    coordinator = CoordinatorFactory(organisation=organisation, username="dana")
+    other_ngo = OrganisationFactory(name="Another NGO")
+    other_ngo.regions.add(region)
+    outsider = ObserverFactory(organisation=other_ngo)
+    outsider_deployment = DeploymentFactory(observer=outsider, election=deployment.election, station=station)
+
+    def report(who, where, category, description):
+        return services.report_incident(observer=who, client_id=uuid.uuid4(), deployment_id=where.pk,
+                                        category_id=IncidentCategory.objects.get(code=category).pk,
+                                        description=description)[0]
+
+    report(observer, deployment, "vote-buying", "Money handed out at the door.")
+    context = browser.new_context(**PHONE)
+    desk = context.new_page()
+    log_in(desk, live_server.url, coordinator.username)
+    desk.clock.install()
+    desk.goto(live_server.url + "/incidents/")
+    cards = desk.locator("#triage-list > li")
+    assert cards.count() == 1 and desk.title() == "Incidents"
+    desk.evaluate("window.openedOnce = true")  # gone if the page reloads
+
+    fresh = report(observer, deployment, "ballot-stuffing", "A stack of ballots went into the box.")
+    report(outsider, outsider_deployment, "multiple-voting", "Another NGO's report.")
+    desk.clock.fast_forward(16_000)
+    desk.wait_for_function("document.querySelectorAll('#triage-list > li').length === 2")
+    assert desk.evaluate("window.openedOnce") is True
+    assert desk.title() == "(1) Incidents"
+    newest = cards.first
+    assert "Ballot stuffing" in newest.inner_text() and "Station 412, Almaty" in newest.inner_text()
+    assert "Multiple voting" not in desk.locator("#triage-list").inner_text()
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 390
+    desk.screenshot(path=str(artifacts_dir / "incident-triage-live-390x844.png"), full_page=True)
+
+    desk.clock.fast_forward(16_000)  # nothing new: nothing added twice, the count stays
+    desk.wait_for_timeout(500)
+    assert cards.count() == 2 and desk.title() == "(1) Incidents"
+    newest.click()
+    desk.wait_for_url(f"**/incidents/{fresh.pk}/")
+    assert "A stack of ballots went into the box." in desk.content()
+    context.close()

@@ -1,5 +1,6 @@
 import datetime
 import io
+import uuid
 
 import pytest
 from pypdf import PdfReader
@@ -33,7 +34,7 @@ def test_deadline_is_counted_in_calendar_days_and_overdue_only_after_it():
 
 @pytest.mark.parametrize("language", ["ru", "kk"])
 def test_complaint_pdf_contains_the_incidents_facts(escalated, coordinator, language):
-    complaint = services.create_complaint(coordinator=coordinator, incident_id=escalated.pk, language=language)
+    complaint, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=escalated.pk, language=language)
     data = complaint_document.render_pdf(services.complaint_facts(complaint))
     assert data.startswith(b"%PDF")
     text = pdf_text(data)
@@ -57,10 +58,10 @@ def test_complaint_pdf_embeds_a_unicode_font():
 
 
 def test_register_marks_a_complaint_past_its_deadline_overdue_with_a_fixed_clock(escalated, coordinator):
-    late = services.create_complaint(coordinator=coordinator, incident_id=escalated.pk, language="ru")
+    late, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=escalated.pk, language="ru")
     services.record_filing(coordinator=coordinator, complaint_id=late.pk,
                            filed_at=datetime.datetime(2027, 3, 22, 9, 0, tzinfo=datetime.UTC), filed_where="UIK 412")
-    answered = services.create_complaint(coordinator=coordinator, incident_id=escalated.pk, language="kk")
+    answered, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=escalated.pk, language="kk")
     services.record_filing(coordinator=coordinator, complaint_id=answered.pk,
                            filed_at=datetime.datetime(2027, 3, 22, 9, 0, tzinfo=datetime.UTC), filed_where="UIK 412")
     services.record_answer(coordinator=coordinator, complaint_id=answered.pk,
@@ -73,7 +74,7 @@ def test_register_marks_a_complaint_past_its_deadline_overdue_with_a_fixed_clock
 
 
 def test_register_csv_lists_an_overdue_complaint(client, escalated, coordinator, monkeypatch):
-    complaint = services.create_complaint(coordinator=coordinator, incident_id=escalated.pk, language="ru")
+    complaint, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=escalated.pk, language="ru")
     services.record_filing(coordinator=coordinator, complaint_id=complaint.pk,
                            filed_at=datetime.datetime(2027, 3, 22, 9, 0, tzinfo=datetime.UTC), filed_where="UIK 412")
     monkeypatch.setattr("incidents.views.timezone.localdate", lambda: datetime.date(2027, 4, 10))
@@ -85,3 +86,43 @@ def test_register_csv_lists_an_overdue_complaint(client, escalated, coordinator,
     assert ",2027-03-27,,yes," in rows[1]
     page = client.get("/incidents/complaints/")
     assert b'class="overdue"' in page.content
+
+
+ADDRESS_LINES = {
+    ("ru", "precinct"): ("Кому: Участковая избирательная комиссия избирательного участка № 412",
+                         "От кого: наблюдатель Aigerim Sadykova (Fair Count)"),
+    ("ru", "territorial"): ("Кому: Алмалинская районная территориальная избирательная комиссия",
+                            "От кого: наблюдатель Aigerim Sadykova (Fair Count)"),
+    ("kk", "precinct"): ("Кімге: № 412 сайлау учаскесінің учаскелік сайлау комиссиясы",
+                         "Кімнен: байқаушы Aigerim Sadykova (Fair Count)"),
+    ("kk", "territorial"): ("Кімге: Алмалинская районная территориальная избирательная комиссия",
+                            "Кімнен: байқаушы Aigerim Sadykova (Fair Count)"),
+}
+
+
+@pytest.mark.parametrize(("language", "level"), list(ADDRESS_LINES))
+def test_complaint_is_addressed_in_words_that_read_right_at_both_commission_levels(
+        escalated, coordinator, language, level):
+    """The territorial commission's name is used as stored (nominative): the heading says "Кому:" /
+    "Кімге:" rather than "В …" or a dative ending that the stored name cannot take."""
+    commission = escalated.station.commission
+    commission.name = "Алмалинская районная  территориальная избирательная комиссия "
+    commission.save()
+    complaint, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=escalated.pk, language=language,
+                                          level=level)
+    to_line, from_line = ADDRESS_LINES[language, level]
+    assert complaint.addressed_to == to_line.split(": ", 1)[1]
+    blocks = complaint_document.blocks(services.complaint_facts(complaint))
+    assert blocks[:3] == [("right", to_line), ("right", from_line),
+                          ("title", "ЖАЛОБА" if language == "ru" else "ШАҒЫМ")]
+    text = pdf_text(complaint_document.render_pdf(services.complaint_facts(complaint)))
+    assert to_line in text.replace("\n", " ")
+
+
+def test_api_refuses_a_complaint_about_an_unknown_incident_in_the_users_language(client, coordinator):
+    client.force_login(coordinator)
+    response = client.post("/api/complaints/", {"client_id": "0b7c2f4e-8a51-4b8e-9a53-2d1f0f7d1c11",
+                                                "incident": 999999, "language": "ru"},
+                           content_type="application/json", HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 400
+    assert response.json() == {"incident": ["Неизвестное нарушение."]}

@@ -241,7 +241,7 @@ def test_complaint_pdf_and_page_list_each_attached_file_with_its_full_sha256(
     incident, _ = report(observer, deployment, categories, evidence_ids=[item.pk for item in photos])
     for status in (Incident.Status.VERIFIED, Incident.Status.ESCALATED):
         services.change_status(coordinator=coordinator, incident_id=incident.pk, to=status)
-    complaint = services.create_complaint(coordinator=coordinator, incident_id=incident.pk, language=language)
+    complaint, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=incident.pk, language=language)
     client = logged_in(coordinator)
     response = client.get(f"/incidents/complaints/{complaint.pk}/pdf/")
     text = pdf_text(response.content)
@@ -269,7 +269,7 @@ def filed_complaint(observer, deployment, coordinator, categories):
     incident, _ = report(observer, deployment, categories, evidence_ids=[incident_photo(observer, deployment, 19).pk])
     for status in (Incident.Status.VERIFIED, Incident.Status.ESCALATED):
         services.change_status(coordinator=coordinator, incident_id=incident.pk, to=status)
-    complaint = services.create_complaint(coordinator=coordinator, incident_id=incident.pk, language="ru")
+    complaint, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=incident.pk, language="ru")
     services.record_filing(coordinator=coordinator, complaint_id=complaint.pk,
                            filed_at=incident.occurred_at, filed_where="Precinct commission 412")
     return complaint

@@ -37,6 +37,32 @@ def webhook():
 
 
 @pytest.fixture
+def flaky_webhook():
+    """A real HTTP server that answers the first POST with 500 (a chat tool down for a moment)
+    and every later one with 204; it records every body and the status it answered."""
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            status = 500 if not received else 204
+            received.append((status, body))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
 def email_backend(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -75,3 +101,37 @@ def test_an_ordinary_incident_notifies_no_one(deployment, coordinator, categorie
     incident = IncidentFactory(deployment=deployment, category=categories["vote-buying"])
     assert services.send_urgent_notifications(incident_id=incident.pk) == []
     assert mail.outbox == []
+
+
+def test_a_webhook_that_fails_is_retried_and_then_sent_once_and_the_email_not_again(
+        deployment, coordinator, categories, flaky_webhook, email_backend):
+    url, received = flaky_webhook
+    NotificationSetting.objects.create(organisation=deployment.organisation, webhook_url=url)
+    incident = IncidentFactory(deployment=deployment, category=categories["observer-denied-access"],
+                               description="The chair removed the observer.")
+    # As a worker runs it: the HTTP error is retried (autoretry_for OSError); eagerly, at once.
+    result = notify_urgent_incident.apply(args=[incident.pk], throw=False)
+    assert result.successful() and result.get() == ["webhook"]
+    assert [status for status, _ in received] == [500, 204]
+    assert received[1][1]["incident"] == incident.pk and "removed the observer" in received[1][1]["text"]
+    assert len(mail.outbox) == 1
+    webhook = Notification.objects.get(incident=incident, channel="webhook")
+    assert webhook.sent_at is not None and webhook.detail == "HTTP 204"
+    notify_urgent_incident.apply(args=[incident.pk])  # a late duplicate of the task
+    assert len(received) == 2 and len(mail.outbox) == 1
+
+
+def test_a_webhook_that_failed_is_sent_by_the_next_run_alone(deployment, coordinator, categories, flaky_webhook,
+                                                             email_backend):
+    """As a worker runs it: the run that meets the failure ends in error with the e-mail already
+    sent; the next run (the task's retry, or the sweep) sends only the webhook."""
+    url, received = flaky_webhook
+    NotificationSetting.objects.create(organisation=deployment.organisation, webhook_url=url)
+    incident = IncidentFactory(deployment=deployment, category=categories["observer-threatened"])
+    with pytest.raises(OSError):
+        services.send_urgent_notifications(incident_id=incident.pk)
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get(incident=incident, channel="webhook").sent_at is None
+    assert services.send_urgent_notifications(incident_id=incident.pk) == ["webhook"]
+    assert services.send_urgent_notifications(incident_id=incident.pk) == []
+    assert [status for status, _ in received] == [500, 204] and len(mail.outbox) == 1

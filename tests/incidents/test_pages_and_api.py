@@ -50,7 +50,7 @@ def test_coordinator_of_another_organisation_sees_nothing(client, deployment, re
     assert client.get("/api/incidents/").json()["results"] == []
     assert client.post(f"/api/incidents/{incident.pk}/transition/", {"to": "escalated"},
                        content_type="application/json").status_code == 404
-    assert client.post("/api/complaints/", {"incident": incident.pk, "language": "ru"},
+    assert client.post("/api/complaints/", {"client_id": str(uuid.uuid4()), "incident": incident.pk, "language": "ru"},
                        content_type="application/json").status_code == 400
     incident.refresh_from_db()
     assert incident.status == Incident.Status.VERIFIED
@@ -85,7 +85,8 @@ def test_api_triage_refuses_an_illegal_transition(client, deployment, coordinato
     accepted = client.post(f"/api/incidents/{incident.pk}/transition/", {"to": "verified", "comment": "Seen."},
                            content_type="application/json")
     assert accepted.status_code == 200 and accepted.json()["status"] == "verified"
-    complaint = client.post("/api/complaints/", {"incident": incident.pk, "language": "ru"},
+    complaint = client.post("/api/complaints/", {"client_id": str(uuid.uuid4()), "incident": incident.pk,
+                                                 "language": "ru"},
                             content_type="application/json")
     assert complaint.status_code == 201
     pdf = client.get(f"/api/complaints/{complaint.json()['id']}/pdf/")

@@ -132,19 +132,19 @@ def test_coordinator_of_another_organisation_or_region_cannot_triage(deployment,
 def test_complaint_only_from_a_verified_or_escalated_incident(deployment, coordinator):
     incident = IncidentFactory(deployment=deployment)
     with pytest.raises(ValidationError):
-        services.create_complaint(coordinator=coordinator, incident_id=incident.pk, language="ru")
+        services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=incident.pk, language="ru")
     services.change_status(coordinator=coordinator, incident_id=incident.pk, to=Status.VERIFIED)
-    complaint = services.create_complaint(coordinator=coordinator, incident_id=incident.pk, language="kk",
+    complaint, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=incident.pk, language="kk",
                                           level="territorial")
     assert complaint.addressed_to == "Almaly district commission"
-    precinct = services.create_complaint(coordinator=coordinator, incident_id=incident.pk, language="ru")
+    precinct, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=incident.pk, language="ru")
     assert "№ 412" in precinct.addressed_to
 
 
 def test_filing_sets_the_answer_deadline_from_the_setting(deployment, coordinator, settings):
     settings.COMPLAINT_ANSWER_DAYS = 5
     incident = IncidentFactory(deployment=deployment, status=Status.ESCALATED)
-    complaint = services.create_complaint(coordinator=coordinator, incident_id=incident.pk, language="ru")
+    complaint, _ = services.create_complaint(coordinator=coordinator, client_id=uuid.uuid4(), incident_id=incident.pk, language="ru")
     filed = datetime.datetime(2027, 3, 22, 10, 0, tzinfo=datetime.UTC)
     complaint = services.record_filing(coordinator=coordinator, complaint_id=complaint.pk, filed_at=filed,
                                        filed_where="UIK 412, handed to the secretary")
