@@ -2,9 +2,10 @@
 
 The upload path, and why it is built this way:
 
-1. `create_upload` (tus POST) checks the observer may submit, the declared type and the size
-   limit of its kind, and makes an empty scratch file in EVIDENCE_UPLOAD_DIR (local disk, whatever
-   the storage). A retried creation with the same client_id returns the same upload.
+1. `create_upload` (tus POST) checks the observer may submit and is deployed at the station
+   (and in the election) the file is sent for, the declared type and the size limit of its
+   kind, and makes an empty scratch file in EVIDENCE_UPLOAD_DIR (local disk, whatever the
+   storage). A retried creation with the same client_id returns the same upload.
 2. `append_chunk` (tus PATCH) streams the request body into the scratch file in 1 MB blocks
    (never the whole chunk in memory), feeding an incremental SHA-256 as it goes. Exclusion: an
    exclusive non-blocking `flock` on the scratch file (a second PATCH on the same upload gets
@@ -54,7 +55,7 @@ from PIL import Image
 
 from elections.models import Election, Station
 from observers import services as observer_services
-from observers.models import User
+from observers.models import Deployment, User
 
 from . import chain, content, photos, selectors, videos
 from .models import EvidenceFile, EvidenceLogEntry, Original, Purpose, Upload
@@ -177,12 +178,36 @@ def _parse_id(value, model, field):
         raise UploadRefused("invalid", _("Unknown %(field)s.") % {"field": field}) from None
 
 
-def ensure_may_upload(user, purpose):
-    """Accredited observers send evidence of every kind; a coordinator sends only the scans of
-    answers to their organisation's complaints (purpose "complaint_answer")."""
+def ensure_may_upload(user, purpose, *, station=None, election=None):
+    """Accredited observers send evidence of every kind, for the stations where they are deployed
+    (in that election, when the upload names one); a coordinator sends only the scans of answers
+    to their organisation's complaints (purpose "complaint_answer"). PermissionDenied otherwise."""
     if user.is_authenticated and user.role == User.Role.COORDINATOR and purpose == Purpose.COMPLAINT_ANSWER:
         return
     observer_services.ensure_may_submit(user)
+    ensure_deployed_for(user, station=station, election=election)
+
+
+def ensure_deployed_for(observer, *, station=None, election=None):
+    """An observer files evidence only where they observe: a deployment at the station (check-ins
+    and incidents hang on deployments too), in the election when one is named. A file that names
+    neither station nor election (an "other" upload) is not tied to any place."""
+    if station is None and election is None:
+        return
+    deployments = Deployment.objects.filter(observer=observer)
+    if station is not None:
+        deployments = deployments.filter(station=station)
+    if election is not None:
+        deployments = deployments.filter(election=election)
+    if deployments.exists():
+        return
+    if station is None:
+        raise PermissionDenied(_("You are not deployed in this election: you cannot send evidence for it."))
+    if election is None:
+        raise PermissionDenied(_("You are not deployed at station %(code)s: evidence is sent only for the "
+                                 "stations where you observe.") % {"code": station.code})
+    raise PermissionDenied(_("You are not deployed at station %(code)s in this election: evidence is sent only for "
+                             "the stations where you observe.") % {"code": station.code})
 
 
 @transaction.atomic
@@ -192,7 +217,9 @@ def create_upload(*, user, length, metadata):
     purpose = metadata.get("purpose") or Purpose.OTHER
     if purpose not in Purpose.values:
         raise UploadRefused("invalid", _("Unknown purpose."))
-    ensure_may_upload(user, purpose)
+    station = _parse_id(metadata.get("station"), Station, "station")
+    election = _parse_id(metadata.get("election"), Election, "election")
+    ensure_may_upload(user, purpose, station=station, election=election)
     try:
         client_id = uuid.UUID(metadata.get("client_id") or str(uuid.uuid4()))
     except ValueError:
@@ -219,8 +246,7 @@ def create_upload(*, user, length, metadata):
         raise UploadRefused("invalid", content_error_message(content.ContentError("empty", "")))
     upload = Upload.objects.create(
         uploaded_by=user, client_id=client_id, length=length, filename=filename, declared_type=declared_type,
-        station=_parse_id(metadata.get("station"), Station, "station"),
-        election=_parse_id(metadata.get("election"), Election, "election"), purpose=purpose,
+        station=station, election=election, purpose=purpose,
     )
     scratch_path(upload.id).touch()
     return upload

@@ -7,29 +7,34 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from elections.models import Station
+from elections.models import Election, Station
 from observers.models import User
 
 from . import selectors, services
 from .models import Purpose
 
 
+def _chosen(model, value):
+    return model.objects.filter(pk=value).first() if (value or "").isdigit() else None
+
+
 @login_required
 def upload(request):
-    """/evidence/upload/?station=<id>&purpose=<purpose>: pick photos or videos and send them."""
-    station = Station.objects.filter(pk=request.GET.get("station") or None).first() if \
-        (request.GET.get("station") or "").isdigit() else None
+    """/evidence/upload/?station=<id>&election=<id>&purpose=<purpose>: pick photos or videos and
+    send them, recorded for that station and election (an observer's own deployments only)."""
+    station = _chosen(Station, request.GET.get("station"))
+    election = _chosen(Election, request.GET.get("election"))
     purpose = request.GET.get("purpose") if request.GET.get("purpose") in Purpose.values else Purpose.OTHER
     refusal = None
     try:
-        services.ensure_may_upload(request.user, purpose)
+        services.ensure_may_upload(request.user, purpose, station=station, election=election)
     except PermissionDenied as error:
         refusal = str(error)
     purposes = Purpose.choices
     if request.user.role == User.Role.COORDINATOR:  # coordinators send only answers to complaints
         purposes = [(value, label) for value, label in purposes if value == Purpose.COMPLAINT_ANSWER]
     return render(request, "evidence/upload.html", {
-        "station": station, "purpose": purpose, "purposes": purposes, "refusal": refusal,
+        "station": station, "election": election, "purpose": purpose, "purposes": purposes, "refusal": refusal,
         "uploads": selectors.uploads_of(request.user), "max_photo_mb": services.max_bytes_for("photo") // 2**20,
         "max_video_mb": services.max_bytes_for("video") // 2**20,
     })

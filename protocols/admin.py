@@ -10,6 +10,7 @@ from .models import (
     Decision,
     Discrepancy,
     ObserverCopy,
+    ObserverCopyPhoto,
     OfficialVersion,
     PhotoPublication,
     ResultImport,
@@ -36,11 +37,24 @@ class OfficialVersionAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+class ObserverCopyPhotoInline(admin.TabularInline):
+    """The photos attached to a version: a record, like the version itself."""
+
+    model = ObserverCopyPhoto
+    extra = 0
+    can_delete = False
+    readonly_fields = ["evidence"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ObserverCopy)
 class ObserverCopyAdmin(ReadOnlyAdmin):
     list_display = ["station", "observer", "election", "version", "is_latest", "submitted_at"]
     list_filter = ["election", "is_latest"]
     list_select_related = ["station", "observer", "election"]
+    inlines = [ObserverCopyPhotoInline]
 
     def get_queryset(self, request):
         return selectors.copies_for(request.user)

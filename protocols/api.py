@@ -33,7 +33,8 @@ class ObserverCopyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     filterset_fields = ["election", "station", "deployment", "is_latest"]
 
     def get_queryset(self):
-        return selectors.copies_for(self.request.user).order_by("-submitted_at", "-id")
+        return selectors.copies_for(self.request.user).prefetch_related(
+            selectors.copy_photos(self.request.user)).order_by("-submitted_at", "-id")
 
     @extend_schema(request=ObserverCopyInputSerializer, responses={201: ObserverCopySerializer})
     def create(self, request):
@@ -42,8 +43,8 @@ class ObserverCopyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         data = serializer.validated_data
         copy, created = services.submit_copy(observer=request.user, deployment_id=data["deployment"],
                                              client_id=data["client_id"], figures=data["figures"],
-                                             comment=data["comment"])
-        return Response(ObserverCopySerializer(copy).data,
+                                             comment=data["comment"], evidence_ids=data.get("evidence_ids"))
+        return Response(self.get_serializer(copy).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -107,8 +108,11 @@ class DiscrepancyViewSet(viewsets.ReadOnlyModelViewSet):
                         "station__commission__region": ["exact"]}
 
     def get_queryset(self):
-        return selectors.discrepancies_for(self.request.user).prefetch_related("decisions__reviewer").order_by(
-            "-severity_rank", "created_at", "id")
+        user = self.request.user
+        return selectors.discrepancies_for(user).prefetch_related(
+            "decisions__reviewer", selectors.copy_photos(user, "observer_copy__photo_attachments"),
+            selectors.copy_photos(user, "other_copy__photo_attachments"),
+        ).order_by("-severity_rank", "created_at", "id")
 
     @extend_schema(request=DecideSerializer, responses=DiscrepancySerializer)
     @action(detail=True, methods=["post"])
@@ -117,4 +121,4 @@ class DiscrepancyViewSet(viewsets.ReadOnlyModelViewSet):
         serializer = DecideSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.decide(discrepancy_id=discrepancy.pk, reviewer=request.user, **serializer.validated_data)
-        return Response(DiscrepancySerializer(self.get_queryset().get(pk=discrepancy.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=discrepancy.pk)).data)

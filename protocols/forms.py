@@ -3,15 +3,16 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from evidence.models import Purpose
+from incidents.forms import EvidenceField
+
 from .services import MAX_FIGURE
 
 
-class ObserverCopyForm(forms.Form):
+class ProtocolFiguresForm(forms.Form):
     """One number field per protocol line of the election, in the form's order."""
 
     client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-    comment = forms.CharField(label=_("Comment (optional)"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, lines, language, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,13 +25,30 @@ class ObserverCopyForm(forms.Form):
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "pattern": "[0-9]*", "data-line": line.code,
                                                 "class": "figure", "autocomplete": "off"}),
             )
-        self.order_fields(["client_id", *self.line_codes, "comment"])
+        self.order_fields(["client_id", *self.line_codes])
 
     def figures(self):
         return {code: self.cleaned_data[code] for code in self.line_codes if self.cleaned_data.get(code) is not None}
 
     def figure_fields(self):
         return [self[code] for code in self.line_codes]
+
+
+class ObserverCopyForm(ProtocolFiguresForm):
+    """The station protocol: its figures, a comment, and the photos of its pages, uploaded in
+    place (the typed figures stay on the page) and ticked to attach."""
+
+    comment = forms.CharField(label=_("Comment (optional)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = EvidenceField(label=_("Photos of the protocol"), purpose=Purpose.PROTOCOL_PHOTO,
+                             help_text=_("Photograph every page, signatures and stamp included. Ticked photos are "
+                                         "sent with the figures."))
+
+    def __init__(self, *args, photos=(), deployment=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].offer(photos, selected=self["evidence"].value(),
+                                      station=deployment.station_id if deployment else None,
+                                      election=deployment.election_id if deployment else None)
 
 
 class DecisionForm(forms.Form):

@@ -30,6 +30,8 @@ class ObserverCopy(models.Model):
     figures = models.JSONField(_("figures"))
     comment = models.TextField(_("comment"), blank=True)
     warnings = models.JSONField(_("control relations broken when sent"), default=list, blank=True)
+    photos = models.ManyToManyField("evidence.EvidenceFile", through="ObserverCopyPhoto", related_name="protocol_copies",
+                                    blank=True, verbose_name=_("photos of the protocol"))
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
 
     class Meta:
@@ -47,6 +49,29 @@ class ObserverCopy(models.Model):
 
     def __str__(self):
         return f"{self.station} v{self.version} ({self.observer})"
+
+
+class ObserverCopyPhoto(models.Model):
+    """A photo of the protocol pages, sent through the evidence pipeline by the copy's observer
+    for its station and election, attached to one version of the copy.
+
+    Each version carries its own list (a correction starts from the previous version's photos);
+    rows are never changed or deleted, like the versions, and the evidence file is protected.
+    """
+
+    # Indexed through the unique (copy, evidence) index: no index of its own to update.
+    copy = models.ForeignKey(ObserverCopy, on_delete=models.PROTECT, related_name="photo_attachments", db_index=False)
+    evidence = models.ForeignKey("evidence.EvidenceFile", on_delete=models.PROTECT,
+                                 related_name="protocol_copy_attachments")
+
+    class Meta:
+        verbose_name = _("protocol photo of an observer's copy")
+        verbose_name_plural = _("protocol photos of observers' copies")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["copy", "evidence"], name="observer_copy_photo_once")]
+
+    def __str__(self):
+        return f"copy {self.copy_id} <- evidence {self.evidence_id}"
 
 
 class CommissionProtocol(models.Model):

@@ -4,12 +4,16 @@ Observers see their own copies; coordinators the copies and flags of their organ
 regions; reviewers and administrators everything (reviewing is their job).
 """
 
-from django.db.models import Exists, OuterRef, Q
+from collections import defaultdict
 
+from django.db.models import Exists, OuterRef, Prefetch, Q
+
+from evidence.models import EvidenceFile, Purpose
+from evidence.selectors import evidence_visible_to
 from observers.models import User
 from observers.services import coordinator_region_ids
 
-from .models import CommissionProtocol, Discrepancy, ObserverCopy, OfficialVersion, PhotoPublication
+from .models import CommissionProtocol, Discrepancy, ObserverCopy, ObserverCopyPhoto, OfficialVersion, PhotoPublication
 
 
 def copies_for(user):
@@ -71,21 +75,57 @@ def comparison_rows(election_lines, base, other):
     return rows
 
 
-def protocol_photos(discrepancy):
-    """Photos of the protocol sent through the evidence pipeline by the observers whose copies a
-    flag compares: same station, same election, purpose "protocol photo", oldest first; each with
-    `published` (on the public transparency page)."""
-    from evidence.models import EvidenceFile, Purpose
-
-    observers = [copy.observer_id for copy in (discrepancy.observer_copy, discrepancy.other_copy) if copy]
-    if not observers or discrepancy.station_id is None:
-        return EvidenceFile.objects.none()
-    return EvidenceFile.objects.filter(
-        Q(election_id=discrepancy.election_id) | Q(election__isnull=True),
-        purpose=Purpose.PROTOCOL_PHOTO, station_id=discrepancy.station_id, uploaded_by_id__in=observers,
-    ).select_related("original", "uploaded_by").annotate(published=is_published()).order_by("created_at")
+def copy_photos(user, lookup="photo_attachments"):
+    """Prefetch of a copy's attached photos (`ObserverCopyPhoto` rows with their evidence and its
+    original) limited to the files `user` may see (the evidence app's rule): one query for a page
+    of copies, or, through `observer_copy__photo_attachments`, of discrepancies."""
+    return Prefetch(lookup, queryset=ObserverCopyPhoto.objects.filter(
+        evidence__in=evidence_visible_to(user).values("pk")).select_related("evidence__original").order_by("id"))
 
 
-def is_published():
-    """An expression: the evidence file's newest publication decision says "published"."""
-    return Exists(PhotoPublication.objects.filter(evidence=OuterRef("pk"), is_latest=True, published=True))
+def attached_photos(copy, user):
+    """The photos attached to one copy that `user` may see, from the prefetch when there is one."""
+    if "photo_attachments" in getattr(copy, "_prefetched_objects_cache", {}):
+        return [attachment.evidence for attachment in copy.photo_attachments.all()]
+    return list(evidence_visible_to(user).filter(protocol_copy_attachments__copy=copy).order_by(
+        "protocol_copy_attachments__id"))
+
+
+def attachable_photos(observer, deployment, *, attached=(), limit=30):
+    """The observer's own photos of the protocol sent for the deployment's station (and its
+    election, or none named), newest first, plus those already attached: the form's picker."""
+    own = evidence_visible_to(observer).filter(uploaded_by=observer)
+    latest = list(own.filter(
+        Q(election_id=deployment.election_id) | Q(election__isnull=True),
+        purpose=Purpose.PROTOCOL_PHOTO, station_id=deployment.station_id,
+    ).values_list("pk", flat=True)[:limit])
+    return own.filter(Q(pk__in=latest) | Q(pk__in=list(attached))).order_by("-created_at", "-id")
+
+
+def review_photos(discrepancy, user):
+    """What the reviewer checks the figures against: for each copy the flag compares, the photos
+    its observer attached to that version; then the station's other photos of the protocol for the
+    election (by any observer, or attached to no copy), oldest first. Each photo carries
+    `published` (on the public transparency page). Returns ([(copy, [photos])], [photos])."""
+    copies = [copy for copy in (discrepancy.observer_copy, discrepancy.other_copy) if copy is not None]
+    visible = evidence_visible_to(user).values("pk")
+    by_copy = defaultdict(list)
+    for attachment in ObserverCopyPhoto.objects.filter(copy__in=copies, evidence__in=visible).select_related(
+            "evidence__original", "evidence__uploaded_by").annotate(published=is_published("evidence_id")).order_by("id"):
+        attachment.evidence.published = attachment.published
+        by_copy[attachment.copy_id].append(attachment.evidence)
+    if discrepancy.station_id is None:
+        return [(copy, by_copy[copy.pk]) for copy in copies], []
+    shown = [photo.pk for photos in by_copy.values() for photo in photos]
+    others = EvidenceFile.objects.filter(
+        Q(election_id=discrepancy.election_id) | Q(election__isnull=True), pk__in=visible,
+        purpose=Purpose.PROTOCOL_PHOTO, station_id=discrepancy.station_id,
+    ).exclude(pk__in=shown).select_related("original", "uploaded_by").annotate(published=is_published()).order_by(
+        "created_at", "id")
+    return [(copy, by_copy[copy.pk]) for copy in copies], list(others)
+
+
+def is_published(evidence="pk"):
+    """An expression: the evidence file (`evidence`, the outer query's field holding its ID) has
+    a newest publication decision that says "published"."""
+    return Exists(PhotoPublication.objects.filter(evidence=OuterRef(evidence), is_latest=True, published=True))

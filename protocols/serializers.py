@@ -1,5 +1,8 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from . import selectors
 from .models import CommissionProtocol, Decision, Discrepancy, ObserverCopy, OfficialVersion, ResultImport
 
 
@@ -8,14 +11,54 @@ class ObserverCopyInputSerializer(serializers.Serializer):
     deployment = serializers.IntegerField()
     figures = serializers.DictField(child=serializers.IntegerField(min_value=0, allow_null=True))
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False,
+        help_text="IDs of the observer's own photos of this protocol (purpose protocol_photo, sent for the "
+                  "deployment's station and election), as the evidence upload answers them (Evidence-Id header). "
+                  "Left out: a correction keeps the previous version's photos; [] attaches none.")
+
+
+class CopyPhotoSerializer(serializers.Serializer):
+    """A photo attached to a copy; the file itself is served by the evidence app under its own
+    permission rules (a thumbnail for whoever may see the file)."""
+
+    id = serializers.IntegerField()
+    sha256 = serializers.CharField(source="original.sha256")
+    captured_at = serializers.DateTimeField(source="original.captured_at", allow_null=True)
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_thumbnail_url(self, evidence) -> str | None:
+        if not evidence.original.thumbnail_key:
+            return None
+        url = reverse("evidence:file", args=[evidence.pk, "thumbnail"])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class DiscrepancyPhotoSerializer(CopyPhotoSerializer):
+    copy = serializers.IntegerField(help_text="The compared observer copy the photo is attached to.")
+
+
+def _photos_of(copy, context):
+    request = context.get("request")
+    if copy is None or request is None:
+        return []
+    return selectors.attached_photos(copy, request.user)
 
 
 class ObserverCopySerializer(serializers.ModelSerializer):
+    photos = serializers.SerializerMethodField()
+
     class Meta:
         model = ObserverCopy
         fields = ["id", "client_id", "deployment", "observer", "election", "station", "version", "is_latest",
-                  "figures", "comment", "warnings", "submitted_at"]
+                  "figures", "comment", "warnings", "photos", "submitted_at"]
         read_only_fields = fields
+
+    @extend_schema_field(CopyPhotoSerializer(many=True))
+    def get_photos(self, copy):
+        """The photos of the protocol attached to this version that the requesting user may see."""
+        return CopyPhotoSerializer(_photos_of(copy, self.context), many=True, context=self.context).data
 
 
 class CommissionProtocolInputSerializer(serializers.Serializer):
@@ -68,14 +111,25 @@ class DiscrepancySerializer(serializers.ModelSerializer):
     decisions = ReviewDecisionSerializer(many=True, read_only=True)
     station_code = serializers.CharField(source="station.code", read_only=True, default=None)
     region = serializers.IntegerField(source="station.commission.region_id", read_only=True, default=None)
+    photos = serializers.SerializerMethodField()
 
     class Meta:
         model = Discrepancy
         fields = ["id", "election", "station", "station_code", "region", "kind", "severity", "status", "deltas",
                   "detail", "observer_copy", "other_copy", "official_version", "previous_official", "commission",
-                  "commission_protocol", "created_at",
+                  "commission_protocol", "photos", "created_at",
                   "updated_at", "decisions"]
         read_only_fields = fields
+
+    @extend_schema_field(DiscrepancyPhotoSerializer(many=True))
+    def get_photos(self, discrepancy):
+        """The photos attached to the observer copies the flag compares (observer_copy's first)."""
+        photos = []
+        for copy in (discrepancy.observer_copy, discrepancy.other_copy):
+            for photo in _photos_of(copy, self.context):
+                photo.copy = copy.pk
+                photos.append(photo)
+        return DiscrepancyPhotoSerializer(photos, many=True, context=self.context).data
 
 
 class DecideSerializer(serializers.Serializer):

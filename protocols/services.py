@@ -14,11 +14,21 @@ from django.utils.translation import gettext as _
 
 from elections import relations as relation_engine
 from elections import selectors as election_selectors
+from evidence.models import EvidenceFile, Purpose
+from incidents import services as incident_services
 from observers import services as observer_services
 from observers.models import CheckIn, Deployment, User
 
 from . import crosscheck
-from .models import Decision, Discrepancy, ElectionCheck, ObserverCopy, OfficialVersion, StationCheck
+from .models import (
+    Decision,
+    Discrepancy,
+    ElectionCheck,
+    ObserverCopy,
+    ObserverCopyPhoto,
+    OfficialVersion,
+    StationCheck,
+)
 
 MAX_FIGURE = 10_000_000
 
@@ -42,11 +52,16 @@ def election_rules(election):
 # --- Observer copies ------------------------------------------------------------------------
 
 
-def submit_copy(*, observer, deployment_id, client_id, figures, comment=""):
+def submit_copy(*, observer, deployment_id, client_id, figures, comment="", evidence_ids=None):
     """Store an observer's copy of their station's protocol as a new version.
 
-    Idempotent by `client_id`: a phone that re-sends gets the version it already created.
-    Broken control relations are warnings, never a refusal: an inconsistent copy is evidence.
+    Idempotent by `client_id`: a phone that re-sends gets the version it already created, with
+    the photos it had (a retry is not an edit). Broken control relations are warnings, never a
+    refusal: an inconsistent copy is evidence.
+
+    `evidence_ids` are the photos of the protocol pages to attach (`copy_photos` says which may
+    be); None keeps the previous version's photos, so a correction of the figures does not drop
+    them. Any refused photo refuses the whole copy: nothing is written.
     """
     observer_services.ensure_may_submit(observer)
     existing = ObserverCopy.objects.filter(client_id=client_id).first()
@@ -61,6 +76,7 @@ def submit_copy(*, observer, deployment_id, client_id, figures, comment=""):
     rules = election_rules(deployment.election)
     clean = _clean_figures(figures, rules)
     warnings = crosscheck.broken_relations(crosscheck.Copy("observer", 0, clean), rules)
+    photos = None if evidence_ids is None else copy_photos(observer=observer, deployment=deployment, ids=evidence_ids)
     try:
         with transaction.atomic():
             previous = ObserverCopy.objects.select_for_update().filter(
@@ -73,11 +89,30 @@ def submit_copy(*, observer, deployment_id, client_id, figures, comment=""):
                 station=deployment.station, version=(previous.version + 1) if previous else 1, figures=clean,
                 comment=comment or "", warnings=warnings,
             )
+            if photos is None:
+                photo_ids = list(previous.photo_attachments.values_list("evidence_id", flat=True)) if previous else []
+            else:
+                photo_ids = [photo.pk for photo in photos]
+            ObserverCopyPhoto.objects.bulk_create([ObserverCopyPhoto(copy=copy, evidence_id=pk) for pk in photo_ids])
             mark_inputs_changed(election_id=deployment.election_id, station_ids=[deployment.station_id])
     except IntegrityError:
         # The same copy arrived twice at once; the other request stored it.
         return ObserverCopy.objects.get(client_id=client_id), False
     return copy, True
+
+
+def copy_photos(*, observer, deployment, ids):
+    """The EvidenceFiles `ids` if each is the observer's own photo of a protocol (purpose
+    "protocol_photo") sent for the deployment's station and, where the file names one, its
+    election; else ValidationError on "evidence" naming the refused IDs. A photo sent for no
+    station cannot show which protocol it is, so it is refused too."""
+    photos = incident_services.own_evidence(user=observer, ids=ids, purpose=Purpose.PROTOCOL_PHOTO,
+                                            station_id=deployment.station_id, election_id=deployment.election_id)
+    placeless = [photo.pk for photo in photos if photo.station_id is None]
+    if placeless:
+        raise ValidationError({"evidence": _("These photos were not sent for station %(code)s: %(ids)s.")
+                               % {"code": deployment.station.code, "ids": ", ".join(map(str, placeless))}})
+    return photos
 
 
 def _clean_figures(figures, rules):
@@ -479,8 +514,6 @@ def decide_photo_publication(*, evidence_id, user, publish):
     Only a photo of a protocol, sent for a station and an election, can be published. Deciding
     what already holds changes nothing (a double click records one decision).
     """
-    from evidence.models import EvidenceFile, Purpose
-
     from .models import PhotoPublication
 
     evidence = EvidenceFile.objects.select_related("uploaded_by", "station__commission").filter(pk=evidence_id).first()

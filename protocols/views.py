@@ -17,9 +17,10 @@ from django.views.decorators.http import require_POST
 from elections import selectors as election_selectors
 from elections.models import Election, Region
 from observers import selectors as observer_selectors
+from observers.forms import show_service_errors
 
 from . import selectors, services
-from .forms import DecisionForm, ObserverCopyForm
+from .forms import DecisionForm, ObserverCopyForm, ProtocolFiguresForm
 from .models import Discrepancy, ObserverCopy
 
 
@@ -29,23 +30,28 @@ def _language():
 
 @login_required
 def submit_copy(request, deployment_id):
-    """The protocol form of the observer's station, generated from the election's template."""
+    """The protocol form of the observer's station, generated from the election's template, with
+    the photos of its pages (uploaded in place; a correction starts from the previous ones)."""
     deployment = get_object_or_404(observer_selectors.deployments_for(request.user).filter(observer=request.user),
                                    pk=deployment_id)
     lines = election_selectors.election_lines(deployment.election)
     latest = ObserverCopy.objects.filter(deployment=deployment, observer=request.user, is_latest=True).first()
-    initial = dict(latest.figures) if latest else {}
-    form = ObserverCopyForm(request.POST or None, lines=lines, language=_language(), initial=initial)
+    attached = list(latest.photo_attachments.values_list("evidence_id", flat=True)) if latest else []
+    initial = {**latest.figures, "evidence": attached} if latest else {}
+    ticked = [value for value in request.POST.getlist("evidence") if value.isdigit()]
+    form = ObserverCopyForm(request.POST or None, lines=lines, language=_language(), initial=initial,
+                            photos=selectors.attachable_photos(request.user, deployment, attached=attached + ticked),
+                            deployment=deployment)
     if request.method == "POST" and form.is_valid():
         try:
             copy, _created = services.submit_copy(
                 observer=request.user, deployment_id=deployment.pk, client_id=form.cleaned_data["client_id"],
-                figures=form.figures(), comment=form.cleaned_data["comment"])
+                figures=form.figures(), comment=form.cleaned_data["comment"],
+                evidence_ids=form.cleaned_data["evidence"])
         except PermissionDenied as error:
             messages.error(request, str(error))
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            show_service_errors(form, error)
         else:
             if copy.warnings:
                 messages.warning(request, _("Sent, with %(count)s control relations broken: check the figures "
@@ -62,15 +68,17 @@ def submit_copy(request, deployment_id):
 
 @login_required
 def copies(request, deployment_id):
-    """Every version the observer sent for this station, newest first."""
+    """Every version the observer sent for this station, newest first, with its photos."""
     deployment = get_object_or_404(observer_selectors.deployments_for(request.user), pk=deployment_id)
-    versions = selectors.copies_for(request.user).filter(deployment=deployment).order_by("-version")
+    versions = selectors.copies_for(request.user).filter(deployment=deployment).prefetch_related(
+        selectors.copy_photos(request.user)).order_by("-version")
     lines = election_selectors.election_lines(deployment.election)
     language = _language()
     return render(request, "protocols/copies.html", {
         "deployment": deployment,
-        "versions": [{"copy": copy, "rows": [(line.number, line.labels.get(language) or line.labels["en"],
-                                              copy.figures.get(line.code)) for line in lines]}
+        "versions": [{"copy": copy, "photos": selectors.attached_photos(copy, request.user),
+                      "rows": [(line.number, line.labels.get(language) or line.labels["en"],
+                                copy.figures.get(line.code)) for line in lines]}
                      for copy in versions],
     })
 
@@ -82,7 +90,7 @@ def submit_summary(request, deployment_id):
                                    pk=deployment_id)
     commission = deployment.station.commission
     lines = election_selectors.election_lines(deployment.election)
-    form = ObserverCopyForm(request.POST or None, lines=lines, language=_language())
+    form = ProtocolFiguresForm(request.POST or None, lines=lines, language=_language())
     if request.method == "POST" and form.is_valid():
         try:
             summary, _created = services.submit_commission_protocol(
@@ -166,16 +174,23 @@ def review_detail(request, discrepancy_id):
     rows = selectors.comparison_rows(lines, base, other)
     for row in rows:
         row["label"] = row["labels"].get(language) or row["labels"]["en"]
-    photos = [{"url": reverse("evidence:file", args=[photo.pk, "web"]),
-               "original": reverse("evidence:file", args=[photo.pk, "original"]),
-               "sha256": photo.original.sha256, "observer": photo.uploaded_by.username, "pk": photo.pk,
-               "published": photo.published, "has_web_copy": bool(photo.original.web_key)}
-              for photo in selectors.protocol_photos(discrepancy)]
+    groups, others = selectors.review_photos(discrepancy, reviewer)
+    sides = {discrepancy.observer_copy_id: base_label, discrepancy.other_copy_id: other_label}
     return render(request, "protocols/review_detail.html", {
-        "photos": photos,
+        "attached": [{"label": sides[copy.pk], "copy": copy, "photos": [_review_photo(photo) for photo in photos]}
+                     for copy, photos in groups],
+        "other_photos": [_review_photo(photo) for photo in others],
         "discrepancy": discrepancy, "form": form, "rows": rows, "base_label": base_label,
         "other_label": other_label, "decisions": discrepancy.decisions.select_related("reviewer"),
     })
+
+
+def _review_photo(photo):
+    return {"url": reverse("evidence:file", args=[photo.pk, "web"]),
+            "original": reverse("evidence:file", args=[photo.pk, "original"]),
+            "sha256": photo.original.sha256, "observer": photo.uploaded_by.username, "pk": photo.pk,
+            "captured_at": photo.original.captured_at, "published": photo.published,
+            "has_web_copy": bool(photo.original.web_key)}
 
 
 @login_required

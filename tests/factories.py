@@ -193,13 +193,24 @@ def video_bytes(tmp_path, *, container="mp4", seconds=1, size="320x240"):
 
 
 def evidence_file(*, uploaded_by=None, data=None, filename="protocol.jpg", filetype="image/jpeg", **metadata):
-    """An EvidenceFile stored through the real upload service (one PATCH); returns it."""
+    """An EvidenceFile stored through the real upload service (one PATCH); returns it.
+
+    An observer sends evidence only where they are deployed: an uploader who is not deployed at
+    the `station` (in the `election`, when given) is deployed there first, in a fresh election
+    when none is given.
+    """
     import io
     import uuid
 
     from evidence import services as evidence_services
 
     uploaded_by = uploaded_by or ObserverFactory()
+    station, election = metadata.get("station"), metadata.get("election")
+    if station and uploaded_by.role == User.Role.OBSERVER:
+        deployments = Deployment.objects.filter(observer=uploaded_by, station_id=station)
+        if not (deployments.filter(election_id=election) if election else deployments).exists():
+            DeploymentFactory(observer=uploaded_by, station=Station.objects.get(pk=station),
+                              **({"election": Election.objects.get(pk=election)} if election else {}))
     data = photo_bytes(seed=uuid.uuid4().int % 10_000) if data is None else data
     metadata = {"filename": filename, "filetype": filetype, "client_id": str(uuid.uuid4()),
                 **{key: str(value) for key, value in metadata.items()}}

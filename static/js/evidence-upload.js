@@ -92,7 +92,8 @@
       var purpose = form.querySelector("select[name=purpose]").value;
       Array.prototype.forEach.call(files, function (file) {
         send(file, { endpoint: form.dataset.endpoint, csrf: csrf, list: document.getElementById("evidence-progress"),
-                     messages: form.dataset, metadata: { station: form.dataset.station, purpose: purpose },
+                     messages: form.dataset, metadata: { station: form.dataset.station, election: form.dataset.election,
+                                                purpose: purpose },
                      onStored: refreshList });
       });
       form.reset();

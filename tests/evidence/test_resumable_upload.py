@@ -12,7 +12,7 @@ from django.test import Client
 from evidence import services
 from evidence.models import EvidenceFile, EvidenceLogEntry, Original, Upload
 from observers.models import Accreditation
-from tests.factories import ObserverFactory, StationFactory, photo_bytes, video_bytes
+from tests.factories import DeploymentFactory, ObserverFactory, photo_bytes, video_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,10 @@ def stored_sha256(evidence):
 
 
 @pytest.mark.parametrize("forget_running_hash", [False, True], ids=["same-process", "after-restart"])
-def test_upload_interrupted_at_several_offsets_resumes_and_stores_the_exact_bytes(tus_client, forget_running_hash):
+def test_upload_interrupted_at_several_offsets_resumes_and_stores_the_exact_bytes(tus_client, observer,
+                                                                                 forget_running_hash):
     data = photo_bytes(1600, 1200, seed=7)
-    station = StationFactory()
+    station = DeploymentFactory(observer=observer).station
     created = tus_client.create(len(data), filename="count.jpg", filetype="image/jpeg", station=station.pk,
                                 purpose="protocol_photo")
     assert created.status_code == 201
