@@ -1,6 +1,7 @@
 """The observers' REST API: the same actions as the pages, for the offline-first phone app."""
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -114,6 +115,8 @@ class DeploymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=DeploymentCreateSerializer, responses={201: DeploymentSerializer})
     def create(self, request):
+        if request.user.role != User.Role.OBSERVER:
+            services.ensure_coordinator(request.user)  # a reviewer or anyone else: 403 before any parsing
         serializer = DeploymentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -122,7 +125,7 @@ class DeploymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                                               station_id=data["station"])
         else:
             if "observer" not in data:
-                return Response({"observer": ["This field is required."]}, status=status.HTTP_400_BAD_REQUEST)
+                return Response({"observer": [_("This field is required.")]}, status=status.HTTP_400_BAD_REQUEST)
             deployment = services.deploy(coordinator=request.user, observer_id=data["observer"],
                                          election_id=data["election"], station_id=data["station"],
                                          in_random_sample=data["in_random_sample"])
@@ -132,12 +135,13 @@ class DeploymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DeploymentImportSerializer, responses={201: dict})
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_csv(self, request):
+        services.ensure_coordinator(request.user)
         serializer = DeploymentImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             text = serializer.validated_data["file"].read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            return Response({"file": ["The file is not UTF-8 text."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"file": [_("The file is not UTF-8 text.")]}, status=status.HTTP_400_BAD_REQUEST)
         created, existing = services.deploy_from_csv(
             coordinator=request.user, election_id=serializer.validated_data["election"], csv_text=text)
         return Response({"created": created, "already_deployed": existing}, status=status.HTTP_201_CREATED)
