@@ -242,8 +242,13 @@ def deployments(request):
             messages.success(request, _("Observer deployed."))
             return redirect("observers:deployments")
     queryset = selectors.deployments_for(coordinator).order_by("station__commission__region__name", "station__code")
-    if request.GET.get("region"):
-        queryset = queryset.filter(station__commission__region_id=request.GET["region"])
+    region = request.GET.get("region", "")
+    if region:
+        # Only one of the coordinator's own regions narrows the list; anything else is said so.
+        if region.isascii() and region.isdigit() and int(region) in {r.pk for r in regions}:
+            queryset = queryset.filter(station__commission__region_id=int(region))
+        else:
+            messages.error(request, _("Choose one of your regions."))
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     return render(request, "observers/deployments.html", {
         "form": form, "page": page, "regions": regions,
