@@ -221,6 +221,20 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    # How many reverse proxies in front of the site append to X-Forwarded-For. 0 (the default):
+    # the client is REMOTE_ADDR and the header is ignored; a client can write anything into it.
+    # Behind one TLS proxy on the same host (docs/production.md), 1. Rate limits per address
+    # (DRF's throttles and observers.throttling) use this one rule.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+}
+# Rate limits (observers/throttling.py): name -> (attempts, seconds).
+RATE_LIMITS = {
+    # Sign-ups from one address, the page and the API together.
+    "sign-up": (env.int("SIGN_UP_LIMIT_PER_HOUR", default=20), 3600),
+    # Failed logins (page, admin, API token) from one address, and for one username from anywhere;
+    # when either is spent, logins are refused until its 15 minutes are over.
+    "login-address": (env.int("LOGIN_FAILURES_PER_ADDRESS", default=30), 900),
+    "login-username": (env.int("LOGIN_FAILURES_PER_USERNAME", default=10), 900),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Election observer platform API",

@@ -12,7 +12,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
+from .forms import AdminLoginForm
 from .models import Accreditation, AccreditationEvent, CheckIn, Deployment, Organisation, User
+
+# The admin's login counts against the same failed-login limits as the site's.
+admin.site.login_form = AdminLoginForm
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -4,14 +4,15 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors, services
+from . import selectors, services, throttling
 from .models import User
 from .serializers import (
     AccreditationSerializer,
@@ -28,15 +29,11 @@ from .serializers import (
 from .views import document as document_view
 
 
-class SignUpThrottle(AnonRateThrottle):
-    rate = "20/hour"
-
-
 class SignUpView(APIView):
     """An observer signs up with their NGO's invitation code and a photo of their document."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [SignUpThrottle]
+    throttle_classes = [throttling.SignUpThrottle]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=SignUpSerializer, responses={201: ObserverSerializer})
@@ -45,6 +42,18 @@ class SignUpView(APIView):
         serializer.is_valid(raise_exception=True)
         user = services.sign_up(**serializer.validated_data)
         return Response(ObserverSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(ObtainAuthToken):
+    """A token for a username and password, refused (429) while the address or the username has
+    spent its budget of failed logins (observers.throttling)."""
+
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        wait = throttling.login_retry_after(request, username if isinstance(username, str) else None)
+        if wait is not None:
+            raise Throttled(wait=wait, detail=throttling.wait_message(wait))
+        return super().post(request, *args, **kwargs)
 
 
 class MeView(APIView):

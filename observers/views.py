@@ -8,6 +8,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -18,13 +19,14 @@ from django.views.decorators.http import require_POST
 
 from elections.models import Election, Region
 
-from . import selectors, services
+from . import selectors, services, throttling
 from .forms import (
     CheckInForm,
     DecisionForm,
     DeployForm,
     DeploymentImportForm,
     DocumentForm,
+    LoginForm,
     NewObserverForm,
     SelfDeployForm,
     SignUpForm,
@@ -51,9 +53,32 @@ def start(request):
     return redirect("home")
 
 
+class LoginView(auth_views.LoginView):
+    """Django's login page with the failed-login limits (observers.throttling): a refused
+    attempt answers 429 with the time to wait."""
+
+    authentication_form = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.retry_after is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
+
+
 def sign_up(request):
     form = SignUpForm(request.POST or None, request.FILES or None,
                       initial={"invitation_code": request.GET.get("code", "")})
+    wait = throttling.sign_up_retry_after(request) if request.method == "POST" else None
+    if wait is not None:
+        # Refused before the form is read: the same budget per address as the API's sign-up.
+        messages.error(request, throttling.wait_message(wait))
+        fields = ("invitation_code", "first_name", "last_name", "phone", "username")
+        form = SignUpForm(initial={name: request.POST.get(name, "") for name in fields})
+        response = render(request, "observers/sign_up.html", {"form": form}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     if request.method == "POST" and form.is_valid():
         try:
             user = services.sign_up(**form.cleaned_data)
