@@ -5,6 +5,7 @@ machine: SQLite in `var/`, local media files, and Celery on a filesystem broker 
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and friends (see docker/.env.example).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -14,9 +15,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Variables already in the environment win over the file's. ENV_FILE names another file
+# (/dev/null for none).
+environ.Env.read_env(Path(os.environ.get("ENV_FILE", BASE_DIR / ".env")), overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
+# manage.py marks its runs (OBSERVERS_COMMAND_LINE). Such a run in a checkout with nothing
+# configured, neither DEBUG nor SECRET_KEY in the environment or in the .env file, is a
+# developer's: it gets the development defaults, as under `make run`. A deployment configured
+# in either place keeps the production settings. The web server and the worker never pass here.
+UNCONFIGURED_COMMAND_LINE = env.bool("OBSERVERS_COMMAND_LINE", default=False) and "SECRET_KEY" not in os.environ
+DEBUG = env.bool("DEBUG", default=UNCONFIGURED_COMMAND_LINE)
 
 # A secret key is mandatory outside DEBUG: a missing one must stop the server, not silently
 # fall back to a known value that would let anyone forge sessions.
