@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from elections.models import Election, Region
 
-from . import selectors, services, throttling
+from . import home, selectors, services, throttling
 from .forms import (
     CheckInForm,
     DecisionForm,
@@ -112,20 +112,27 @@ def observer_home(request):
     if request.user.role != User.Role.OBSERVER:
         return redirect("observers:start")
     accreditation = Accreditation.objects.filter(observer=request.user).first()
+    accredited = accreditation is not None and accreditation.status == Accreditation.Status.APPROVED
+    open_deployments = list(selectors.deployments_for(request.user).exclude(election__status=Election.Status.CLOSED))
+    if not accredited:
+        open_deployments = []
+    # What the observer sent, set-based: one query for the check-ins and one per app's section.
+    last_check_ins = selectors.latest_check_ins(deployment.pk for deployment in open_deployments)
+    sent = home.sections_by_deployment(request.user, open_deployments)
     deployments = []
-    for deployment in selectors.deployments_for(request.user).exclude(election__status=Election.Status.CLOSED):
-        last = selectors.latest_check_in(deployment)
+    for deployment in open_deployments:
+        last = last_check_ins.get(deployment.pk)
         present = last is not None and last.kind == CheckIn.Kind.CHECK_IN
         deployments.append({
             "deployment": deployment,
             "last_check_in": last,
             "present": present,
+            "sections": sent[deployment.pk],
             "form": CheckInForm(initial={
                 "deployment": deployment.pk, "client_id": uuid.uuid4(),
                 "kind": CheckIn.Kind.CHECK_OUT if present else CheckIn.Kind.CHECK_IN,
             }),
         })
-    accredited = accreditation is not None and accreditation.status == Accreditation.Status.APPROVED
     return render(request, "observers/home.html", {
         "accreditation": accreditation,
         "accredited": accredited,
