@@ -6,6 +6,7 @@ regions; reviewers and administrators everything (reviewing is their job).
 
 from django.db.models import Exists, OuterRef, Q
 
+from observers.home import Section
 from observers.models import User
 from observers.services import coordinator_region_ids
 
@@ -89,3 +90,23 @@ def protocol_photos(discrepancy):
 def is_published():
     """An expression: the evidence file's newest publication decision says "published"."""
     return Exists(PhotoPublication.objects.filter(evidence=OuterRef("pk"), is_latest=True, published=True))
+
+
+# Flags about a copy that its observer is told of on "My station", most pressing first.
+HOME_FLAG_STATUSES = (Discrepancy.Status.OBSERVER_ERROR, Discrepancy.Status.CONFIRMED, Discrepancy.Status.OPEN)
+
+
+def home_protocol_section(user, deployments):
+    """"My station" (observers.home): the observer's current copy at each deployment, its version,
+    whether it adds up, and the most pressing flag raised about it. One query for all."""
+    flags = {status: Exists(Discrepancy.objects.filter(
+        Q(observer_copy=OuterRef("pk")) | Q(other_copy=OuterRef("pk")), status=status)) for status in HOME_FLAG_STATUSES}
+    copies = (ObserverCopy.objects.filter(observer=user, is_latest=True, deployment__in=[d.pk for d in deployments])
+              .annotate(**{f"flag_{status}": exists for status, exists in flags.items()})
+              .values("deployment_id", "version", "submitted_at", "warnings", *[f"flag_{s}" for s in flags]))
+    return Section("protocols/home_protocol.html", {
+        copy["deployment_id"]: {
+            "version": copy["version"], "submitted_at": copy["submitted_at"], "adds_up": not copy["warnings"],
+            "flag": next((status for status in HOME_FLAG_STATUSES if copy[f"flag_{status}"]), None),
+        } for copy in copies
+    })
