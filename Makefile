@@ -7,6 +7,23 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Development defaults; DATABASE_URL and REDIS_URL, when set, are used as they are.
 RUN_ENV := DEBUG=$${DEBUG:-1}
+# Served on another address than the loopback (HOST=0.0.0.0 for a phone on the same network),
+# the site is reached by this machine's name or addresses, which Django must accept: unless
+# ALLOWED_HOSTS is set, it gets localhost, the host's name and every address of the machine
+# (HOST=0.0.0.0 or ::) or HOST itself.
+LOOPBACK_HOSTS := 127.0.0.1 localhost ::1 [::1]
+ifeq ($(filter $(HOST),$(LOOPBACK_HOSTS)),)
+ifneq ($(filter $(HOST),0.0.0.0 ::),)
+SERVED_NAMES := $(shell hostname 2>/dev/null; hostname -I 2>/dev/null)
+else
+SERVED_NAMES := $(HOST)
+endif
+# IPv6 addresses are written in brackets in ALLOWED_HOSTS.
+comma := ,
+space := $() $()
+SERVED_HOSTS := $(subst $(space),,localhost,127.0.0.1,[::1]$(foreach name,$(SERVED_NAMES),$(comma)$(if $(findstring :,$(name)),[$(name)],$(name))))
+RUN_ENV += ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(SERVED_HOSTS)}
+endif
 
 .PHONY: run test venv worker lint messages bench clean
 
@@ -28,6 +45,7 @@ run: venv
 	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	echo; echo "  Celery worker started (pid $$worker, log: var/worker.log)"; \
 	echo "  Site:  http://$(HOST):$(PORT)/    Admin: http://$(HOST):$(PORT)/admin/    API: http://$(HOST):$(PORT)/api/docs/"; \
+	$(if $(SERVED_HOSTS),echo "  Accepted host names: $${ALLOWED_HOSTS:-$(SERVED_HOSTS)}";) \
 	echo "  Logins: admin, coordinator, reviewer, observer (password: observe-2027). Ctrl-C stops both."; echo; \
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -7,12 +7,10 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    if "DEBUG" not in os.environ and "SECRET_KEY" not in os.environ:
-        # A checkout with nothing configured is a developer's: commands run with the development
-        # defaults, as under `make run`. A deployment sets SECRET_KEY (or DEBUG=0) and gets the
-        # production settings, which refuse to start without a key. The web server and the
-        # worker never pass through here.
-        os.environ["DEBUG"] = "1"
+    # The settings decide DEBUG once they have read .env: a command in a checkout with nothing
+    # configured gets the development defaults, a deployment (SECRET_KEY or DEBUG set in the
+    # environment or in .env) the production settings. See config/settings.py.
+    os.environ.setdefault("OBSERVERS_COMMAND_LINE", "1")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

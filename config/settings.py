@@ -5,6 +5,7 @@ machine: SQLite in `var/`, local media files, and Celery on a filesystem broker 
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and friends (see docker/.env.example).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -14,9 +15,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Variables already in the environment win over the file's. ENV_FILE names another file
+# (/dev/null for none).
+environ.Env.read_env(Path(os.environ.get("ENV_FILE", BASE_DIR / ".env")), overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
+# manage.py marks its runs (OBSERVERS_COMMAND_LINE). Such a run in a checkout with nothing
+# configured, neither DEBUG nor SECRET_KEY in the environment or in the .env file, is a
+# developer's: it gets the development defaults, as under `make run`. A deployment configured
+# in either place keeps the production settings. The web server and the worker never pass here.
+UNCONFIGURED_COMMAND_LINE = env.bool("OBSERVERS_COMMAND_LINE", default=False) and "SECRET_KEY" not in os.environ
+DEBUG = env.bool("DEBUG", default=UNCONFIGURED_COMMAND_LINE)
 
 # A secret key is mandatory outside DEBUG: a missing one must stop the server, not silently
 # fall back to a known value that would let anyone forge sessions.
@@ -221,6 +229,20 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    # How many reverse proxies in front of the site append to X-Forwarded-For. 0 (the default):
+    # the client is REMOTE_ADDR and the header is ignored; a client can write anything into it.
+    # Behind one TLS proxy on the same host (docs/production.md), 1. Rate limits per address
+    # (DRF's throttles and observers.throttling) use this one rule.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+}
+# Rate limits (observers/throttling.py): name -> (attempts, seconds).
+RATE_LIMITS = {
+    # Sign-ups from one address, the page and the API together.
+    "sign-up": (env.int("SIGN_UP_LIMIT_PER_HOUR", default=20), 3600),
+    # Failed logins (page, admin, API token) from one address, and for one username from anywhere;
+    # when either is spent, logins are refused until its 15 minutes are over.
+    "login-address": (env.int("LOGIN_FAILURES_PER_ADDRESS", default=30), 900),
+    "login-username": (env.int("LOGIN_FAILURES_PER_USERNAME", default=10), 900),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Election observer platform API",

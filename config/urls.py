@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from elections import api as elections_api
@@ -9,6 +8,7 @@ from elections import views as elections_views
 from evidence import api as evidence_api
 from incidents import api as incidents_api
 from observers import api as observers_api
+from observers import views as observers_views
 from protocols import api as protocols_api
 
 router = DefaultRouter()
@@ -37,12 +37,14 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("transparency/", include("dashboard.public_urls")),
+    # The login page with the failed-login limits, in front of Django's other account pages.
+    path("accounts/login/", observers_views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/signup/", observers_api.SignUpView.as_view(), name="api-signup"),
     path("api/me/", observers_api.MeView.as_view(), name="api-me"),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/token/", observers_api.TokenView.as_view(), name="api-token"),
     path("evidence/", include("evidence.urls")),
     path("api/evidence/uploads/", evidence_api.UploadCollection.as_view(), name="evidence-uploads"),
     path("api/evidence/uploads/<uuid:upload_id>/", evidence_api.UploadResource.as_view(), name="evidence-upload"),

@@ -2,8 +2,9 @@
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
@@ -169,16 +170,30 @@ def add_missing_stations(*, country, keys, batch_size=5000):
 
 
 def _read_station_rows(csv_file):
-    reader = csv.DictReader(csv_file)
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    """The rows of the file, checked, with the line each begins on (a quoted field may hold a
+    line break, so a row's line is the reader's, not a count of rows)."""
+    reader = csv.reader(csv_file)
+    try:
+        header = [name.strip() for name in next(reader, [])]
+    except csv.Error as error:
+        return [], [(reader.line_num or 1, _("the file cannot be read as CSV: %(error)s") % {"error": error})]
     missing = [column for column in STATION_COLUMNS_REQUIRED if column not in header]
     if missing:
         return [], [(1, _("missing columns: %(columns)s") % {"columns": ", ".join(missing)})]
-    reader.fieldnames = header
     rows, errors, seen = [], [], {}
     region_names = {}
-    for line_number, raw in enumerate(reader, start=2):
-        row, row_errors = _clean_station_row(raw)
+    while True:
+        line_number = reader.line_num + 1
+        try:
+            values = next(reader, None)
+        except csv.Error as error:
+            errors.append((line_number, _("the file cannot be read as CSV: %(error)s") % {"error": error}))
+            break
+        if values is None:
+            break
+        if not values:  # a blank line
+            continue
+        row, row_errors = _clean_station_row(dict(zip(header, values, strict=False)))
         key = (row.get("region_code"), row.get("commission_code"), row.get("station_code"))
         if not row_errors and key in seen:
             row_errors.append(_("station %(code)s already appears on line %(line)s") % {
@@ -198,34 +213,55 @@ def _read_station_rows(csv_file):
     return rows, errors
 
 
+# Each text column and the model field it fills: the file is checked against the fields'
+# own lengths, so a long value is a line's error here, never a database error at the end.
+STATION_TEXT_FIELDS = {
+    "region_code": (Region, "code"),
+    "region_name": (Region, "name"),
+    "commission_code": (Commission, "code"),
+    "commission_name": (Commission, "name"),
+    "station_code": (Station, "code"),
+    "station_name": (Station, "name"),
+    "address": (Station, "address"),
+}
+# registered_voters is a PositiveIntegerField: a 32-bit signed integer in PostgreSQL.
+MAX_REGISTERED_VOTERS = 2**31 - 1
+ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def _clean_station_row(raw):
     row = {column: (raw.get(column) or "").strip() for column in STATION_COLUMNS_REQUIRED + STATION_COLUMNS_OPTIONAL}
     errors = [_("%(column)s is empty") % {"column": column} for column in STATION_COLUMNS_REQUIRED if not row[column]]
+    for column, (model, field_name) in STATION_TEXT_FIELDS.items():
+        limit = model._meta.get_field(field_name).max_length
+        if len(row[column]) > limit:
+            errors.append(_("%(column)s is longer than %(limit)s characters") % {"column": column, "limit": limit})
     for column, limit in (("latitude", 90), ("longitude", 180)):
         row[column], error = _coordinate(row[column], column, limit)
         if error:
             errors.append(error)
     voters = row["registered_voters"] or "0"
-    if voters.isdigit():
-        row["registered_voters"] = int(voters)
-    else:
+    # str.isdigit() alone also accepts "²" and other scripts' digits, which int() then refuses.
+    if not (voters.isascii() and voters.isdigit()):
         errors.append(_("registered_voters must be a whole number, not “%(value)s”") % {"value": voters})
-    for column, limit in (("station_name", 200), ("address", 300), ("region_name", 200), ("commission_name", 200)):
-        if len(row[column]) > limit:
-            errors.append(_("%(column)s is longer than %(limit)s characters") % {"column": column, "limit": limit})
+    elif int(voters) > MAX_REGISTERED_VOTERS:
+        errors.append(_("registered_voters cannot exceed %(limit)s") % {"limit": MAX_REGISTERED_VOTERS})
+    else:
+        row["registered_voters"] = int(voters)
     return row, errors
 
 
 def _coordinate(text, column, limit):
+    """A latitude or longitude as written in the file: plain decimal digits (no NaN, infinity,
+    exponent or other scripts' digits), within ±limit, rounded to the field's six places."""
     if not text:
         return None, None
-    try:
-        value = Decimal(text).quantize(Decimal("0.000001"))
-    except InvalidOperation:
+    if not ASCII_NUMBER.fullmatch(text):
         return None, _("%(column)s is not a number: “%(value)s”") % {"column": column, "value": text}
+    value = Decimal(text)
     if not -limit <= value <= limit:
         return None, _("%(column)s must lie between -%(limit)s and %(limit)s") % {"column": column, "limit": limit}
-    return value, None
+    return value.quantize(Decimal("0.000001")), None
 
 
 def _upsert_regions(country, rows, batch_size, update=True):

@@ -6,6 +6,9 @@
   never the original (whose EXIF may hold an observer's position and phone).
 """
 
+from django.db.models import Count, Max, Q
+
+from observers.home import Section
 from observers.models import User
 
 from .models import EvidenceFile
@@ -37,3 +40,29 @@ def may_build_packages(user):
 def uploads_of(user, limit=50):
     """An observer's latest files, for the "My uploads" list."""
     return evidence_visible_to(user).filter(uploaded_by=user)[:limit]
+
+
+def home_uploads_section(user, deployments):
+    """"My station" (observers.home): the observer's photos and videos for each deployment's
+    station and election (a file sent without an election counts at its station), by purpose,
+    with the latest time. One query for all."""
+    rows = list(EvidenceFile.objects.filter(uploaded_by=user, station_id__in={d.station_id for d in deployments})
+                .filter(Q(election_id__in={d.election_id for d in deployments}) | Q(election__isnull=True))
+                .values("station_id", "election_id", "purpose").annotate(count=Count("id"), latest=Max("created_at"))
+                .order_by("purpose"))
+    labels = dict(EvidenceFile._meta.get_field("purpose").choices)
+    by_deployment = {}
+    for deployment in deployments:
+        mine = [row for row in rows if row["station_id"] == deployment.station_id
+                and row["election_id"] in (deployment.election_id, None)]
+        if mine:
+            by_purpose = {}
+            for row in mine:
+                by_purpose[row["purpose"]] = by_purpose.get(row["purpose"], 0) + row["count"]
+            by_deployment[deployment.pk] = {
+                "total": sum(by_purpose.values()),
+                "by_purpose": [{"label": labels.get(purpose, purpose), "count": count}
+                               for purpose, count in by_purpose.items()],
+                "latest": max(row["latest"] for row in mine),
+            }
+    return Section("evidence/home_uploads.html", by_deployment)

@@ -19,4 +19,9 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self):
+        from observers import home
+
+        from . import selectors
+
         post_migrate.connect(install_missing_categories, sender=self)
+        home.register_section(selectors.home_incidents_section, position=30)

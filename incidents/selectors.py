@@ -9,6 +9,7 @@ import datetime
 from django.db.models import Prefetch, Q
 
 from evidence.selectors import evidence_visible_to
+from observers.home import Section
 from observers.models import User
 from observers.services import coordinator_region_ids
 
@@ -110,3 +111,20 @@ def visible_attachments(user):
     return Prefetch("attachments", queryset=IncidentEvidence.objects.filter(
         evidence__in=evidence_visible_to(user).values("pk")).select_related("evidence__original").order_by(
         "attached_at", "id"))
+
+
+HOME_INCIDENTS_SHOWN = 3
+
+
+def home_incidents_section(user, deployments):
+    """"My station" (observers.home): the observer's reports at each deployment, the newest few
+    with their category and status, and how many in all. One query for all."""
+    by_deployment = {}
+    for incident in incidents_for(user).filter(observer=user, deployment__in=[d.pk for d in deployments]).order_by(
+            "-reported_at", "-id"):
+        card = by_deployment.setdefault(incident.deployment_id, {"total": 0, "latest": []})
+        card["total"] += 1
+        if len(card["latest"]) < HOME_INCIDENTS_SHOWN:
+            card["latest"].append({"id": incident.pk, "category": incident.category.name(),
+                                   "status": incident.get_status_display(), "reported_at": incident.reported_at})
+    return Section("incidents/home_incidents.html", by_deployment)

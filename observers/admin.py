@@ -1,12 +1,22 @@
 """Admin for observers. Each `get_queryset` goes through the same selectors as the pages, so a
-staff account that is also a coordinator sees only its organisation here too."""
+staff account that is also a coordinator sees only its organisation here too.
+
+Who may write here: only platform administrators (superusers and the admin role). A staff
+coordinator reads organisations, users and deployments but changes none of them: the admin's
+forms would let them pick any organisation, station, role or permission, past the checks that
+the coordinator pages make through `observers.services`.
+"""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
+from .forms import AdminLoginForm
 from .models import Accreditation, AccreditationEvent, CheckIn, Deployment, Organisation, User
+
+# The admin's login counts against the same failed-login limits as the site's.
+admin.site.login_form = AdminLoginForm
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -23,8 +33,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class PlatformAdminWrites:
+    """Add, change and delete for platform administrators only; everyone else may only look."""
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_platform_admin and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_platform_admin and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_platform_admin and super().has_delete_permission(request, obj)
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(PlatformAdminWrites, admin.ModelAdmin):
     list_display = ["name", "slug", "allow_self_deployment", "created_at"]
     search_fields = ["name"]
     filter_horizontal = ["regions"]
@@ -38,7 +61,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PlatformAdminWrites, DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "organisation", "is_active"]
     list_filter = ["role", "organisation", "is_active"]
     list_select_related = ["organisation"]
@@ -91,7 +114,7 @@ class AccreditationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deployment)
-class DeploymentAdmin(admin.ModelAdmin):
+class DeploymentAdmin(PlatformAdminWrites, admin.ModelAdmin):
     list_display = ["observer", "station", "election", "in_random_sample", "created_at"]
     list_filter = ["election", "in_random_sample", "organisation"]
     list_select_related = ["observer", "station", "election"]

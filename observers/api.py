@@ -1,16 +1,18 @@
 """The observers' REST API: the same actions as the pages, for the offline-first phone app."""
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors, services
+from . import selectors, services, throttling
 from .models import User
 from .serializers import (
     AccreditationSerializer,
@@ -27,15 +29,11 @@ from .serializers import (
 from .views import document as document_view
 
 
-class SignUpThrottle(AnonRateThrottle):
-    rate = "20/hour"
-
-
 class SignUpView(APIView):
     """An observer signs up with their NGO's invitation code and a photo of their document."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [SignUpThrottle]
+    throttle_classes = [throttling.SignUpThrottle]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=SignUpSerializer, responses={201: ObserverSerializer})
@@ -44,6 +42,18 @@ class SignUpView(APIView):
         serializer.is_valid(raise_exception=True)
         user = services.sign_up(**serializer.validated_data)
         return Response(ObserverSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(ObtainAuthToken):
+    """A token for a username and password, refused (429) while the address or the username has
+    spent its budget of failed logins (observers.throttling)."""
+
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        wait = throttling.login_retry_after(request, username if isinstance(username, str) else None)
+        if wait is not None:
+            raise Throttled(wait=wait, detail=throttling.wait_message(wait))
+        return super().post(request, *args, **kwargs)
 
 
 class MeView(APIView):
@@ -114,6 +124,8 @@ class DeploymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=DeploymentCreateSerializer, responses={201: DeploymentSerializer})
     def create(self, request):
+        if request.user.role != User.Role.OBSERVER:
+            services.ensure_coordinator(request.user)  # a reviewer or anyone else: 403 before any parsing
         serializer = DeploymentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -122,7 +134,7 @@ class DeploymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                                               station_id=data["station"])
         else:
             if "observer" not in data:
-                return Response({"observer": ["This field is required."]}, status=status.HTTP_400_BAD_REQUEST)
+                return Response({"observer": [_("This field is required.")]}, status=status.HTTP_400_BAD_REQUEST)
             deployment = services.deploy(coordinator=request.user, observer_id=data["observer"],
                                          election_id=data["election"], station_id=data["station"],
                                          in_random_sample=data["in_random_sample"])
@@ -132,12 +144,13 @@ class DeploymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=DeploymentImportSerializer, responses={201: dict})
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_csv(self, request):
+        services.ensure_coordinator(request.user)
         serializer = DeploymentImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             text = serializer.validated_data["file"].read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            return Response({"file": ["The file is not UTF-8 text."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"file": [_("The file is not UTF-8 text.")]}, status=status.HTTP_400_BAD_REQUEST)
         created, existing = services.deploy_from_csv(
             coordinator=request.user, election_id=serializer.validated_data["election"], csv_text=text)
         return Response({"created": created, "already_deployed": existing}, status=status.HTTP_201_CREATED)

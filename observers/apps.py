@@ -6,3 +6,12 @@ class ObserversConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "observers"
     verbose_name = _("Observers")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_login_failed
+
+        from . import throttling
+
+        # Every failed login from the web (page, admin, API token) counts against its address
+        # and its username; see observers/throttling.py.
+        user_login_failed.connect(throttling.record_login_failure, dispatch_uid="observers-login-failures")

@@ -3,10 +3,14 @@
 import uuid
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Election, Region, Station
 
+from . import throttling
 from .models import CheckIn, User
 
 
@@ -18,6 +22,27 @@ def show_service_errors(form, error):
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class RateLimitedLogin:
+    """Refuses to check any password while this address or this username has spent its budget of
+    failed logins (observers.throttling); the failures themselves are counted by a signal."""
+
+    def clean(self):
+        wait = throttling.login_retry_after(self.request, self.cleaned_data.get("username"))
+        if wait is not None:
+            self.retry_after = wait
+            raise ValidationError(throttling.wait_message(wait), code="rate_limited")
+        return super().clean()
+
+
+class LoginForm(RateLimitedLogin, AuthenticationForm):
+    retry_after = None
+
+
+class AdminLoginForm(RateLimitedLogin, AdminAuthenticationForm):
+    retry_after = None
+
 
 PHOTO_INPUT = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"})
 

@@ -39,7 +39,7 @@ class Organisation(models.Model):
         default=False,
         help_text=_("Accredited observers may deploy themselves to a station in the organisation's regions."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("organisation")
@@ -118,17 +118,20 @@ class Accreditation(models.Model):
         REJECTED = "rejected", _("Rejected")
         REVOKED = "revoked", _("Revoked")
 
-    observer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="accreditation")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="accreditations")
+    observer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="accreditation",
+                                    verbose_name=_("observer"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="accreditations",
+                                     verbose_name=_("organisation"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     document = models.FileField(_("accreditation document"), upload_to=accreditation_document_path, blank=True)
-    document_type = models.CharField(max_length=40, blank=True)
-    document_sha256 = models.CharField(max_length=64, blank=True)
+    document_type = models.CharField(_("document type"), max_length=40, blank=True)
+    document_sha256 = models.CharField(_("document SHA-256"), max_length=64, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
     )
 
     class Meta:
@@ -144,14 +147,18 @@ class Accreditation(models.Model):
 class AccreditationEvent(models.Model):
     """Every change of an accreditation's status: who, when, why. Never edited."""
 
-    accreditation = models.ForeignKey(Accreditation, on_delete=models.PROTECT, related_name="events")
-    from_status = models.CharField(max_length=10, choices=Accreditation.Status.choices, blank=True)
-    to_status = models.CharField(max_length=10, choices=Accreditation.Status.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    accreditation = models.ForeignKey(Accreditation, on_delete=models.PROTECT, related_name="events",
+                                      verbose_name=_("accreditation"))
+    from_status = models.CharField(_("from"), max_length=10, choices=Accreditation.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, choices=Accreditation.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("by"))
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("accreditation change")
+        verbose_name_plural = _("accreditation changes")
         ordering = ["at", "id"]
 
     def __str__(self):
@@ -161,18 +168,22 @@ class AccreditationEvent(models.Model):
 class Deployment(models.Model):
     """An observer sent to a polling station for an election."""
 
-    observer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deployments")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="deployments")
-    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="deployments")
-    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="deployments")
+    observer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deployments",
+                                 verbose_name=_("observer"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="deployments",
+                                     verbose_name=_("organisation"))
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="deployments",
+                                 verbose_name=_("election"))
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="deployments",
+                                verbose_name=_("polling station"))
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        help_text=_("Empty when the observer picked the station themselves."),
+        verbose_name=_("assigned by"), help_text=_("Empty when the observer picked the station themselves."),
     )
     in_random_sample = models.BooleanField(
         _("in the random sample"), default=False, help_text=_("Part of the random sample used for the quick count.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("deployment")
@@ -195,15 +206,16 @@ class CheckIn(models.Model):
         CHECK_OUT = "out", _("Checked out")
 
     client_id = models.UUIDField(
-        unique=True, help_text=_("Made by the phone, so a retried request is recorded once.")
+        _("client ID"), unique=True, help_text=_("Made by the phone, so a retried request is recorded once.")
     )
-    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="check_ins")
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="check_ins",
+                                   verbose_name=_("deployment"))
     kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
     recorded_at = models.DateTimeField(_("server time"), auto_now_add=True)
     device_time = models.DateTimeField(_("phone time"), null=True, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    accuracy_m = models.PositiveIntegerField(null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    accuracy_m = models.PositiveIntegerField(_("GPS accuracy (m)"), null=True, blank=True)
     distance_m = models.PositiveIntegerField(_("distance to the station (m)"), null=True, blank=True)
     far_from_station = models.BooleanField(_("far from the station"), default=False)
 

@@ -4,7 +4,7 @@ An observer sees only their own; a coordinator their organisation's (deployments
 only in the regions they coordinate); a reviewer none of it; an administrator everything.
 """
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
 from .models import Accreditation, CheckIn, Deployment, User
 from .services import coordinator_region_ids
@@ -68,3 +68,10 @@ def accreditation_status(user):
 
 def latest_check_in(deployment):
     return deployment.check_ins.order_by("-recorded_at", "-id").first()
+
+
+def latest_check_ins(deployment_ids):
+    """{deployment ID: its latest check-in or check-out}, in one query for all the deployments."""
+    latest = CheckIn.objects.filter(deployment=OuterRef("pk")).order_by("-recorded_at", "-id").values("pk")[:1]
+    last_ids = Deployment.objects.filter(pk__in=list(deployment_ids)).annotate(last=Subquery(latest)).values("last")
+    return {check_in.deployment_id: check_in for check_in in CheckIn.objects.filter(pk__in=last_ids)}

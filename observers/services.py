@@ -209,11 +209,19 @@ def _ensure_may_deploy_to(coordinator, station):
 
 
 def deploy(*, coordinator, observer_id, election_id, station_id, in_random_sample=False):
-    """A coordinator sends one of their organisation's accredited observers to a station."""
+    """A coordinator sends one of their organisation's accredited observers to a station.
+
+    Only accredited observers: a deployment is a promise that someone with a valid accreditation
+    stands at that station, and coverage counts it. A pending, rejected or revoked observer could
+    not check in or submit there anyway. (A revoked observer's earlier deployments stay.)
+    """
+    ensure_coordinator(coordinator)
     observer = User.objects.filter(pk=observer_id, role=User.Role.OBSERVER).first()
     if observer is None or observer.organisation_id != coordinator.organisation_id:
         raise ValidationError({"observer": _("No observer of your organisation has this ID.")})
     ensure_coordinator_of(coordinator, observer.organisation_id)
+    if Accreditation.objects.filter(observer=observer).values_list("status", flat=True).first() != Status.APPROVED:
+        raise ValidationError({"observer": _("This observer is not accredited: approve their accreditation first.")})
     station = Station.objects.select_related("commission__region").filter(pk=station_id).first()
     election = Election.objects.filter(pk=election_id).first()
     if station is None or election is None:
@@ -254,8 +262,10 @@ def deploy_from_csv(*, coordinator, election_id, csv_text):
     """Deploy many observers at once: all rows or none, with every bad row named by its line.
 
     Columns: username, region_code, station_code, and optionally in_random_sample (yes/no).
-    Three queries whatever the file's length: users, stations, existing deployments.
+    Only accredited observers, as in `deploy`. Three queries whatever the file's length: users
+    (with their accreditation), stations, existing deployments.
     """
+    ensure_coordinator(coordinator)
     ensure_coordinator_of(coordinator, coordinator.organisation_id)
     election = Election.objects.filter(pk=election_id).first()
     if election is None:
@@ -269,7 +279,7 @@ def deploy_from_csv(*, coordinator, election_id, csv_text):
     observers = {
         user.username: user for user in User.objects.filter(
             username__in={row["username"] for _number, row in rows}, role=User.Role.OBSERVER,
-            organisation_id=coordinator.organisation_id)
+            organisation_id=coordinator.organisation_id).select_related("accreditation")
     }
     allowed_regions = coordinator_region_ids(coordinator)
     stations = {}
@@ -286,6 +296,9 @@ def deploy_from_csv(*, coordinator, election_id, csv_text):
         matches = stations.get((row["region_code"], row["station_code"]), [])
         if observer is None:
             errors.append(_("line %(line)s: no observer of your organisation is called “%(name)s”")
+                          % {"line": number, "name": row["username"]})
+        elif getattr(getattr(observer, "accreditation", None), "status", None) != Status.APPROVED:
+            errors.append(_("line %(line)s: observer “%(name)s” is not accredited")
                           % {"line": number, "name": row["username"]})
         elif len(matches) != 1:
             errors.append(_("line %(line)s: no single station %(code)s in region %(region)s")

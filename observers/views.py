@@ -8,6 +8,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -18,13 +19,14 @@ from django.views.decorators.http import require_POST
 
 from elections.models import Election, Region
 
-from . import selectors, services
+from . import home, selectors, services, throttling
 from .forms import (
     CheckInForm,
     DecisionForm,
     DeployForm,
     DeploymentImportForm,
     DocumentForm,
+    LoginForm,
     NewObserverForm,
     SelfDeployForm,
     SignUpForm,
@@ -51,9 +53,32 @@ def start(request):
     return redirect("home")
 
 
+class LoginView(auth_views.LoginView):
+    """Django's login page with the failed-login limits (observers.throttling): a refused
+    attempt answers 429 with the time to wait."""
+
+    authentication_form = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.retry_after is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
+
+
 def sign_up(request):
     form = SignUpForm(request.POST or None, request.FILES or None,
                       initial={"invitation_code": request.GET.get("code", "")})
+    wait = throttling.sign_up_retry_after(request) if request.method == "POST" else None
+    if wait is not None:
+        # Refused before the form is read: the same budget per address as the API's sign-up.
+        messages.error(request, throttling.wait_message(wait))
+        fields = ("invitation_code", "first_name", "last_name", "phone", "username")
+        form = SignUpForm(initial={name: request.POST.get(name, "") for name in fields})
+        response = render(request, "observers/sign_up.html", {"form": form}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     if request.method == "POST" and form.is_valid():
         try:
             user = services.sign_up(**form.cleaned_data)
@@ -87,20 +112,27 @@ def observer_home(request):
     if request.user.role != User.Role.OBSERVER:
         return redirect("observers:start")
     accreditation = Accreditation.objects.filter(observer=request.user).first()
+    accredited = accreditation is not None and accreditation.status == Accreditation.Status.APPROVED
+    open_deployments = list(selectors.deployments_for(request.user).exclude(election__status=Election.Status.CLOSED))
+    if not accredited:
+        open_deployments = []
+    # What the observer sent, set-based: one query for the check-ins and one per app's section.
+    last_check_ins = selectors.latest_check_ins(deployment.pk for deployment in open_deployments)
+    sent = home.sections_by_deployment(request.user, open_deployments)
     deployments = []
-    for deployment in selectors.deployments_for(request.user).exclude(election__status=Election.Status.CLOSED):
-        last = selectors.latest_check_in(deployment)
+    for deployment in open_deployments:
+        last = last_check_ins.get(deployment.pk)
         present = last is not None and last.kind == CheckIn.Kind.CHECK_IN
         deployments.append({
             "deployment": deployment,
             "last_check_in": last,
             "present": present,
+            "sections": sent[deployment.pk],
             "form": CheckInForm(initial={
                 "deployment": deployment.pk, "client_id": uuid.uuid4(),
                 "kind": CheckIn.Kind.CHECK_OUT if present else CheckIn.Kind.CHECK_IN,
             }),
         })
-    accredited = accreditation is not None and accreditation.status == Accreditation.Status.APPROVED
     return render(request, "observers/home.html", {
         "accreditation": accreditation,
         "accredited": accredited,
@@ -242,8 +274,13 @@ def deployments(request):
             messages.success(request, _("Observer deployed."))
             return redirect("observers:deployments")
     queryset = selectors.deployments_for(coordinator).order_by("station__commission__region__name", "station__code")
-    if request.GET.get("region"):
-        queryset = queryset.filter(station__commission__region_id=request.GET["region"])
+    region = request.GET.get("region", "")
+    if region:
+        # Only one of the coordinator's own regions narrows the list; anything else is said so.
+        if region.isascii() and region.isdigit() and int(region) in {r.pk for r in regions}:
+            queryset = queryset.filter(station__commission__region_id=int(region))
+        else:
+            messages.error(request, _("Choose one of your regions."))
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     return render(request, "observers/deployments.html", {
         "form": form, "page": page, "regions": regions,

@@ -15,4 +15,9 @@ class ProtocolsConfig(AppConfig):
     verbose_name = _("Protocols")
 
     def ready(self):
+        from observers import home
+
+        from . import selectors
+
         post_migrate.connect(install_missing_sources, sender=self)
+        home.register_section(selectors.home_protocol_section, position=10)

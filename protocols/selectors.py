@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from evidence.models import EvidenceFile, Purpose
 from evidence.selectors import evidence_visible_to
+from observers.home import Section
 from observers.models import User
 from observers.services import coordinator_region_ids
 
@@ -129,3 +130,23 @@ def is_published(evidence="pk"):
     """An expression: the evidence file (`evidence`, the outer query's field holding its ID) has
     a newest publication decision that says "published"."""
     return Exists(PhotoPublication.objects.filter(evidence=OuterRef(evidence), is_latest=True, published=True))
+
+
+# Flags about a copy that its observer is told of on "My station", most pressing first.
+HOME_FLAG_STATUSES = (Discrepancy.Status.OBSERVER_ERROR, Discrepancy.Status.CONFIRMED, Discrepancy.Status.OPEN)
+
+
+def home_protocol_section(user, deployments):
+    """"My station" (observers.home): the observer's current copy at each deployment, its version,
+    whether it adds up, and the most pressing flag raised about it. One query for all."""
+    flags = {status: Exists(Discrepancy.objects.filter(
+        Q(observer_copy=OuterRef("pk")) | Q(other_copy=OuterRef("pk")), status=status)) for status in HOME_FLAG_STATUSES}
+    copies = (ObserverCopy.objects.filter(observer=user, is_latest=True, deployment__in=[d.pk for d in deployments])
+              .annotate(**{f"flag_{status}": exists for status, exists in flags.items()})
+              .values("deployment_id", "version", "submitted_at", "warnings", *[f"flag_{s}" for s in flags]))
+    return Section("protocols/home_protocol.html", {
+        copy["deployment_id"]: {
+            "version": copy["version"], "submitted_at": copy["submitted_at"], "adds_up": not copy["warnings"],
+            "flag": next((status for status in HOME_FLAG_STATUSES if copy[f"flag_{status}"]), None),
+        } for copy in copies
+    })

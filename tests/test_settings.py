@@ -1,17 +1,23 @@
 """Production settings and the migration state, checked the way CI and a deployment see them."""
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-def manage(*args, **env):
-    # A deployment has none of the test run's development switches.
+def manage(*args, unset=(), **env):
+    """Run manage.py as a deployment would: none of the test run's development switches, no
+    developer's .env (ENV_FILE=/dev/null unless given), and the `unset` variables removed."""
     environment = {key: value for key, value in os.environ.items()
-                   if key not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+                   if key not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", *unset)}
+    environment["ENV_FILE"] = os.devnull
     environment.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=environment,
                           capture_output=True, text=True, timeout=120)
@@ -24,19 +30,42 @@ def test_production_settings_pass_the_deployment_checklist():
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    environment = {"DEBUG": "0"}
-    result = manage("check", **environment) if "SECRET_KEY" not in os.environ else None
-    if result is not None:
-        assert result.returncode != 0
-        assert "SECRET_KEY" in result.stderr
+    result = manage("check", unset=["SECRET_KEY"], DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
 
 
 def test_manage_py_in_an_unconfigured_checkout_runs_with_the_development_defaults():
-    unconfigured = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "SECRET_KEY")}
     for command in (["check"], ["makemigrations", "--check", "--dry-run"]):
-        result = subprocess.run([sys.executable, "manage.py", *command], cwd=PROJECT_DIR, env=unconfigured,
-                                capture_output=True, text=True, timeout=120)
+        result = manage(*command, unset=["SECRET_KEY"])
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+PRINT_DEBUG = "from django.conf import settings; print('DEBUG is', settings.DEBUG)"
+
+
+def test_manage_py_reads_the_env_file_before_choosing_development_defaults(tmp_path):
+    """A deployment configured only through .env keeps DEBUG off under manage.py, as its web server does."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("SECRET_KEY=" + "k" * 64 + "-from-the-env-file\nALLOWED_HOSTS=observe.example.org\n")
+    configured = manage("shell", "-c", PRINT_DEBUG, unset=["SECRET_KEY"], ENV_FILE=str(env_file))
+    assert "DEBUG is False" in configured.stdout.splitlines(), configured.stderr
+    env_file.write_text("DEBUG=0\n")  # production asked for, but no key: refused, not DEBUG
+    refused = manage("shell", "-c", PRINT_DEBUG, unset=["SECRET_KEY"], ENV_FILE=str(env_file))
+    assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
+    env_file.write_text("# nothing configured\n")
+    developer = manage("shell", "-c", PRINT_DEBUG, unset=["SECRET_KEY"], ENV_FILE=str(env_file))
+    assert "DEBUG is True" in developer.stdout.splitlines(), developer.stderr
+
+
+def test_the_web_server_never_gets_development_defaults():
+    """Outside manage.py (gunicorn, celery) nothing configured means production, which wants a key."""
+    code = "import django; django.setup()"
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "OBSERVERS_COMMAND_LINE")}
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
+                            env={**environment, "ENV_FILE": os.devnull, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
 def test_s3_storage_is_selected_when_a_bucket_is_configured():
@@ -81,3 +110,21 @@ def test_static_files_collect_with_the_production_storage(tmp_path):
                     STATIC_ROOT=str(tmp_path / "static"))
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_make_run_on_another_address_lets_django_accept_that_address():
+    """`make run HOST=...` serves on another address: Django's ALLOWED_HOSTS accepts the names the
+    site is then reached by, unless the developer set ALLOWED_HOSTS."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+
+    def planned(*arguments):
+        result = subprocess.run(["make", "-n", "run", *arguments], cwd=PROJECT_DIR, capture_output=True, text=True,
+                                timeout=60, env={**os.environ, "ALLOWED_HOSTS": ""})
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert "ALLOWED_HOSTS" not in planned()  # the loopback: Django's development defaults do
+    assert "ALLOWED_HOSTS=${ALLOWED_HOSTS:-localhost,127.0.0.1,[::1],192.168.1.20}" in planned("HOST=192.168.1.20")
+    everywhere = planned("HOST=0.0.0.0")
+    assert f",{socket.gethostname()}" in everywhere

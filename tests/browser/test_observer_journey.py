@@ -91,6 +91,10 @@ def test_sign_up_approval_deployment_and_check_in(live_server, browser, artifact
     check_in = CheckIn.objects.get(deployment__station=station)
     assert check_in.latitude is not None and check_in.distance_m < 100 and not check_in.far_from_station
     assert phone.get_by_role("button", name="Check out").is_visible()
+    # The card says what was sent from this station so far: nothing yet but the check-in.
+    sent = phone.get_by_label("What you sent")
+    for nothing_yet in ("No protocol sent yet.", "No photo or video uploaded yet.", "No incident reported."):
+        assert sent.get_by_text(nothing_yet).is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(artifacts_dir / "observer-home-390x844.png"))
     observer_context.close()

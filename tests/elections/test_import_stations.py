@@ -81,3 +81,68 @@ def test_command_imports_a_file(tmp_path):
     call_command("import_stations", str(path), "--country", "KZ", stdout=out)
     assert "3 stations created" in out.getvalue()
     assert Station.objects.count() == 3
+
+
+def refused_lines(text):
+    """(line, message) pairs of a refused file; the database is left empty."""
+    with pytest.raises(StationImportError) as refused:
+        import_stations(country="KZ", csv_file=io.StringIO(text, newline=""))
+    assert Station.objects.count() == 0 and Region.objects.count() == 0
+    return refused.value.errors
+
+
+@pytest.mark.parametrize("value", ["NaN", "nan", "Infinity", "-inf", "1e2", "43,24", "٤٣", "4_3", "sNaN"])
+def test_a_latitude_that_is_not_a_plain_number_is_refused_on_its_line(value):
+    errors = refused_lines(GOOD + f'AST,Astana,AST-01,Astana commission 1,202,School,Street,"{value}",71.45,10\n')
+    assert errors == [(5, f"latitude is not a number: “{value}”")]
+
+
+def test_a_longitude_out_of_range_is_refused_on_its_line():
+    errors = refused_lines(GOOD + "AST,Astana,AST-01,Astana commission 1,202,School,Street,51.1,-180.5,10\n")
+    assert errors == [(5, "longitude must lie between -180 and 180")]
+
+
+@pytest.mark.parametrize("value", ["²", "١٥٠٠", "-5", "+5", "1 500", "15.0"])
+def test_registered_voters_must_be_plain_ascii_digits(value):
+    errors = refused_lines(GOOD + f"AST,Astana,AST-01,Astana commission 1,202,School,Street,,,{value}\n")
+    assert errors == [(5, f"registered_voters must be a whole number, not “{value}”")]
+
+
+def test_registered_voters_beyond_the_database_integer_are_refused_on_their_line():
+    errors = refused_lines(GOOD + "AST,Astana,AST-01,Astana commission 1,202,School,Street,,,99999999999\n")
+    assert errors == [(5, "registered_voters cannot exceed 2147483647")]
+    report = import_stations(country="KZ", csv_file=io.StringIO(
+        HEADER + "AST,Astana,AST-01,Astana commission 1,202,School,Street,,,2147483647\n"))
+    assert report.stations_created == 1 and Station.objects.get().registered_voters == 2**31 - 1
+
+
+@pytest.mark.parametrize(("column", "limit"), [("station_code", 40), ("region_code", 100), ("commission_code", 100),
+                                               ("region_name", 200), ("station_name", 200), ("address", 300)])
+def test_values_longer_than_their_field_are_refused_on_their_line(column, limit):
+    row = {"region_code": "AST", "region_name": "Astana", "commission_code": "AST-01",
+           "commission_name": "Astana commission 1", "station_code": "202", "station_name": "School",
+           "address": "Street", "latitude": "", "longitude": "", "registered_voters": "10"}
+    row[column] = "x" * (limit + 1)
+    errors = refused_lines(GOOD + ",".join(row.values()) + "\n")
+    assert errors == [(5, f"{column} is longer than {limit} characters")]
+    row[column] = "x" * limit  # exactly the field's length is stored
+    import_stations(country="KZ", csv_file=io.StringIO(HEADER + ",".join(row.values()) + "\n"))
+    assert Station.objects.count() == 1
+
+
+def test_line_numbers_count_the_lines_of_quoted_multi_line_fields():
+    text = HEADER + (
+        'ALA,Almaty,ALA-01,Almaty commission 1,101,School No. 5,"Abay street 1\nsecond floor\nroom 3",43.24,76.89,1500\n'
+        "\n"
+        "ALA,Almaty,ALA-01,Almaty commission 1,102,School No. 6,Abay street 2,NaN,76.90,1700\n"
+    )
+    assert refused_lines(text) == [(6, "latitude is not a number: “NaN”")]
+    fixed = text.replace("NaN", "43.25")
+    import_stations(country="KZ", csv_file=io.StringIO(fixed, newline=""))
+    assert Station.objects.get(code="101").address == "Abay street 1\nsecond floor\nroom 3"
+
+
+def test_a_row_the_csv_reader_cannot_read_is_refused_with_its_line():
+    huge = "x" * 200_000  # beyond the csv module's field size limit
+    errors = refused_lines(GOOD + f'AST,Astana,AST-01,Astana commission 1,202,School,"{huge}",,,10\n')
+    assert errors[0][0] == 5 and "cannot be read as CSV" in errors[0][1]
