@@ -56,7 +56,7 @@ def _import(*, election, source, stream, file_name, create_stations, user, progr
     columns = [source.region_column, source.commission_column, source.station_column, *source.line_columns]
     codes = list(source.line_columns.values())
     rows = _json_rows(text, columns) if source.format == source.Format.JSON else _csv_rows(text, columns)
-    keys, values, errors = _read_rows(rows, codes, columns, progress)
+    keys, values, line_of, errors = _read_rows(rows, codes, columns, progress)
     if errors:
         raise ResultImportError(errors)
     if not keys:
@@ -66,9 +66,8 @@ def _import(*, election, source, stream, file_name, create_stations, user, progr
     missing = [key for key in keys if key not in station_of]
     created = 0
     if missing and not create_stations:
-        lines = {key: number for number, key in enumerate(keys, start=2)}
         raise ResultImportError([
-            (lines[key], _("unknown station %(station)s of %(commission)s, %(region)s")
+            (line_of[key], _("unknown station %(station)s of %(commission)s, %(region)s")
              % {"station": key[2], "commission": key[1], "region": key[0]}) for key in missing[:200]
         ])
 
@@ -122,8 +121,12 @@ class _HashingReader(io.RawIOBase):
 
 
 def _csv_rows(text, columns):
-    """Each row as a list of the wanted columns' text, in `columns` order (csv.reader with
-    indexes: far cheaper than a dict of every column per row)."""
+    """(line number, the wanted columns' text in `columns` order) for each row (csv.reader with
+    indexes: far cheaper than a dict of every column per row).
+
+    The line number is the file's own: where the row starts, counted by the reader, so blank lines
+    and quoted fields that span lines do not shift it.
+    """
     reader = csv.reader(text)
     header = next(reader, [])
     absent = [column for column in columns if column not in header]
@@ -131,10 +134,12 @@ def _csv_rows(text, columns):
         raise ResultImportError([(1, _("missing columns: %(columns)s") % {"columns": ", ".join(absent)})])
     indexes = [header.index(column) for column in columns]
     width = max(indexes) + 1
+    start = reader.line_num + 1
     for row in reader:
         if row:
             row += [""] * (width - len(row))
-            yield [row[index] for index in indexes]
+            yield start, [row[index] for index in indexes]
+        start = reader.line_num + 1
 
 
 def _json_rows(text, columns):
@@ -144,18 +149,19 @@ def _json_rows(text, columns):
         absent = [column for column in columns if column not in records[0]]
         if absent:
             raise ResultImportError([(1, _("missing columns: %(columns)s") % {"columns": ", ".join(absent)})])
-    for record in records:
-        yield ["" if record.get(column) is None else str(record.get(column)) for column in columns]
+    for number, record in enumerate(records, start=1):  # a JSON file's "line" is the record's number
+        yield number, ["" if record.get(column) is None else str(record.get(column)) for column in columns]
 
 
 def _read_rows(rows, codes, columns, progress):
-    """Keys (region, commission, station) and figures per row, in the mapping's line order.
+    """Keys (region, commission, station), figures in the mapping's line order, and the line of
+    each key.
 
     The common case (every figure a plain number) takes one int() per figure; only a row that
     fails it is examined figure by figure, to name what is wrong.
     """
     keys, values, errors, seen = [], [], [], {}
-    for number, row in enumerate(rows, start=2):
+    for count, (number, row) in enumerate(rows, start=1):
         key = (row[0].strip(), row[1].strip(), row[2].strip())
         try:
             figures = [int(value) for value in row[3:]]
@@ -175,11 +181,11 @@ def _read_rows(rows, codes, columns, progress):
         seen[key] = number
         keys.append(key)
         values.append(figures)
-        if progress and number % 5000 == 0:
-            progress(number - 1)
+        if progress and count % 5000 == 0:
+            progress(count)
     if progress:
         progress(len(keys))
-    return keys, values, errors
+    return keys, values, seen, errors
 
 
 def _figure_errors(raw_values, codes, columns):
