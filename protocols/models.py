@@ -64,6 +64,7 @@ class CommissionProtocol(models.Model):
     is_latest = models.BooleanField(default=True)
     figures = models.JSONField()
     submitted_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)  # when its tabulation check was last sent
     checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -163,16 +164,19 @@ class OfficialVersion(models.Model):
 
 
 class StationCheck(models.Model):
-    """When a station's inputs last changed and when the cross-check last ran on them.
+    """When a station's inputs last changed, when its check was last sent to the workers, and
+    when the cross-check last ran on them.
 
     The periodic sweep re-checks every station whose inputs changed after its last check, so a
-    lost Celery message can delay a flag but never lose it.
+    lost Celery message can delay a flag but never lose it; a check sent less than the sweep's
+    grace period ago is left to the message already queued.
     """
 
     # Indexed through the unique (election, station) index: no index of its own to update.
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="station_checks", db_index=False)
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="checks")
     inputs_changed_at = models.DateTimeField()
+    queued_at = models.DateTimeField(null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -184,11 +188,18 @@ class StationCheck(models.Model):
 
 
 class ElectionCheck(models.Model):
-    """When the last full re-check of an election started: every station whose inputs had not
-    changed since is checked, without writing 100,000 `StationCheck` rows to say so."""
+    """The election-wide counterpart of `StationCheck`, one row per election.
+
+    `checked_at`: when the last full re-check started: every station whose inputs had not changed
+    since is checked, without writing 100,000 `StationCheck` rows to say so. `inputs_changed_at`:
+    when an import changed (nearly) every station at once: one mark instead of 100,000, which the
+    sweep turns into a full re-check. `queued_at`: when a full re-check was last sent to the workers.
+    """
 
     election = models.OneToOneField(Election, on_delete=models.CASCADE, related_name="full_check")
-    checked_at = models.DateTimeField()
+    checked_at = models.DateTimeField(null=True, blank=True)
+    inputs_changed_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.election}: all stations checked {self.checked_at}"

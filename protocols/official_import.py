@@ -95,7 +95,10 @@ def _import(*, election, source, stream, file_name, create_stations, user, progr
         changed_ids = [station_id for station_id, _figures in changed]
         _retire_latest(election, [station_id for station_id in changed_ids if station_id in latest])
         _insert_versions(election, result_import, codes, changed, versions, now)
-        protocol_services.mark_inputs_changed(election_id=election.pk, station_ids=changed_ids)
+        # A national import changes (nearly) every station: one election-level mark then stands for all.
+        protocol_services.mark_inputs_changed(
+            election_id=election.pk, station_ids=changed_ids,
+            election_stations=len(latest) + sum(1 for station_id in changed_ids if station_id not in latest))
         result_import.versions_added = len(changed)
         result_import.sha256 = digest.hexdigest()
         result_import.save(update_fields=["versions_added", "sha256"])
