@@ -34,6 +34,9 @@ class ObserverCopyForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    # Made when the page is drawn: a double click, or the same form sent again, records one decision.
+    # Not required: a page drawn before it existed still sends, and the flag's state guard holds.
+    client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
     decision = forms.ChoiceField(label=_("Decision"), choices=[
         ("confirm", _("Confirmed: the photo shows the observer's figures")),
         ("observer_error", _("Observer error: the photo shows the official figures")),

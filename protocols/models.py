@@ -270,6 +270,8 @@ class Discrepancy(models.Model):
 class Decision(models.Model):
     """A reviewer's decision on a discrepancy; every one is kept."""
 
+    client_id = models.UUIDField(null=True, blank=True, unique=True,
+                                 help_text=_("Made by the decision form: a re-sent decision is recorded once."))
     discrepancy = models.ForeignKey(Discrepancy, on_delete=models.PROTECT, related_name="decisions")
     status = models.CharField(max_length=16, choices=Discrepancy.Status.choices)
     comment = models.TextField(_("comment"), blank=True)

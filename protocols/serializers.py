@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .models import CommissionProtocol, Decision, Discrepancy, ObserverCopy, OfficialVersion, ResultImport
@@ -81,3 +82,5 @@ class DiscrepancySerializer(serializers.ModelSerializer):
 class DecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["confirm", "observer_error", "resolve"])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    client_id = serializers.UUIDField(required=False, allow_null=True, default=None,
+                                      help_text=_("Made by the client: a re-sent decision is recorded once."))

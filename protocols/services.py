@@ -334,8 +334,7 @@ def _store_flags(election, flags_by_station, station_ids):
     withdrawn = [pk for pk, station_id, key in stale.values_list("id", "station_id", "key")
                  if key not in produced.get(station_id, ())]
     for start in range(0, len(withdrawn), 5000):
-        Discrepancy.objects.filter(pk__in=withdrawn[start:start + 5000]).update(
-            status=Discrepancy.Status.WITHDRAWN, updated_at=timezone.now())
+        _withdraw(Discrepancy.objects.filter(pk__in=withdrawn[start:start + 5000]))
 
 
 def _source_id(sources, role, source):
@@ -462,12 +461,26 @@ def _send(elections, stations, commissions):
         check_tabulation_task.delay(election_id, commission_id)
 
 
-# --- Reviewers' decisions -------------------------------------------------------------------
+# --- The states of a flag, and reviewers' decisions -----------------------------------------
+
+Status = Discrepancy.Status
+# (from, to) -> who makes the move: a reviewer's decision, or the cross-check when a flag's cause
+# went away. The one table every status change obeys (`_transition`, `_withdraw`).
+STATUS_TRANSITIONS = {
+    (Status.OPEN, Status.CONFIRMED): "reviewer",
+    (Status.OPEN, Status.OBSERVER_ERROR): "reviewer",
+    (Status.OPEN, Status.RESOLVED): "reviewer",
+    (Status.CONFIRMED, Status.OBSERVER_ERROR): "reviewer",  # a second look at the photo
+    (Status.CONFIRMED, Status.RESOLVED): "reviewer",
+    (Status.OBSERVER_ERROR, Status.CONFIRMED): "reviewer",
+    (Status.OBSERVER_ERROR, Status.RESOLVED): "reviewer",
+    (Status.OPEN, Status.WITHDRAWN): "cross-check",
+}
 
 DECISIONS = {
-    "confirm": Discrepancy.Status.CONFIRMED,
-    "observer_error": Discrepancy.Status.OBSERVER_ERROR,
-    "resolve": Discrepancy.Status.RESOLVED,
+    "confirm": Status.CONFIRMED,
+    "observer_error": Status.OBSERVER_ERROR,
+    "resolve": Status.RESOLVED,
 }
 
 
@@ -476,22 +489,60 @@ def ensure_reviewer(user):
         raise PermissionDenied(_("Only reviewers decide on discrepancies."))
 
 
-def decide(*, discrepancy_id, reviewer, decision, comment=""):
-    """Record a reviewer's decision; the flag takes its status, the decision stays in history."""
+def decide(*, discrepancy_id, reviewer, decision, comment="", client_id=None):
+    """Record a reviewer's decision; the flag takes its status, the decision stays in history.
+
+    Idempotent by `client_id` (made by the form): a double click or a re-sent request records one
+    decision. A move the flag's state does not allow (confirming a withdrawn flag, deciding the
+    same thing twice) is refused with a message, and nothing is written.
+    """
     ensure_reviewer(reviewer)
     if decision not in DECISIONS:
         raise ValidationError({"decision": _("Choose confirm, observer_error or resolve.")})
-    if decision != "confirm" and not (comment or "").strip():
-        raise ValidationError({"comment": _("Say why, for the record.")})
-    with transaction.atomic():
-        discrepancy = Discrepancy.objects.select_for_update().get(pk=discrepancy_id)
-        Decision.objects.create(discrepancy=discrepancy, status=DECISIONS[decision], comment=comment or "",
-                                reviewer=reviewer)
-        discrepancy.status = DECISIONS[decision]
-        discrepancy.save(update_fields=["status", "updated_at"])
-        if discrepancy.station_id and discrepancy.kind == Discrepancy.Kind.MISMATCH:
-            _request_tabulation_checks(discrepancy.election, [discrepancy.station_id])
+    try:
+        with transaction.atomic():
+            discrepancy = Discrepancy.objects.select_for_update().get(pk=discrepancy_id)
+            if client_id is not None:
+                earlier = Decision.objects.filter(client_id=client_id).first()
+                if earlier is not None:
+                    if (earlier.discrepancy_id, earlier.reviewer_id, earlier.status) != (
+                            discrepancy.pk, reviewer.pk, DECISIONS[decision]):
+                        raise ValidationError({"client_id": _(
+                            "This form was already sent; open the flag again to record another decision.")})
+                    return discrepancy
+            _transition(discrepancy, to=DECISIONS[decision], reviewer=reviewer, comment=comment,
+                        client_id=client_id)
+    except IntegrityError:
+        # The same client_id arrived twice at once, for another flag.
+        raise ValidationError({"client_id": _("This ID was already used.")}) from None
     return discrepancy
+
+
+def _transition(discrepancy, *, to, reviewer, comment, client_id):
+    """The one place where a reviewer changes a flag's status; illegal moves are refused."""
+    current = discrepancy.status
+    if current == to:
+        raise ValidationError(_("This flag is already “%(status)s”.") % {"status": Status(to).label})
+    if STATUS_TRANSITIONS.get((current, to)) != "reviewer":
+        raise ValidationError(_("A flag that is “%(current)s” cannot become “%(target)s”.")
+                              % {"current": Status(current).label, "target": Status(to).label})
+    comment = (comment or "").strip()
+    if not comment and (to != Status.CONFIRMED or current != Status.OPEN):
+        raise ValidationError({"comment": _("Say why, for the record.")})
+    Decision.objects.create(discrepancy=discrepancy, status=to, comment=comment, reviewer=reviewer,
+                            client_id=client_id)
+    discrepancy.status = to
+    discrepancy.save(update_fields=["status", "updated_at"])
+    if discrepancy.station_id and discrepancy.kind == Discrepancy.Kind.MISMATCH:
+        _request_tabulation_checks(discrepancy.election, [discrepancy.station_id])
+
+
+def _withdraw(flags):
+    """Withdraw, in one statement, the flags of a queryset whose cause went away and whose state
+    allows it (only open ones: a reviewer's decision stands)."""
+    may_withdraw = [old for (old, new), who in STATUS_TRANSITIONS.items()
+                    if new == Status.WITHDRAWN and who == "cross-check"]
+    return flags.filter(status__in=may_withdraw).update(status=Status.WITHDRAWN, updated_at=timezone.now())
 
 
 def latest_check_time(election_id):
@@ -583,9 +634,8 @@ def check_tabulation(*, election_id, commission_id):
                     defaults={"commission_id": commission_id, "kind": crosscheck.Kind.TABULATION,
                               "severity": severity, "severity_rank": crosscheck.SEVERITY_ORDER[severity],
                               "deltas": deltas, "detail": [{"basis": basis}], "commission_protocol": summary})
-        Discrepancy.objects.filter(election=election, commission_id=commission_id, kind=crosscheck.Kind.TABULATION,
-                                   status=Discrepancy.Status.OPEN).exclude(key__in=produced).update(
-            status=Discrepancy.Status.WITHDRAWN, updated_at=timezone.now())
+        _withdraw(Discrepancy.objects.filter(election=election, commission_id=commission_id,
+                                             kind=crosscheck.Kind.TABULATION).exclude(key__in=produced))
         summaries.update(checked_at=timezone.now())
     return len(produced)
 
