@@ -7,6 +7,7 @@ overwritten: a correction or a new publication is a new version, the old one sta
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -50,14 +51,19 @@ class ObserverCopy(models.Model):
 
 
 class CommissionProtocol(models.Model):
-    """A territorial commission's summary protocol, as an observer copied it at the commission.
+    """A territorial commission's summary protocol: as an observer copied it at the commission
+    (`observer`), or as the authorities published it (`result_import`: imported from a source of
+    commission-level rows). Versioned per observer, or per election for the published ones.
 
     Tabulation is where a station's honest count can still be changed (seed recs. 19, 20.1, 21),
     so the summary is compared with the sum of the commission's station protocols.
     """
 
-    client_id = models.UUIDField(unique=True)
-    observer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="summary_copies")
+    client_id = models.UUIDField(unique=True, null=True, blank=True)  # observers' copies only
+    observer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="summary_copies",
+                                 null=True, blank=True)
+    result_import = models.ForeignKey("ResultImport", on_delete=models.PROTECT, related_name="summaries",
+                                      null=True, blank=True)
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="commission_protocols")
     commission = models.ForeignKey(Commission, on_delete=models.PROTECT, related_name="summary_protocols")
     version = models.PositiveIntegerField()
@@ -72,8 +78,17 @@ class CommissionProtocol(models.Model):
         verbose_name_plural = _("commission summary protocols")
         ordering = ["-submitted_at"]
         constraints = [
+            models.CheckConstraint(condition=Q(observer__isnull=False, result_import__isnull=True)
+                                   | Q(observer__isnull=True, result_import__isnull=False),
+                                   name="commission_protocol_observer_or_import"),
             models.UniqueConstraint(fields=["observer", "election", "commission", "version"],
                                     name="commission_protocol_version_unique"),
+            # Published summaries have no observer, and NULLs never collide in a unique index.
+            models.UniqueConstraint(fields=["election", "commission", "version"], condition=Q(observer__isnull=True),
+                                    name="published_summary_version_unique"),
+            models.UniqueConstraint(fields=["election", "commission"],
+                                    condition=Q(observer__isnull=True, is_latest=True),
+                                    name="published_summary_one_latest"),
         ]
 
     def __str__(self):
@@ -87,12 +102,20 @@ class ResultSource(models.Model):
         CSV = "csv", "CSV"
         JSON = "json", "JSON"
 
+    class Level(models.TextChoices):
+        STATION = "station", _("Polling stations (one row per station)")
+        COMMISSION = "commission", _("Territorial commissions' summary protocols (one row per commission)")
+
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
     format = models.CharField(_("format"), max_length=4, choices=Format.choices, default=Format.CSV)
+    level = models.CharField(_("rows are"), max_length=10, choices=Level.choices, default=Level.STATION,
+                             help_text=_("Commission summaries are keyed by region and commission, and compared "
+                                         "with the sum of the commission's stations."))
     region_column = models.CharField(_("region column"), max_length=200)
     commission_column = models.CharField(_("commission column"), max_length=200)
-    station_column = models.CharField(_("station column"), max_length=200)
+    station_column = models.CharField(_("station column"), max_length=200, blank=True,
+                                      help_text=_("Not read for commission summaries."))
     line_columns = models.JSONField(
         _("line columns"), help_text=_("Protocol line code for each column, e.g. {\"Число избирателей...\": \"L1\"}.")
     )
@@ -111,6 +134,10 @@ class ResultSource(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.level == self.Level.STATION and not self.station_column:
+            raise ValidationError({"station_column": _("A source of per-station results needs a station column.")})
 
 
 class ResultImport(models.Model):

@@ -3,6 +3,10 @@
 A file of 100,000 stations costs a handful of queries: the country's stations (one), the latest
 official versions (one), and bulk writes of what changed. Each changed or new station gets a new
 official version; an unchanged one gets nothing, so re-importing the same file adds nothing.
+
+A source whose rows are territorial commissions (`ResultSource.Level.COMMISSION`) is read the same
+way, keyed by (region, commission): each changed commission gets a new published summary protocol
+(`CommissionProtocol` with `result_import`), checked against the sum of its stations.
 """
 
 import csv
@@ -16,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from elections import services as election_services
+from elections.models import Commission
 
 from . import services as protocol_services
-from .models import OfficialVersion, ResultImport
+from .models import CommissionProtocol, OfficialVersion, ResultImport
 
 
 class ResultImportError(Exception):
@@ -53,15 +58,25 @@ def import_official_results(*, election, source, stream, file_name, create_stati
 def _import(*, election, source, stream, file_name, create_stations, user, progress):
     digest = hashlib.sha256()
     text = io.TextIOWrapper(_HashingReader(stream, digest), encoding="utf-8-sig", newline="")
-    columns = [source.region_column, source.commission_column, source.station_column, *source.line_columns]
+    summaries = source.level == source.Level.COMMISSION
+    if not summaries and not source.station_column:
+        raise ResultImportError([(1, _("The source names no station column."))])
+    key_columns = [source.region_column, source.commission_column] + ([] if summaries else [source.station_column])
+    columns = [*key_columns, *source.line_columns]
     codes = list(source.line_columns.values())
     rows = _json_rows(text, columns) if source.format == source.Format.JSON else _csv_rows(text, columns)
-    keys, values, line_of, errors = _read_rows(rows, codes, columns, progress)
+    keys, values, line_of, errors = _read_rows(rows, codes, columns, len(key_columns), progress)
     if errors:
         raise ResultImportError(errors)
     if not keys:
-        raise ResultImportError([(1, _("The file has no stations."))])
+        raise ResultImportError([(1, _("The file has no commissions.") if summaries else _("The file has no stations."))])
+    store = _store_summaries if summaries else _store_station_results
+    return store(election=election, source=source, keys=keys, values=values, codes=codes, line_of=line_of,
+                 digest=digest, file_name=file_name, create_stations=create_stations, user=user)
 
+
+def _store_station_results(*, election, source, keys, values, codes, line_of, digest, file_name, create_stations,
+                           user):
     station_of = election_services.station_ids(country=election.country)
     missing = [key for key in keys if key not in station_of]
     created = 0
@@ -105,6 +120,47 @@ def _import(*, election, source, stream, file_name, create_stations, user, progr
     return ImportReport(rows=len(keys), stations_created=created, versions_added=len(changed),
                         unchanged=len(keys) - len(changed), result_import_id=result_import.pk,
                         changed_station_ids=changed_ids)
+
+
+def _store_summaries(*, election, source, keys, values, codes, line_of, digest, file_name, create_stations, user):
+    """Published summary protocols of territorial commissions, keyed by (region, commission): a new
+    version for each commission whose figures changed, then the tabulation check of each, which
+    compares it with the sum of the commission's stations like an observer's copy of it.
+
+    Commissions are never created: a summary is only worth comparing with stations already known.
+    """
+    commission_of = {(region, code): pk for pk, region, code in Commission.objects.filter(
+        region__country=election.country).values_list("id", "region__code", "code")}
+    missing = [key for key in keys if key not in commission_of]
+    if missing:
+        raise ResultImportError([
+            (line_of[key], _("unknown commission %(commission)s, %(region)s: import its stations first")
+             % {"commission": key[1], "region": key[0]}) for key in missing[:200]
+        ])
+    with transaction.atomic():
+        latest = {commission_id: (version, figures) for commission_id, version, figures in CommissionProtocol.objects.filter(
+            election=election, observer__isnull=True, is_latest=True).values_list("commission_id", "version", "figures")}
+        now = timezone.now()
+        result_import = ResultImport.objects.create(
+            election=election, source=source, file_name=file_name[:300], sha256=digest.hexdigest(), imported_by=user,
+            rows=len(keys))
+        changed = []
+        for key, row_values in zip(keys, values, strict=True):
+            commission_id, figures = commission_of[key], dict(zip(codes, row_values, strict=True))
+            version, previous = latest.get(commission_id, (0, None))
+            if previous != figures:
+                changed.append(CommissionProtocol(
+                    election=election, commission_id=commission_id, result_import=result_import, version=version + 1,
+                    figures=figures, queued_at=now))
+        changed_ids = [summary.commission_id for summary in changed]
+        CommissionProtocol.objects.filter(election=election, observer__isnull=True, is_latest=True,
+                                          commission_id__in=changed_ids).update(is_latest=False)
+        CommissionProtocol.objects.bulk_create(changed, batch_size=2000)
+        protocol_services.send_tabulation_checks(election_id=election.pk, commission_ids=changed_ids)
+        result_import.versions_added = len(changed)
+        result_import.save(update_fields=["versions_added"])
+    return ImportReport(rows=len(keys), versions_added=len(changed), unchanged=len(keys) - len(changed),
+                        result_import_id=result_import.pk)
 
 
 class _HashingReader(io.RawIOBase):
@@ -156,26 +212,28 @@ def _json_rows(text, columns):
         yield number, ["" if record.get(column) is None else str(record.get(column)) for column in columns]
 
 
-def _read_rows(rows, codes, columns, progress):
-    """Keys (region, commission, station), figures in the mapping's line order, and the line of
-    each key.
+def _read_rows(rows, codes, columns, width, progress):
+    """Keys (region, commission[, station]: the first `width` columns), figures in the mapping's
+    line order, and the line of each key.
 
     The common case (every figure a plain number) takes one int() per figure; only a row that
     fails it is examined figure by figure, to name what is wrong.
     """
     keys, values, errors, seen = [], [], [], {}
     for count, (number, row) in enumerate(rows, start=1):
-        key = (row[0].strip(), row[1].strip(), row[2].strip())
+        key = (row[0].strip(), row[1].strip(), row[2].strip()) if width == 3 else (row[0].strip(), row[1].strip())
         try:
-            figures = [int(value) for value in row[3:]]
+            figures = [int(value) for value in row[width:]]
             valid = min(figures, default=0) >= 0 and max(figures, default=0) < 10**9
         except ValueError:
             valid = False
-        row_errors = [] if valid else _figure_errors(row[3:], codes, columns[3:])
+        row_errors = [] if valid else _figure_errors(row[width:], codes, columns[width:])
         if not all(key):
-            row_errors.append(_("region, commission and station must all be given"))
+            row_errors.append(_("region, commission and station must all be given") if width == 3
+                              else _("region and commission must both be given"))
         elif key in seen:
-            row_errors.append(_("station already on line %(line)s") % {"line": seen[key]})
+            row_errors.append(_("station already on line %(line)s") % {"line": seen[key]} if width == 3
+                              else _("commission already on line %(line)s") % {"line": seen[key]})
         if row_errors:
             errors.extend((number, message) for message in row_errors)
             if len(errors) > 1000:

@@ -25,15 +25,18 @@ def copies_for(user):
 
 
 def commission_protocols_for(user):
+    """Observers' copies of summary protocols scoped like station copies; the published
+    (imported) summaries are public, like official results."""
     queryset = CommissionProtocol.objects.select_related("commission__region", "observer")
     if not user.is_authenticated:
         return queryset.none()
     if user.is_platform_admin or user.role == User.Role.REVIEWER:
         return queryset
+    published = Q(result_import__isnull=False)
     if user.role == User.Role.COORDINATOR:
-        return queryset.filter(observer__organisation_id=user.organisation_id,
-                               commission__region_id__in=coordinator_region_ids(user))
-    return queryset.filter(observer=user)
+        return queryset.filter(published | Q(observer__organisation_id=user.organisation_id,
+                                             commission__region_id__in=coordinator_region_ids(user)))
+    return queryset.filter(published | Q(observer=user))
 
 
 def discrepancies_for(user):

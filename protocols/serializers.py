@@ -29,8 +29,8 @@ class CommissionProtocolInputSerializer(serializers.Serializer):
 class CommissionProtocolSerializer(serializers.ModelSerializer):
     class Meta:
         model = CommissionProtocol
-        fields = ["id", "client_id", "observer", "election", "commission", "version", "is_latest", "figures",
-                  "submitted_at", "checked_at"]
+        fields = ["id", "client_id", "observer", "result_import", "election", "commission", "version", "is_latest",
+                  "figures", "submitted_at", "checked_at"]
         read_only_fields = fields
 
 

@@ -251,9 +251,16 @@ def _request_tabulation_checks(election, station_ids=None):
         return
     CommissionProtocol.objects.filter(election=election, commission_id__in=commissions).update(
         checked_at=None, queued_at=timezone.now())
+    send_tabulation_checks(election_id=election.pk, commission_ids=commissions)
+
+
+def send_tabulation_checks(*, election_id, commission_ids):
+    """After commit, ask a worker to check these commissions' summaries against their stations.
+    The caller records `queued_at` on the summaries, so the sweep re-sends a lost message."""
     from .tasks import check_tabulation_task
 
-    transaction.on_commit(lambda: [check_tabulation_task.delay(election.pk, pk) for pk in commissions])
+    commission_ids = sorted(set(commission_ids))
+    transaction.on_commit(lambda: [check_tabulation_task.delay(election_id, pk) for pk in commission_ids])
 
 
 def _station_inputs(election, station_ids):
@@ -583,9 +590,7 @@ def submit_commission_protocol(*, observer, election_id, commission_id, client_i
         summary = CommissionProtocol.objects.create(
             client_id=client_id, observer=observer, election=election, commission=commission,
             version=(previous.version + 1) if previous else 1, figures=clean, queued_at=timezone.now())
-        from .tasks import check_tabulation_task
-
-        transaction.on_commit(lambda: check_tabulation_task.delay(election.pk, commission.pk))
+        send_tabulation_checks(election_id=election.pk, commission_ids=[commission.pk])
     return summary, True
 
 
