@@ -41,7 +41,8 @@ def commission_protocols_for(user):
 
 def discrepancies_for(user):
     queryset = Discrepancy.objects.select_related(
-        "station__commission__region", "election", "observer_copy__observer", "official_version")
+        "station__commission__region", "commission__region", "election", "observer_copy__observer",
+        "official_version", "commission_protocol")
     if not user.is_authenticated:
         return queryset.none()
     if user.is_platform_admin or user.role == User.Role.REVIEWER:
@@ -50,6 +51,11 @@ def discrepancies_for(user):
         regions = coordinator_region_ids(user)
         return queryset.filter(Q(station__commission__region_id__in=regions) | Q(commission__region_id__in=regions))
     return queryset.none()
+
+
+def in_region(region_id):
+    """Flags of a region: a station's by its commission's region, a commission's (tabulation) by its own."""
+    return Q(station__commission__region_id=region_id) | Q(commission__region_id=region_id)
 
 
 def official_versions(election=None, station=None):

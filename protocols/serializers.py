@@ -1,4 +1,6 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import CommissionProtocol, Decision, Discrepancy, ObserverCopy, OfficialVersion, ResultImport
@@ -68,7 +70,7 @@ class ReviewDecisionSerializer(serializers.ModelSerializer):
 class DiscrepancySerializer(serializers.ModelSerializer):
     decisions = ReviewDecisionSerializer(many=True, read_only=True)
     station_code = serializers.CharField(source="station.code", read_only=True, default=None)
-    region = serializers.IntegerField(source="station.commission.region_id", read_only=True, default=None)
+    region = serializers.SerializerMethodField(help_text=_("The station's region, or the commission's."))
 
     class Meta:
         model = Discrepancy
@@ -77,6 +79,12 @@ class DiscrepancySerializer(serializers.ModelSerializer):
                   "commission_protocol", "created_at",
                   "updated_at", "decisions"]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_region(self, discrepancy):
+        if discrepancy.station_id:
+            return discrepancy.station.commission.region_id
+        return discrepancy.commission.region_id if discrepancy.commission_id else None
 
 
 class DecideSerializer(serializers.Serializer):

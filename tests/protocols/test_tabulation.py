@@ -1,13 +1,15 @@
+import csv
 import io
 import uuid
 
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from protocols import services
 from protocols.models import CommissionProtocol, Discrepancy, ResultSource
 from protocols.official_import import ResultImportError, import_official_results
-from tests.factories import StationFactory, UserFactory
+from tests.factories import TEST_PASSWORD, RegionFactory, StationFactory, UserFactory
 from tests.protocols.conftest import KZ_PROTOCOL, official_csv
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +139,47 @@ def test_summaries_of_unknown_commissions_are_refused_by_line_and_nothing_is_wri
         import_summaries(election, summary_source, [("ALA", "ALA-01", summary_of()), ("ALA", "ALA-99", summary_of())])
     assert refused.value.errors == [(3, "unknown commission ALA-99, ALA: import its stations first")]
     assert not CommissionProtocol.objects.exists()
+
+
+@pytest.fixture
+def tabulation_flag(election, deployment, two_stations):
+    services.submit_commission_protocol(
+        observer=deployment.observer, election_id=election.pk, commission_id=two_stations.pk,
+        client_id=uuid.uuid4(), figures=summary_of(**{"L8.1": 1100, "L8.2": 500}))
+    services.check_tabulation(election_id=election.pk, commission_id=two_stations.pk)
+    return Discrepancy.objects.get(kind="tabulation")
+
+
+def test_the_reviewer_sees_the_summary_beside_the_sums_of_its_stations(client, tabulation_flag, two_stations):
+    reviewer = UserFactory(role="reviewer")
+    client.login(username=reviewer.username, password=TEST_PASSWORD)
+    page = client.get(reverse("protocols:review-detail", args=[tabulation_flag.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    rows = {row["code"]: (row["base"], row["other"], row["delta"], row["differs"]) for row in page.context["rows"]}
+    assert rows["L1"] == (3000, 3000, 0, False)
+    assert rows["L8.1"] == (1000, 1100, 100, True) and rows["L8.2"] == (600, 500, -100, True)
+    assert page.text.count('class="differs"') == 2 and "+100" in page.text and "-100" in page.text
+    assert "Sum of its stations, as published" in page.text and "Summary, as an observer copied it" in page.text
+    assert f"Commission {two_stations.name}, Almaty" in page.text
+    assert "Broken control relations" not in page.text
+
+
+def test_the_region_filter_and_the_export_include_commission_flags(client, tabulation_flag, two_stations):
+    reviewer = UserFactory(role="reviewer")
+    client.login(username=reviewer.username, password=TEST_PASSWORD)
+    queue = client.get(reverse("protocols:review"), {"region": two_stations.region_id}, HTTP_ACCEPT_LANGUAGE="en")
+    assert [item.pk for item in queue.context["page"]] == [tabulation_flag.pk]
+    assert list(queue.context["regions"]) == [two_stations.region]
+    elsewhere = client.get(reverse("protocols:review"), {"region": RegionFactory().pk})
+    assert list(elsewhere.context["page"]) == []
+
+    services.decide(discrepancy_id=tabulation_flag.pk, reviewer=reviewer, decision="confirm")
+    response = client.get(reverse("protocols:export"), {"region": two_stations.region_id})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(row["region"], row["commission"], row["station"], row["kind"], row["line"], row["delta"])
+            for row in rows] == [("Almaty", two_stations.name, "", "tabulation", "L8.1", "100"),
+                                 ("Almaty", two_stations.name, "", "tabulation", "L8.2", "-100")]
+
+    api = APIClient()
+    api.force_authenticate(reviewer)
+    listed = api.get("/api/discrepancies/", {"region": two_stations.region_id}).json()
+    assert [(item["id"], item["region"]) for item in listed["results"]] == [(tabulation_flag.pk, two_stations.region_id)]
