@@ -14,7 +14,7 @@ from elections.models import Election
 
 from . import selectors, services
 from .models import Discrepancy, ResultSource
-from .official_import import ResultImportError, import_official_results
+from .official_import import ResultImportError, import_official_results, open_results_file
 from .serializers import (
     CommissionProtocolInputSerializer,
     CommissionProtocolSerializer,
@@ -91,9 +91,10 @@ class OfficialVersionViewSet(viewsets.ReadOnlyModelViewSet):
         election = get_object_or_404(Election, slug=data["election"])
         source = get_object_or_404(ResultSource, code=data["source"])
         try:
-            report = import_official_results(election=election, source=source, stream=data["file"],
-                                             file_name=data["file"].name, create_stations=data["create_stations"],
-                                             user=request.user)
+            with open_results_file(data["file"], data["file"].name) as stream:
+                report = import_official_results(election=election, source=source, stream=stream,
+                                                 file_name=data["file"].name, create_stations=data["create_stations"],
+                                                 user=request.user)
         except ResultImportError as error:
             return Response({"errors": [{"line": line, "message": message} for line, message in error.errors]},
                             status=status.HTTP_400_BAD_REQUEST)

@@ -3,6 +3,9 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from elections.models import Election
+
+from .models import ResultSource
 from .services import MAX_FIGURE
 
 
@@ -43,3 +46,14 @@ class DecisionForm(forms.Form):
         ("resolve", _("Resolved (explained or corrected)")),
     ])
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResultsFileForm(forms.Form):
+    """The admin's upload of an official results file (per station, or commission summaries)."""
+
+    file = forms.FileField(label=_("File"), help_text=_("CSV or JSON, or a zip holding one."))
+    election = forms.ModelChoiceField(label=_("Election"), queryset=Election.objects.order_by("-date", "name"))
+    source = forms.ModelChoiceField(label=_("Source (its column mapping)"),
+                                    queryset=ResultSource.objects.order_by("name"))
+    create_stations = forms.BooleanField(label=_("Create stations the file names that do not exist yet"),
+                                         required=False)

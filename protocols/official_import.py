@@ -13,6 +13,8 @@ import csv
 import hashlib
 import io
 import json
+import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -161,6 +163,24 @@ def _store_summaries(*, election, source, keys, values, codes, line_of, digest, 
         result_import.save(update_fields=["versions_added"])
     return ImportReport(rows=len(keys), versions_added=len(changed), unchanged=len(keys) - len(changed),
                         result_import_id=result_import.pk)
+
+
+@contextmanager
+def open_results_file(stream, file_name):
+    """The file to import: `stream` itself, or the first CSV or JSON inside it when it is a zip."""
+    if not file_name.lower().endswith(".zip"):
+        yield stream
+        return
+    try:
+        archive = zipfile.ZipFile(stream)
+    except zipfile.BadZipFile:
+        raise ResultImportError([(1, _("This is not a zip file."))]) from None
+    with archive:
+        name = next((name for name in archive.namelist() if name.lower().endswith((".csv", ".json"))), None)
+        if name is None:
+            raise ResultImportError([(1, _("The zip file holds no CSV or JSON file."))])
+        with archive.open(name) as member:
+            yield member
 
 
 class _HashingReader(io.RawIOBase):
