@@ -645,13 +645,6 @@ def check_tabulation(*, election_id, commission_id):
     return len(produced)
 
 
-def commissions_due_for_tabulation_check():
-    from .models import CommissionProtocol
-
-    return list(CommissionProtocol.objects.filter(is_latest=True, checked_at__isnull=True).values_list(
-        "election_id", "commission_id").distinct())
-
-
 # --- Publishing protocol photos on the public transparency page ------------------------------
 
 
