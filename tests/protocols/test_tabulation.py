@@ -119,6 +119,16 @@ def test_an_imported_commission_summary_is_compared_with_the_sum_of_its_stations
     assert flag.status == "withdrawn" and not Discrepancy.objects.filter(status="open").exists()
 
 
+def test_the_reviewer_sees_a_published_summary_named_as_such(client, election, two_stations, summary_source):
+    import_summaries(election, summary_source, [("ALA", "ALA-01", summary_of(**{"L7": 21, "L9": 19}))])
+    services.check_tabulation(election_id=election.pk, commission_id=two_stations.pk)
+    flag = Discrepancy.objects.get(kind="tabulation")
+    reviewer = UserFactory(role="reviewer")
+    client.login(username=reviewer.username, password=TEST_PASSWORD)
+    page = client.get(reverse("protocols:review-detail", args=[flag.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Summary, as published" in page.text and page.text.count('class="differs"') == 2
+
+
 def test_an_imported_summary_and_an_observers_copy_are_checked_side_by_side(election, deployment, two_stations,
                                                                             summary_source):
     import_summaries(election, summary_source, [("ALA", "ALA-01", summary_of(**{"L7": 21, "L9": 19}))])
