@@ -1,11 +1,17 @@
 """Admin for protocols: official sources are editable; figures and flags are records, read-only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
 
 from evidence.selectors import evidence_visible_to
 from observers.admin import ReadOnlyAdmin
 
 from . import selectors
+from .forms import ResultsFileForm
 from .models import (
     Decision,
     Discrepancy,
@@ -16,11 +22,46 @@ from .models import (
     ResultImport,
     ResultSource,
 )
+from .official_import import ResultImportError, import_official_results, open_results_file
+
+PROBLEMS_SHOWN = 200
 
 
 @admin.register(ResultSource)
 class ResultSourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "format", "url"]
+    list_display = ["name", "code", "level", "format", "url"]
+
+    def get_urls(self):
+        upload = path("import/", self.admin_site.admin_view(self.import_view), name="protocols_resultsource_import")
+        return [upload, *super().get_urls()]
+
+    def import_view(self, request):
+        """Upload an official results file: the importer the command and the API use, all rows or
+        none; a refused file is shown with its problems by line, and nothing is written."""
+        if not request.user.is_platform_admin:
+            raise PermissionDenied
+        form = ResultsFileForm(request.POST or None, request.FILES or None,
+                               initial={"source": request.GET.get("source")})
+        problems = []
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with open_results_file(data["file"], data["file"].name) as stream:
+                    report = import_official_results(election=data["election"], source=data["source"], stream=stream,
+                                                     file_name=data["file"].name,
+                                                     create_stations=data["create_stations"], user=request.user)
+            except ResultImportError as error:
+                problems = error.errors
+            else:
+                self.message_user(request, _(
+                    "%(rows)s rows read: %(added)s new versions, %(unchanged)s unchanged, %(created)s stations "
+                    "created.") % {"rows": report.rows, "added": report.versions_added, "unchanged": report.unchanged,
+                                   "created": report.stations_created}, messages.SUCCESS)
+                return redirect("admin:protocols_resultimport_changelist")
+        return TemplateResponse(request, "admin/protocols/resultsource/import.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Import official results"),
+            "form": form, "problems": problems[:PROBLEMS_SHOWN], "problem_count": len(problems),
+        })
 
 
 @admin.register(ResultImport)

@@ -1,7 +1,9 @@
 """REST API for protocols: observers' copies, official results, discrepancies and decisions."""
 
+import django_filters
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,8 +13,8 @@ from rest_framework.response import Response
 from elections.models import Election
 
 from . import selectors, services
-from .models import ResultSource
-from .official_import import ResultImportError, import_official_results
+from .models import Discrepancy, ResultSource
+from .official_import import ResultImportError, import_official_results, open_results_file
 from .serializers import (
     CommissionProtocolInputSerializer,
     CommissionProtocolSerializer,
@@ -90,9 +92,10 @@ class OfficialVersionViewSet(viewsets.ReadOnlyModelViewSet):
         election = get_object_or_404(Election, slug=data["election"])
         source = get_object_or_404(ResultSource, code=data["source"])
         try:
-            report = import_official_results(election=election, source=source, stream=data["file"],
-                                             file_name=data["file"].name, create_stations=data["create_stations"],
-                                             user=request.user)
+            with open_results_file(data["file"], data["file"].name) as stream:
+                report = import_official_results(election=election, source=source, stream=stream,
+                                                 file_name=data["file"].name, create_stations=data["create_stations"],
+                                                 user=request.user)
         except ResultImportError as error:
             return Response({"errors": [{"line": line, "message": message} for line, message in error.errors]},
                             status=status.HTTP_400_BAD_REQUEST)
@@ -100,12 +103,23 @@ class OfficialVersionViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(ResultImportSerializer(result_import).data, status=status.HTTP_201_CREATED)
 
 
+class DiscrepancyFilter(django_filters.FilterSet):
+    region = django_filters.NumberFilter(method="in_region", label=_("Region (a station's, or a commission's)"))
+
+    class Meta:
+        model = Discrepancy
+        fields = {"election": ["exact"], "kind": ["exact"], "severity": ["exact"], "status": ["exact"],
+                  "station__commission__region": ["exact"]}
+
+    def in_region(self, queryset, name, value):
+        return queryset.filter(selectors.in_region(value))
+
+
 class DiscrepancyViewSet(viewsets.ReadOnlyModelViewSet):
     """Flags of the cross-check, most severe and oldest first."""
 
     serializer_class = DiscrepancySerializer
-    filterset_fields = {"election": ["exact"], "kind": ["exact"], "severity": ["exact"], "status": ["exact"],
-                        "station__commission__region": ["exact"]}
+    filterset_class = DiscrepancyFilter
 
     def get_queryset(self):
         user = self.request.user

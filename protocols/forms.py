@@ -3,9 +3,11 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from elections.models import Election
 from evidence.models import Purpose
 from incidents.forms import EvidenceField
 
+from .models import ResultSource
 from .services import MAX_FIGURE
 
 
@@ -52,9 +54,23 @@ class ObserverCopyForm(ProtocolFiguresForm):
 
 
 class DecisionForm(forms.Form):
+    # Made when the page is drawn: a double click, or the same form sent again, records one decision.
+    # Not required: a page drawn before it existed still sends, and the flag's state guard holds.
+    client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
     decision = forms.ChoiceField(label=_("Decision"), choices=[
         ("confirm", _("Confirmed: the photo shows the observer's figures")),
         ("observer_error", _("Observer error: the photo shows the official figures")),
         ("resolve", _("Resolved (explained or corrected)")),
     ])
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResultsFileForm(forms.Form):
+    """The admin's upload of an official results file (per station, or commission summaries)."""
+
+    file = forms.FileField(label=_("File"), help_text=_("CSV or JSON, or a zip holding one."))
+    election = forms.ModelChoiceField(label=_("Election"), queryset=Election.objects.order_by("-date", "name"))
+    source = forms.ModelChoiceField(label=_("Source (its column mapping)"),
+                                    queryset=ResultSource.objects.order_by("name"))
+    create_stations = forms.BooleanField(label=_("Create stations the file names that do not exist yet"),
+                                         required=False)

@@ -7,6 +7,7 @@ overwritten: a correction or a new publication is a new version, the old one sta
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -75,20 +76,26 @@ class ObserverCopyPhoto(models.Model):
 
 
 class CommissionProtocol(models.Model):
-    """A territorial commission's summary protocol, as an observer copied it at the commission.
+    """A territorial commission's summary protocol: as an observer copied it at the commission
+    (`observer`), or as the authorities published it (`result_import`: imported from a source of
+    commission-level rows). Versioned per observer, or per election for the published ones.
 
     Tabulation is where a station's honest count can still be changed (seed recs. 19, 20.1, 21),
     so the summary is compared with the sum of the commission's station protocols.
     """
 
-    client_id = models.UUIDField(unique=True)
-    observer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="summary_copies")
+    client_id = models.UUIDField(unique=True, null=True, blank=True)  # observers' copies only
+    observer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="summary_copies",
+                                 null=True, blank=True)
+    result_import = models.ForeignKey("ResultImport", on_delete=models.PROTECT, related_name="summaries",
+                                      null=True, blank=True)
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="commission_protocols")
     commission = models.ForeignKey(Commission, on_delete=models.PROTECT, related_name="summary_protocols")
     version = models.PositiveIntegerField()
     is_latest = models.BooleanField(default=True)
     figures = models.JSONField()
     submitted_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)  # when its tabulation check was last sent
     checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -96,8 +103,17 @@ class CommissionProtocol(models.Model):
         verbose_name_plural = _("commission summary protocols")
         ordering = ["-submitted_at"]
         constraints = [
+            models.CheckConstraint(condition=Q(observer__isnull=False, result_import__isnull=True)
+                                   | Q(observer__isnull=True, result_import__isnull=False),
+                                   name="commission_protocol_observer_or_import"),
             models.UniqueConstraint(fields=["observer", "election", "commission", "version"],
                                     name="commission_protocol_version_unique"),
+            # Published summaries have no observer, and NULLs never collide in a unique index.
+            models.UniqueConstraint(fields=["election", "commission", "version"], condition=Q(observer__isnull=True),
+                                    name="published_summary_version_unique"),
+            models.UniqueConstraint(fields=["election", "commission"],
+                                    condition=Q(observer__isnull=True, is_latest=True),
+                                    name="published_summary_one_latest"),
         ]
 
     def __str__(self):
@@ -111,12 +127,20 @@ class ResultSource(models.Model):
         CSV = "csv", "CSV"
         JSON = "json", "JSON"
 
+    class Level(models.TextChoices):
+        STATION = "station", _("Polling stations (one row per station)")
+        COMMISSION = "commission", _("Territorial commissions' summary protocols (one row per commission)")
+
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
     format = models.CharField(_("format"), max_length=4, choices=Format.choices, default=Format.CSV)
+    level = models.CharField(_("rows are"), max_length=10, choices=Level.choices, default=Level.STATION,
+                             help_text=_("Commission summaries are keyed by region and commission, and compared "
+                                         "with the sum of the commission's stations."))
     region_column = models.CharField(_("region column"), max_length=200)
     commission_column = models.CharField(_("commission column"), max_length=200)
-    station_column = models.CharField(_("station column"), max_length=200)
+    station_column = models.CharField(_("station column"), max_length=200, blank=True,
+                                      help_text=_("Not read for commission summaries."))
     line_columns = models.JSONField(
         _("line columns"), help_text=_("Protocol line code for each column, e.g. {\"Число избирателей...\": \"L1\"}.")
     )
@@ -135,6 +159,10 @@ class ResultSource(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.level == self.Level.STATION and not self.station_column:
+            raise ValidationError({"station_column": _("A source of per-station results needs a station column.")})
 
 
 class ResultImport(models.Model):
@@ -188,16 +216,19 @@ class OfficialVersion(models.Model):
 
 
 class StationCheck(models.Model):
-    """When a station's inputs last changed and when the cross-check last ran on them.
+    """When a station's inputs last changed, when its check was last sent to the workers, and
+    when the cross-check last ran on them.
 
     The periodic sweep re-checks every station whose inputs changed after its last check, so a
-    lost Celery message can delay a flag but never lose it.
+    lost Celery message can delay a flag but never lose it; a check sent less than the sweep's
+    grace period ago is left to the message already queued.
     """
 
     # Indexed through the unique (election, station) index: no index of its own to update.
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="station_checks", db_index=False)
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="checks")
     inputs_changed_at = models.DateTimeField()
+    queued_at = models.DateTimeField(null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -209,11 +240,18 @@ class StationCheck(models.Model):
 
 
 class ElectionCheck(models.Model):
-    """When the last full re-check of an election started: every station whose inputs had not
-    changed since is checked, without writing 100,000 `StationCheck` rows to say so."""
+    """The election-wide counterpart of `StationCheck`, one row per election.
+
+    `checked_at`: when the last full re-check started: every station whose inputs had not changed
+    since is checked, without writing 100,000 `StationCheck` rows to say so. `inputs_changed_at`:
+    when an import changed (nearly) every station at once: one mark instead of 100,000, which the
+    sweep turns into a full re-check. `queued_at`: when a full re-check was last sent to the workers.
+    """
 
     election = models.OneToOneField(Election, on_delete=models.CASCADE, related_name="full_check")
-    checked_at = models.DateTimeField()
+    checked_at = models.DateTimeField(null=True, blank=True)
+    inputs_changed_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.election}: all stations checked {self.checked_at}"
@@ -284,6 +322,8 @@ class Discrepancy(models.Model):
 class Decision(models.Model):
     """A reviewer's decision on a discrepancy; every one is kept."""
 
+    client_id = models.UUIDField(null=True, blank=True, unique=True,
+                                 help_text=_("Made by the decision form: a re-sent decision is recorded once."))
     discrepancy = models.ForeignKey(Discrepancy, on_delete=models.PROTECT, related_name="decisions")
     status = models.CharField(max_length=16, choices=Discrepancy.Status.choices)
     comment = models.TextField(_("comment"), blank=True)

@@ -30,20 +30,24 @@ def copies_for(user):
 
 
 def commission_protocols_for(user):
+    """Observers' copies of summary protocols scoped like station copies; the published
+    (imported) summaries are public, like official results."""
     queryset = CommissionProtocol.objects.select_related("commission__region", "observer")
     if not user.is_authenticated:
         return queryset.none()
     if user.is_platform_admin or user.role == User.Role.REVIEWER:
         return queryset
+    published = Q(result_import__isnull=False)
     if user.role == User.Role.COORDINATOR:
-        return queryset.filter(observer__organisation_id=user.organisation_id,
-                               commission__region_id__in=coordinator_region_ids(user))
-    return queryset.filter(observer=user)
+        return queryset.filter(published | Q(observer__organisation_id=user.organisation_id,
+                                             commission__region_id__in=coordinator_region_ids(user)))
+    return queryset.filter(published | Q(observer=user))
 
 
 def discrepancies_for(user):
     queryset = Discrepancy.objects.select_related(
-        "station__commission__region", "election", "observer_copy__observer", "official_version")
+        "station__commission__region", "commission__region", "election", "observer_copy__observer",
+        "official_version", "commission_protocol")
     if not user.is_authenticated:
         return queryset.none()
     if user.is_platform_admin or user.role == User.Role.REVIEWER:
@@ -52,6 +56,11 @@ def discrepancies_for(user):
         regions = coordinator_region_ids(user)
         return queryset.filter(Q(station__commission__region_id__in=regions) | Q(commission__region_id__in=regions))
     return queryset.none()
+
+
+def in_region(region_id):
+    """Flags of a region: a station's by its commission's region, a commission's (tabulation) by its own."""
+    return Q(station__commission__region_id=region_id) | Q(commission__region_id=region_id)
 
 
 def official_versions(election=None, station=None):

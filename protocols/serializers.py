@@ -1,4 +1,6 @@
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -71,8 +73,8 @@ class CommissionProtocolInputSerializer(serializers.Serializer):
 class CommissionProtocolSerializer(serializers.ModelSerializer):
     class Meta:
         model = CommissionProtocol
-        fields = ["id", "client_id", "observer", "election", "commission", "version", "is_latest", "figures",
-                  "submitted_at", "checked_at"]
+        fields = ["id", "client_id", "observer", "result_import", "election", "commission", "version", "is_latest",
+                  "figures", "submitted_at", "checked_at"]
         read_only_fields = fields
 
 
@@ -110,7 +112,7 @@ class ReviewDecisionSerializer(serializers.ModelSerializer):
 class DiscrepancySerializer(serializers.ModelSerializer):
     decisions = ReviewDecisionSerializer(many=True, read_only=True)
     station_code = serializers.CharField(source="station.code", read_only=True, default=None)
-    region = serializers.IntegerField(source="station.commission.region_id", read_only=True, default=None)
+    region = serializers.SerializerMethodField(help_text=_("The station's region, or the commission's."))
     photos = serializers.SerializerMethodField()
 
     class Meta:
@@ -131,7 +133,15 @@ class DiscrepancySerializer(serializers.ModelSerializer):
                 photos.append(photo)
         return DiscrepancyPhotoSerializer(photos, many=True, context=self.context).data
 
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_region(self, discrepancy):
+        if discrepancy.station_id:
+            return discrepancy.station.commission.region_id
+        return discrepancy.commission.region_id if discrepancy.commission_id else None
+
 
 class DecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["confirm", "observer_error", "resolve"])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    client_id = serializers.UUIDField(required=False, allow_null=True, default=None,
+                                      help_text=_("Made by the client: a re-sent decision is recorded once."))

@@ -1,14 +1,16 @@
 """Every write about protocols: observer copies, cross-check flags, reviewers' decisions."""
 
+import datetime
 import gc
 import json
 from collections import defaultdict
 from contextlib import contextmanager
+from itertools import groupby
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import DateTimeField, F, Max, OuterRef, Q, Subquery, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,31 +170,26 @@ def _tree(node):
 
 
 CHECK_BATCH = 2000
+SWEEP_GRACE = datetime.timedelta(minutes=2)
+"""How long the sweep trusts a check already sent to the workers: a younger one is left to the
+message queued, an older one still not done is sent again (its message may have been lost)."""
+_EPOCH = Value(datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC), output_field=DateTimeField())
 
 
-def mark_inputs_changed(*, election_id, station_ids):
+def mark_inputs_changed(*, election_id, station_ids, election_stations=None):
     """Record that these stations' inputs changed, and ask a worker to check them after commit.
 
     The record is what the periodic sweep reads, so a lost message delays a check, never skips it.
+    When the stations are most of the election's (`election_stations`: how many it has results for,
+    e.g. after a national import), one election-level mark stands for all of them and one full
+    re-check, set-based, replaces 50 batches: 100,000 station marks would say the same thing.
     """
     station_ids = list(station_ids)
+    if election_stations and len(station_ids) > CHECK_BATCH and 2 * len(station_ids) >= election_stations:
+        _mark_election_changed(election_id)
+        return
     now = timezone.now()
-    if connection.vendor == "postgresql":
-        # One statement for any number of stations (100,000 after a national import).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO protocols_stationcheck (election_id, station_id, inputs_changed_at) "
-                "SELECT %s, unnest(%s::bigint[]), %s ON CONFLICT (election_id, station_id) "
-                "DO UPDATE SET inputs_changed_at = EXCLUDED.inputs_changed_at",
-                [election_id, station_ids, now],
-            )
-    else:
-        StationCheck.objects.bulk_create(
-            [StationCheck(election_id=election_id, station_id=station_id, inputs_changed_at=now)
-             for station_id in station_ids],
-            batch_size=5000, update_conflicts=True, unique_fields=["election", "station"],
-            update_fields=["inputs_changed_at"],
-        )
+    _upsert_station_marks(election_id, station_ids, changed_at=now, queued_at=now)
     from .tasks import check_stations_task
 
     def enqueue():
@@ -200,6 +197,41 @@ def mark_inputs_changed(*, election_id, station_ids):
             check_stations_task.delay(election_id, station_ids[start:start + CHECK_BATCH])
 
     transaction.on_commit(enqueue)
+
+
+def _upsert_station_marks(election_id, station_ids, *, changed_at, queued_at):
+    if connection.vendor == "postgresql":
+        # One statement for any number of stations.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO protocols_stationcheck (election_id, station_id, inputs_changed_at, queued_at) "
+                "SELECT %s, unnest(%s::bigint[]), %s, %s ON CONFLICT (election_id, station_id) "
+                "DO UPDATE SET inputs_changed_at = EXCLUDED.inputs_changed_at, queued_at = EXCLUDED.queued_at",
+                [election_id, station_ids, changed_at, queued_at],
+            )
+        return
+    StationCheck.objects.bulk_create(
+        [StationCheck(election_id=election_id, station_id=station_id, inputs_changed_at=changed_at,
+                      queued_at=queued_at) for station_id in station_ids],
+        batch_size=5000, update_conflicts=True, unique_fields=["election", "station"],
+        update_fields=["inputs_changed_at", "queued_at"],
+    )
+
+
+def _mark_election_changed(election_id):
+    now = timezone.now()
+    _upsert_election_checks([election_id], inputs_changed_at=now, queued_at=now)
+    from .tasks import check_election_task
+
+    transaction.on_commit(lambda: check_election_task.delay(election_id))
+
+
+def _upsert_election_checks(election_ids, **fields):
+    """One statement, safe against a concurrent first insert of the same election's row."""
+    ElectionCheck.objects.bulk_create(
+        [ElectionCheck(election_id=election_id, **fields) for election_id in election_ids],
+        update_conflicts=True, unique_fields=["election"], update_fields=list(fields),
+    )
 
 
 def check_stations(*, election_id, station_ids=None):
@@ -220,7 +252,7 @@ def check_stations(*, election_id, station_ids=None):
         _store_flags(election, flags, station_ids)
         if station_ids is None:
             # One row says it for every station: inputs that change from now on are newer.
-            ElectionCheck.objects.update_or_create(election=election, defaults={"checked_at": started})
+            _upsert_election_checks([election.pk], checked_at=started)
         else:
             StationCheck.objects.filter(election=election, station_id__in=station_ids).update(checked_at=started)
         _request_tabulation_checks(election, station_ids)
@@ -252,10 +284,18 @@ def _request_tabulation_checks(election, station_ids=None):
     commissions = set(summaries.values_list("commission_id", flat=True))
     if not commissions:
         return
-    CommissionProtocol.objects.filter(election=election, commission_id__in=commissions).update(checked_at=None)
+    CommissionProtocol.objects.filter(election=election, commission_id__in=commissions).update(
+        checked_at=None, queued_at=timezone.now())
+    send_tabulation_checks(election_id=election.pk, commission_ids=commissions)
+
+
+def send_tabulation_checks(*, election_id, commission_ids):
+    """After commit, ask a worker to check these commissions' summaries against their stations.
+    The caller records `queued_at` on the summaries, so the sweep re-sends a lost message."""
     from .tasks import check_tabulation_task
 
-    transaction.on_commit(lambda: [check_tabulation_task.delay(election.pk, pk) for pk in commissions])
+    commission_ids = sorted(set(commission_ids))
+    transaction.on_commit(lambda: [check_tabulation_task.delay(election_id, pk) for pk in commission_ids])
 
 
 def _station_inputs(election, station_ids):
@@ -336,8 +376,7 @@ def _store_flags(election, flags_by_station, station_ids):
     withdrawn = [pk for pk, station_id, key in stale.values_list("id", "station_id", "key")
                  if key not in produced.get(station_id, ())]
     for start in range(0, len(withdrawn), 5000):
-        Discrepancy.objects.filter(pk__in=withdrawn[start:start + 5000]).update(
-            status=Discrepancy.Status.WITHDRAWN, updated_at=timezone.now())
+        _withdraw(Discrepancy.objects.filter(pk__in=withdrawn[start:start + 5000]))
 
 
 def _source_id(sources, role, source):
@@ -348,21 +387,142 @@ def _source_id(sources, role, source):
     return pk if kind == source else None
 
 
+def _due_station_checks():
+    """Station marks newer than the station's last check and than its election's last full check."""
+    return StationCheck.objects.filter(
+        Q(checked_at__isnull=True) | Q(checked_at__lt=F("inputs_changed_at")),
+        Q(election__full_check__checked_at__isnull=True) | Q(election__full_check__checked_at__lt=F("inputs_changed_at")),
+    )
+
+
 def stations_due_for_check(*, limit=20_000):
     """(election, station) pairs whose inputs changed after their last check, by station or by a
-    full re-check of their election: the sweep's work."""
-    return list(StationCheck.objects.filter(
-        Q(checked_at__isnull=True) | Q(checked_at__lt=F("inputs_changed_at")),
-        Q(election__full_check__isnull=True) | Q(election__full_check__checked_at__lt=F("inputs_changed_at")),
-    ).values_list("election_id", "station_id")[:limit])
+    full re-check of their election."""
+    return list(_due_station_checks().values_list("election_id", "station_id")[:limit])
 
 
-# --- Reviewers' decisions -------------------------------------------------------------------
+def sweep(*, now=None, limit=20_000):
+    """The periodic safety net (Celery beat, every minute), set-based whatever the number of
+    stations, so a lost Celery message delays a flag but never loses it. It sends again:
+
+    - a full re-check of each election whose results deadline passed after its last full check
+      (the "missing official result" and "missing copy" flags appear on their own), or whose
+      inputs changed election-wide (a national import) after it;
+    - a check of each station whose inputs changed after its last check, a check-in included:
+      one recorded after the deadline and after the station's last check and mark (the observers
+      app is lower and knows nothing of checks, so the sweep reads its check-ins) is marked here;
+    - the tabulation check of each latest summary protocol not checked since it changed.
+
+    Work sent to the workers less than `SWEEP_GRACE` before `now` is left to its queued message.
+    Returns what was sent: {"elections": [...], "stations": [(election, station), ...],
+    "commissions": [(election, commission), ...]}.
+    """
+    now = now or timezone.now()
+    cutoff = now - SWEEP_GRACE
+    with transaction.atomic():
+        elections = _claim_full_checks(now, cutoff)
+        # Stations of an election whose full re-check is on its way (sent within the grace period,
+        # not started since) wait for it.
+        in_flight = set(ElectionCheck.objects.filter(
+            Q(checked_at__isnull=True) | Q(checked_at__lt=F("queued_at")), queued_at__gt=cutoff,
+        ).values_list("election_id", flat=True))
+        # A late check-in marks its station as changed when it was recorded; the claim below sends it.
+        StationCheck.objects.bulk_create(
+            [StationCheck(election_id=election_id, station_id=station_id, inputs_changed_at=recorded_at)
+             for election_id, station_id, recorded_at in _late_check_ins(now, exclude=in_flight)],
+            batch_size=5000, update_conflicts=True, unique_fields=["election", "station"],
+            update_fields=["inputs_changed_at", "queued_at"],
+        )
+        stations = _claim_station_checks(now, cutoff, exclude=in_flight, limit=limit)
+        commissions = _claim_tabulation_checks(now, cutoff)
+        transaction.on_commit(lambda: _send(elections, stations, commissions))
+    return {"elections": elections, "stations": stations, "commissions": commissions}
+
+
+def _claim_full_checks(now, cutoff):
+    from elections.models import Election
+
+    never_checked = Q(full_check__checked_at__isnull=True)
+    due = Election.objects.filter(
+        Q(results_deadline__lte=now) & (never_checked | Q(full_check__checked_at__lt=F("results_deadline")))
+        | Q(full_check__inputs_changed_at__isnull=False)
+        & (never_checked | Q(full_check__checked_at__lt=F("full_check__inputs_changed_at"))),
+        Q(full_check__queued_at__isnull=True) | Q(full_check__queued_at__lte=cutoff),
+    )
+    election_ids = sorted(due.values_list("id", flat=True))
+    if election_ids:
+        _upsert_election_checks(election_ids, queued_at=now)
+    return election_ids
+
+
+def _late_check_ins(now, exclude):
+    """(election, station, latest such check-in) for check-ins recorded after the election's results
+    deadline and after the station was last checked or marked: one SELECT over the check-ins
+    since the deadline."""
+    mark = StationCheck.objects.filter(election_id=OuterRef("deployment__election_id"),
+                                       station_id=OuterRef("deployment__station_id"))
+    seen = Greatest(Coalesce(Subquery(mark.values("checked_at")[:1]), _EPOCH),
+                    Coalesce(Subquery(mark.values("inputs_changed_at")[:1]), _EPOCH),
+                    Coalesce(F("deployment__election__full_check__checked_at"), _EPOCH))
+    return list(CheckIn.objects.filter(
+        deployment__election__results_deadline__lte=now, recorded_at__gt=F("deployment__election__results_deadline"),
+    ).exclude(deployment__election_id__in=exclude).annotate(seen=seen).filter(recorded_at__gt=F("seen")).values(
+        "deployment__election_id", "deployment__station_id").annotate(latest=Max("recorded_at")).values_list(
+        "deployment__election_id", "deployment__station_id", "latest").order_by())
+
+
+def _claim_station_checks(now, cutoff, *, exclude, limit):
+    due = _due_station_checks().filter(Q(queued_at__isnull=True) | Q(queued_at__lte=cutoff)).exclude(
+        election_id__in=exclude)
+    rows = list(due.order_by("election_id", "station_id").values_list("id", "election_id", "station_id")[:limit])
+    for start in range(0, len(rows), 5000):
+        StationCheck.objects.filter(pk__in=[pk for pk, _e, _s in rows[start:start + 5000]]).update(queued_at=now)
+    return [(election_id, station_id) for _pk, election_id, station_id in rows]
+
+
+def _claim_tabulation_checks(now, cutoff):
+    from .models import CommissionProtocol
+
+    due = CommissionProtocol.objects.filter(Q(queued_at__isnull=True) | Q(queued_at__lte=cutoff), is_latest=True,
+                                            checked_at__isnull=True)
+    pairs = sorted(set(due.values_list("election_id", "commission_id")))
+    due.update(queued_at=now)
+    return pairs
+
+
+def _send(elections, stations, commissions):
+    from .tasks import check_election_task, check_stations_task, check_tabulation_task
+
+    for election_id in elections:
+        check_election_task.delay(election_id)
+    for election_id, pairs in groupby(stations, key=lambda pair: pair[0]):
+        station_ids = [station_id for _election, station_id in pairs]
+        for start in range(0, len(station_ids), CHECK_BATCH):
+            check_stations_task.delay(election_id, station_ids[start:start + CHECK_BATCH])
+    for election_id, commission_id in commissions:
+        check_tabulation_task.delay(election_id, commission_id)
+
+
+# --- The states of a flag, and reviewers' decisions -----------------------------------------
+
+Status = Discrepancy.Status
+# (from, to) -> who makes the move: a reviewer's decision, or the cross-check when a flag's cause
+# went away. The one table every status change obeys (`_transition`, `_withdraw`).
+STATUS_TRANSITIONS = {
+    (Status.OPEN, Status.CONFIRMED): "reviewer",
+    (Status.OPEN, Status.OBSERVER_ERROR): "reviewer",
+    (Status.OPEN, Status.RESOLVED): "reviewer",
+    (Status.CONFIRMED, Status.OBSERVER_ERROR): "reviewer",  # a second look at the photo
+    (Status.CONFIRMED, Status.RESOLVED): "reviewer",
+    (Status.OBSERVER_ERROR, Status.CONFIRMED): "reviewer",
+    (Status.OBSERVER_ERROR, Status.RESOLVED): "reviewer",
+    (Status.OPEN, Status.WITHDRAWN): "cross-check",
+}
 
 DECISIONS = {
-    "confirm": Discrepancy.Status.CONFIRMED,
-    "observer_error": Discrepancy.Status.OBSERVER_ERROR,
-    "resolve": Discrepancy.Status.RESOLVED,
+    "confirm": Status.CONFIRMED,
+    "observer_error": Status.OBSERVER_ERROR,
+    "resolve": Status.RESOLVED,
 }
 
 
@@ -371,22 +531,60 @@ def ensure_reviewer(user):
         raise PermissionDenied(_("Only reviewers decide on discrepancies."))
 
 
-def decide(*, discrepancy_id, reviewer, decision, comment=""):
-    """Record a reviewer's decision; the flag takes its status, the decision stays in history."""
+def decide(*, discrepancy_id, reviewer, decision, comment="", client_id=None):
+    """Record a reviewer's decision; the flag takes its status, the decision stays in history.
+
+    Idempotent by `client_id` (made by the form): a double click or a re-sent request records one
+    decision. A move the flag's state does not allow (confirming a withdrawn flag, deciding the
+    same thing twice) is refused with a message, and nothing is written.
+    """
     ensure_reviewer(reviewer)
     if decision not in DECISIONS:
         raise ValidationError({"decision": _("Choose confirm, observer_error or resolve.")})
-    if decision != "confirm" and not (comment or "").strip():
-        raise ValidationError({"comment": _("Say why, for the record.")})
-    with transaction.atomic():
-        discrepancy = Discrepancy.objects.select_for_update().get(pk=discrepancy_id)
-        Decision.objects.create(discrepancy=discrepancy, status=DECISIONS[decision], comment=comment or "",
-                                reviewer=reviewer)
-        discrepancy.status = DECISIONS[decision]
-        discrepancy.save(update_fields=["status", "updated_at"])
-        if discrepancy.station_id and discrepancy.kind == Discrepancy.Kind.MISMATCH:
-            _request_tabulation_checks(discrepancy.election, [discrepancy.station_id])
+    try:
+        with transaction.atomic():
+            discrepancy = Discrepancy.objects.select_for_update().get(pk=discrepancy_id)
+            if client_id is not None:
+                earlier = Decision.objects.filter(client_id=client_id).first()
+                if earlier is not None:
+                    if (earlier.discrepancy_id, earlier.reviewer_id, earlier.status) != (
+                            discrepancy.pk, reviewer.pk, DECISIONS[decision]):
+                        raise ValidationError({"client_id": _(
+                            "This form was already sent; open the flag again to record another decision.")})
+                    return discrepancy
+            _transition(discrepancy, to=DECISIONS[decision], reviewer=reviewer, comment=comment,
+                        client_id=client_id)
+    except IntegrityError:
+        # The same client_id arrived twice at once, for another flag.
+        raise ValidationError({"client_id": _("This ID was already used.")}) from None
     return discrepancy
+
+
+def _transition(discrepancy, *, to, reviewer, comment, client_id):
+    """The one place where a reviewer changes a flag's status; illegal moves are refused."""
+    current = discrepancy.status
+    if current == to:
+        raise ValidationError(_("This flag is already “%(status)s”.") % {"status": Status(to).label})
+    if STATUS_TRANSITIONS.get((current, to)) != "reviewer":
+        raise ValidationError(_("A flag that is “%(current)s” cannot become “%(target)s”.")
+                              % {"current": Status(current).label, "target": Status(to).label})
+    comment = (comment or "").strip()
+    if not comment and (to != Status.CONFIRMED or current != Status.OPEN):
+        raise ValidationError({"comment": _("Say why, for the record.")})
+    Decision.objects.create(discrepancy=discrepancy, status=to, comment=comment, reviewer=reviewer,
+                            client_id=client_id)
+    discrepancy.status = to
+    discrepancy.save(update_fields=["status", "updated_at"])
+    if discrepancy.station_id and discrepancy.kind == Discrepancy.Kind.MISMATCH:
+        _request_tabulation_checks(discrepancy.election, [discrepancy.station_id])
+
+
+def _withdraw(flags):
+    """Withdraw, in one statement, the flags of a queryset whose cause went away and whose state
+    allows it (only open ones: a reviewer's decision stands)."""
+    may_withdraw = [old for (old, new), who in STATUS_TRANSITIONS.items()
+                    if new == Status.WITHDRAWN and who == "cross-check"]
+    return flags.filter(status__in=may_withdraw).update(status=Status.WITHDRAWN, updated_at=timezone.now())
 
 
 def latest_check_time(election_id):
@@ -426,10 +624,8 @@ def submit_commission_protocol(*, observer, election_id, commission_id, client_i
             previous.save(update_fields=["is_latest"])
         summary = CommissionProtocol.objects.create(
             client_id=client_id, observer=observer, election=election, commission=commission,
-            version=(previous.version + 1) if previous else 1, figures=clean)
-        from .tasks import check_tabulation_task
-
-        transaction.on_commit(lambda: check_tabulation_task.delay(election.pk, commission.pk))
+            version=(previous.version + 1) if previous else 1, figures=clean, queued_at=timezone.now())
+        send_tabulation_checks(election_id=election.pk, commission_ids=[commission.pk])
     return summary, True
 
 
@@ -478,18 +674,10 @@ def check_tabulation(*, election_id, commission_id):
                     defaults={"commission_id": commission_id, "kind": crosscheck.Kind.TABULATION,
                               "severity": severity, "severity_rank": crosscheck.SEVERITY_ORDER[severity],
                               "deltas": deltas, "detail": [{"basis": basis}], "commission_protocol": summary})
-        Discrepancy.objects.filter(election=election, commission_id=commission_id, kind=crosscheck.Kind.TABULATION,
-                                   status=Discrepancy.Status.OPEN).exclude(key__in=produced).update(
-            status=Discrepancy.Status.WITHDRAWN, updated_at=timezone.now())
+        _withdraw(Discrepancy.objects.filter(election=election, commission_id=commission_id,
+                                             kind=crosscheck.Kind.TABULATION).exclude(key__in=produced))
         summaries.update(checked_at=timezone.now())
     return len(produced)
-
-
-def commissions_due_for_tabulation_check():
-    from .models import CommissionProtocol
-
-    return list(CommissionProtocol.objects.filter(is_latest=True, checked_at__isnull=True).values_list(
-        "election_id", "commission_id").distinct())
 
 
 # --- Publishing protocol photos on the public transparency page ------------------------------

@@ -1,7 +1,5 @@
 """Celery tasks of the protocols app: thin, take IDs, safe to run twice."""
 
-from itertools import groupby
-
 from celery import shared_task
 
 from . import services
@@ -19,15 +17,10 @@ def check_election_task(election_id):
 
 @shared_task(name="protocols.tasks.sweep_changed_stations")
 def sweep_changed_stations():
-    """Periodic: re-check every station whose inputs changed after its last check."""
-    due = sorted(services.stations_due_for_check())
-    for election_id, pairs in groupby(due, key=lambda pair: pair[0]):
-        station_ids = [station_id for _election, station_id in pairs]
-        for start in range(0, len(station_ids), 2000):
-            check_stations_task.delay(election_id, station_ids[start:start + 2000])
-    for election_id, commission_id in services.commissions_due_for_tabulation_check():
-        check_tabulation_task.delay(election_id, commission_id)
-    return len(due)
+    """Periodic: send again every check whose inputs changed after it ran, and the full re-check
+    of an election whose results deadline has passed (services.sweep)."""
+    sent = services.sweep()
+    return {what: len(items) for what, items in sent.items()}
 
 
 @shared_task(name="protocols.tasks.check_tabulation")

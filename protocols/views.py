@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -130,7 +131,7 @@ def _filtered_queue(request, default_status=Discrepancy.Status.OPEN):
     if filters["election"].isdigit():
         queryset = queryset.filter(election_id=filters["election"])
     if filters["region"].isdigit():
-        queryset = queryset.filter(station__commission__region_id=filters["region"])
+        queryset = queryset.filter(selectors.in_region(filters["region"]))
     if filters["kind"] in Discrepancy.Kind.values:
         queryset = queryset.filter(kind=filters["kind"])
     if filters["severity"] in Discrepancy.Severity.values:
@@ -148,7 +149,8 @@ def review_queue(request):
     return render(request, "protocols/review_queue.html", {
         "page": page, "filters": filters,
         "elections": Election.objects.order_by("-date"),
-        "regions": Region.objects.filter(pk__in=queryset.values("station__commission__region")).order_by("name"),
+        "regions": Region.objects.filter(Q(pk__in=queryset.values("station__commission__region"))
+                                         | Q(pk__in=queryset.values("commission__region"))).order_by("name"),
         "kinds": Discrepancy.Kind.choices, "severities": Discrepancy.Severity.choices,
         "statuses": Discrepancy.Status.choices,
     })
@@ -218,6 +220,17 @@ def photo_publication(request, evidence_id):
 
 def _sides(discrepancy):
     """Which two sets of figures the page puts side by side, and what to call them."""
+    if discrepancy.kind == Discrepancy.Kind.TABULATION:
+        # The stations' sums as the check added them up (published, or with the reviewer-confirmed
+        # observer copies in place of the figures they contradict), beside the summary protocol.
+        published, corrected, _has_confirmed = services.station_sums(discrepancy.election, discrepancy.commission_id)
+        confirmed_basis = any(item.get("basis") == "confirmed" for item in discrepancy.detail or ())
+        summary = discrepancy.commission_protocol
+        return (corrected if confirmed_basis else published, summary.figures if summary else None,
+                _("Sum of its stations, with confirmed observer copies") if confirmed_basis
+                else _("Sum of its stations, as published"),
+                _("Summary, as published") if summary and summary.result_import_id
+                else _("Summary, as an observer copied it"))
     if discrepancy.kind == Discrepancy.Kind.OFFICIAL_CHANGED:
         return (discrepancy.previous_official.figures if discrepancy.previous_official else None,
                 discrepancy.official_version.figures if discrepancy.official_version else None,
@@ -245,9 +258,15 @@ def export_confirmed(request):
     def rows():
         yield writer.writerow(["election", "region", "commission", "station", "kind", "severity", "status", "line",
                                "observer", "official", "delta", "flagged_at"])
-        for item in queryset.select_related("station__commission__region").iterator(chunk_size=2000):
-            station = item.station
-            place = [station.commission.region.name, station.commission.name, station.code] if station else ["", "", ""]
+        for item in queryset.select_related("station__commission__region", "commission__region").iterator(
+                chunk_size=2000):
+            station, commission = item.station, item.commission
+            if station:
+                place = [station.commission.region.name, station.commission.name, station.code]
+            elif commission:  # a tabulation flag: the commission's summary against its stations
+                place = [commission.region.name, commission.name, ""]
+            else:
+                place = ["", "", ""]
             for code, (observer, official, delta) in (item.deltas or {"": [None, None, None]}).items():
                 yield writer.writerow([item.election_id, *place, item.kind, item.severity, item.status, code,
                                        observer, official, delta, item.created_at.isoformat()])

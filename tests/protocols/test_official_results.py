@@ -50,6 +50,31 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(election, station,
     assert not OfficialVersion.objects.exists() and not ResultImport.objects.exists()
 
 
+def test_bad_rows_are_named_by_the_files_own_line_after_blank_lines_and_multi_line_fields(election, station,
+                                                                                          kz_source):
+    good = official_csv([("ALA", "ALA-01", "101", KZ_PROTOCOL)]).decode()
+    header, row = good.splitlines()
+    text = "\n".join([
+        header,  # line 1
+        row,  # line 2
+        "",  # line 3: blank
+        '"ALA","ALA-01","""quoted""\nstation",1,2,3,4,5,6,7,8,9,10,11',  # lines 4-5: one quoted field spans two
+        "",  # line 6: blank
+        "ALA,ALA-01,104,1,2,three,4,5,6,7,8,9,10,11",  # line 7
+        row.replace(",101,", ",105,"),  # line 8
+        row,  # line 9: station 101 again
+    ]) + "\n"
+    with pytest.raises(ResultImportError) as refused:
+        run_import(election, kz_source, text.encode(), create_stations=True)
+    assert [line for line, _message in refused.value.errors] == [7, 9]
+    assert "already on line 2" in refused.value.errors[1][1]
+    unknown = "\n".join([header, "", "", row.replace(",101,", ",900,")]) + "\n"
+    with pytest.raises(ResultImportError) as refused:
+        run_import(election, kz_source, unknown.encode())
+    assert refused.value.errors[0][0] == 4 and "unknown station 900" in refused.value.errors[0][1]
+    assert not OfficialVersion.objects.exists() and not ResultImport.objects.exists()
+
+
 def test_unknown_stations_are_refused_unless_creation_is_asked(election, station, kz_source):
     data = official_csv([("AST", "AST-09", "900", KZ_PROTOCOL)])
     with pytest.raises(ResultImportError, match="unknown station 900"):

@@ -3,11 +3,12 @@ import io
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from protocols import services
-from protocols.models import Discrepancy
+from protocols.models import Decision, Discrepancy
 from protocols.official_import import import_official_results
 from tests.factories import TEST_PASSWORD, CoordinatorFactory, ObserverFactory, UserFactory
 from tests.protocols.conftest import KZ_PROTOCOL, official_csv
@@ -39,6 +40,64 @@ def test_reviewer_sees_the_queue_the_differing_lines_and_decides(client, flag):
     client.post(reverse("protocols:review-detail", args=[flag.pk]), {"decision": "confirm", "comment": "Photo agrees"})
     flag.refresh_from_db()
     assert flag.status == "confirmed" and flag.decisions.get().reviewer == reviewer
+
+
+def test_a_double_click_on_the_decision_records_one_decision(client, flag):
+    reviewer = UserFactory(role="reviewer")
+    client.login(username=reviewer.username, password=TEST_PASSWORD)
+    url = reverse("protocols:review-detail", args=[flag.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    client_id = page.context["form"]["client_id"].value()
+    assert f'value="{client_id}"' in page.text
+    sent = {"decision": "confirm", "comment": "Photo agrees", "client_id": str(client_id)}
+    first = client.post(url, sent, HTTP_ACCEPT_LANGUAGE="en")
+    again = client.post(url, sent, HTTP_ACCEPT_LANGUAGE="en")
+    assert first.status_code == again.status_code == 302
+    assert Decision.objects.filter(discrepancy=flag).count() == 1
+    other = client.post(url, {**sent, "decision": "resolve"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "This form was already sent" in other.text and Decision.objects.count() == 1
+
+
+def test_a_withdrawn_flag_cannot_be_decided_and_nothing_is_written(client, flag, deployment):
+    services.submit_copy(observer=deployment.observer, deployment_id=deployment.pk, client_id=uuid.uuid4(),
+                         figures=flag.official_version.figures)  # the observer corrects their typo
+    services.check_stations(election_id=flag.election_id)
+    flag.refresh_from_db()
+    assert flag.status == "withdrawn"
+    reviewer = UserFactory(role="reviewer")
+    with pytest.raises(ValidationError, match="A flag that is “No longer applies” cannot become “Confirmed”"):
+        services.decide(discrepancy_id=flag.pk, reviewer=reviewer, decision="confirm")
+    client.login(username=reviewer.username, password=TEST_PASSWORD)
+    page = client.post(reverse("protocols:review-detail", args=[flag.pk]),
+                       {"decision": "resolve", "comment": "x", "client_id": str(uuid.uuid4())}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "cannot become “Resolved”" in page.text
+    flag.refresh_from_db()
+    assert flag.status == "withdrawn" and not Decision.objects.exists()
+
+
+def test_the_same_decision_twice_is_refused_unless_it_is_the_same_request_sent_again(flag):
+    api = APIClient()
+    api.force_authenticate(UserFactory(role="reviewer"))
+    url = f"/api/discrepancies/{flag.pk}/decide/"
+    request = {"decision": "confirm", "client_id": str(uuid.uuid4())}
+    assert api.post(url, request).status_code == 200
+    resent = api.post(url, request)
+    assert resent.status_code == 200 and len(resent.json()["decisions"]) == 1
+    twice = api.post(url, {"decision": "confirm"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert twice.status_code == 400 and "already “Confirmed”" in str(twice.json())
+    assert Decision.objects.count() == 1
+
+
+def test_a_reviewer_may_revisit_a_decision_with_a_reason_and_resolved_is_final(flag):
+    reviewer = UserFactory(role="reviewer")
+    services.decide(discrepancy_id=flag.pk, reviewer=reviewer, decision="confirm")
+    with pytest.raises(ValidationError, match="Say why"):
+        services.decide(discrepancy_id=flag.pk, reviewer=reviewer, decision="observer_error")
+    services.decide(discrepancy_id=flag.pk, reviewer=reviewer, decision="observer_error", comment="Photo shows 580")
+    services.decide(discrepancy_id=flag.pk, reviewer=reviewer, decision="resolve", comment="CEC corrected it")
+    with pytest.raises(ValidationError, match="A flag that is “Resolved” cannot become “Confirmed”"):
+        services.decide(discrepancy_id=flag.pk, reviewer=reviewer, decision="confirm", comment="again")
+    assert list(flag.decisions.values_list("status", flat=True)) == ["confirmed", "observer_error", "resolved"]
 
 
 def test_confirmed_discrepancies_export_as_csv(client, flag):

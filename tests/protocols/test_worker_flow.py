@@ -38,3 +38,32 @@ def test_submission_to_discrepancy_to_confirmation(celery_worker_process, electi
                                                                       "comment": "Photo shows 500 and 300"})
     assert decided.status_code == 200 and decided.json()["status"] == "confirmed"
     assert decided.json()["decisions"][0]["comment"] == "Photo shows 500 and 300"
+
+
+def test_missing_flags_appear_on_their_own_once_the_deadline_passes(celery_worker_process, election, deployment):
+    """Nothing new arrives after the deadline: the beat's sweep, through the broker, is what raises
+    the flags; a check-in after that check is picked up by the next sweep."""
+    from django.utils import timezone
+
+    from observers import services as observer_services
+    from protocols.tasks import sweep_changed_stations
+    from tests.factories import DeploymentFactory, ObserverFactory
+
+    observer_services.record_check_in(observer=deployment.observer, deployment_id=deployment.pk,
+                                      client_id=uuid.uuid4())
+    election.results_deadline = timezone.now()
+    election.save()
+
+    sweep_changed_stations.delay()
+    celery_worker_process.wait_for(lambda: Discrepancy.objects.filter(kind="missing_copy").exists(),
+                                   what="the sweep's full check after the deadline")
+    assert sorted(Discrepancy.objects.values_list("kind", "key")) == [
+        ("missing_copy", f"missing_copy:{deployment.observer_id}"), ("missing_official", "missing_official")]
+
+    late = DeploymentFactory(observer=ObserverFactory(), election=election, station=deployment.station)
+    observer_services.record_check_in(observer=late.observer, deployment_id=late.pk, client_id=uuid.uuid4())
+    sweep_changed_stations.delay()
+    celery_worker_process.wait_for(
+        lambda: Discrepancy.objects.filter(key=f"missing_copy:{late.observer_id}").exists(),
+        what="the sweep to pick up the late check-in")
+    assert Discrepancy.objects.count() == 3

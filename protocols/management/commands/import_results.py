@@ -1,4 +1,3 @@
-import zipfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -6,7 +5,7 @@ from tqdm import tqdm
 
 from elections.models import Election
 from protocols.models import ResultSource
-from protocols.official_import import ResultImportError, import_official_results
+from protocols.official_import import ResultImportError, import_official_results, open_results_file
 
 
 class Command(BaseCommand):
@@ -29,7 +28,7 @@ class Command(BaseCommand):
         bar = tqdm(unit=" rows", disable=no_progress, desc="reading")
         progress = lambda rows: bar.update(rows - bar.n)  # noqa: E731
         try:
-            with _open(path) as stream:
+            with open(path, "rb") as raw, open_results_file(raw, path.name) as stream:
                 report = import_official_results(election=election, source=source, stream=stream,
                                                  file_name=path.name, create_stations=create_stations,
                                                  progress=progress)
@@ -46,11 +45,3 @@ class Command(BaseCommand):
 
 def _fail(message):
     raise CommandError(message)
-
-
-def _open(path):
-    if path.suffix == ".zip":
-        archive = zipfile.ZipFile(path)
-        name = next(name for name in archive.namelist() if name.endswith((".csv", ".json")))
-        return archive.open(name)
-    return open(path, "rb")
