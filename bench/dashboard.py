@@ -74,7 +74,7 @@ def generate(stations_count, seed=11):
     from django.db import connection
     from django.utils import timezone
 
-    from bench.protocols import file_bytes
+    from bench.forensics import file_bytes
     from elections.models import Contestant, Election, ProtocolTemplate, Station
     from evidence.models import EvidenceFile, Original
     from incidents.models import Incident, IncidentCategory, Severity

@@ -2,7 +2,6 @@
 
 import io
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib import image
 
-from bench.forensics import load_2018_arrays
+from bench.forensics import DATA, load_2018_arrays
 from dashboard.forensics import (
     SECOND_DIGIT_EXPECTED,
     SIGNAL_NOT_PROOF,
@@ -28,7 +27,6 @@ from dashboard.forensics import (
     station_shares,
 )
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ru-2018-presidential-by-station.csv.zip"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
