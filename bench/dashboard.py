@@ -8,8 +8,8 @@ SQL statement that computes the same numbers, measured in the same run on the sa
     included) vs one SQL statement grouping every figure by region;
 (b) the map's data endpoint (/dashboard/<election>/map/points.json, through Django's test client:
     selector, view and JSON) vs one SQL statement giving each located station its state;
-(c) the live-feed endpoint (/dashboard/<election>/feed.json), first poll and a steady-state poll,
-    vs one SQL statement (a UNION of the newest flags and incidents).
+(c) the live-feed endpoint (/dashboard/<election>/feed.json), first poll (the newest flags and
+    incidents) and a steady-state poll (the oldest above the cursors), vs one SQL statement (a UNION).
 Each pair is checked to give the same numbers before its ratio is printed.
 
 The data: the real 2018 per-station file (97,699 stations, or its first N) imported through the
@@ -297,25 +297,31 @@ def bench_feed(election, client, user):
     url = reverse("dashboard:feed", args=[election.slug])
     region_ids = sorted(selectors.visible_region_ids(user, election))
     regions = ", ".join(str(int(pk)) for pk in region_ids)
+    # The first poll (no cursors) takes the newest 50 of each kind; a steady poll the oldest 50 above
+    # the cursors (plus one, to know whether more wait).
     statement = """
         SELECT * FROM (SELECT 'flag', f.id, f.kind, f.severity, s.code, f.station_id, f.created_at FROM {flag} f
                        LEFT JOIN {station} s ON s.id = f.station_id LEFT JOIN {commission} sc ON sc.id = s.commission_id
                        LEFT JOIN {commission} fc ON fc.id = f.commission_id
                        WHERE f.election_id = %s AND f.id > %s AND (sc.region_id IN ({regions}) OR fc.region_id IN ({regions}))
-                       ORDER BY f.id DESC LIMIT 50) flags
+                       ORDER BY f.id {order} LIMIT {limit}) flags
         UNION ALL
         SELECT * FROM (SELECT 'incident', i.id, k.name_en, i.severity, s.code, i.station_id, i.reported_at
                        FROM {incident} i JOIN {category} k ON k.id = i.category_id
                        JOIN {station} s ON s.id = i.station_id JOIN {commission} c ON c.id = s.commission_id
                        WHERE i.election_id = %s AND i.id > %s AND c.region_id IN ({regions})
-                       ORDER BY i.id DESC LIMIT 50) incidents
-    """.format(regions=regions, **_tables())  # noqa: S608 (region IDs cast to int; values are parameters)
+                       ORDER BY i.id {order} LIMIT {limit}) incidents
+    """
     results = {}
-    for name, cursors in (("first poll", (0, 0)), ("steady poll", None)):
-        if cursors is None:
+    for name, cursors in (("first poll", None), ("steady poll", ())):
+        if cursors == ():
             first = client.get(url).json()
             cursors = (first["after_flag"], first["after_incident"])
-        query = {"after_flag": cursors[0], "after_incident": cursors[1]}
+        query = {} if cursors is None else {"after_flag": cursors[0], "after_incident": cursors[1]}
+        page = statement.format(regions=regions, order="DESC" if cursors is None else "",
+                                limit=selectors.FEED_PAGE if cursors is None else selectors.FEED_PAGE + 1,
+                                **_tables())  # noqa: S608 (region IDs cast to int; values are parameters)
+        cursors = cursors or (None, None)
 
         def endpoint(query=query):
             response = client.get(url, query)
@@ -326,12 +332,15 @@ def bench_feed(election, client, user):
         selector_seconds, _items = best_of(lambda cursors=cursors: selectors.feed(
             election, set(region_ids), after_flag=cursors[0], after_incident=cursors[1],
             incidents=selectors.incidents_in_scope(user, election, set(region_ids))))
-        sql_seconds, rows = best_of(lambda cursors=cursors: sql(
-            statement, [election.pk, cursors[0], election.pk, cursors[1]]))
+        sql_seconds, rows = best_of(lambda cursors=cursors, page=page: sql(
+            page, [election.pk, cursors[0] or 0, election.pk, cursors[1] or 0]))
+        shown = [row for kind in ("flag", "incident") for row in
+                 [row for row in rows if row[0] == kind][:selectors.FEED_PAGE]]
         assert sorted((item["type"], item["id"], item["severity"], item["station"]) for item in data["items"]) == \
-            sorted((row[0], row[1], row[3], row[4]) for row in rows), "feed differs from SQL"
+            sorted((row[0], row[1], row[3], row[4]) for row in shown), "feed differs from SQL"
+        assert data["more"] == (len(shown) < len(rows)), "the feed's `more` differs from SQL"
         results[name] = {"endpoint_s": endpoint_seconds, "selector_s": selector_seconds, "sql_s": sql_seconds,
-                         "items": len(rows)}
+                         "items": len(shown)}
     return results
 
 

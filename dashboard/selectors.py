@@ -252,32 +252,48 @@ def station_map_points(election, region_ids):
             for pk, code, latitude, longitude, state in station_map_rows(election, region_ids)]
 
 
-def feed(election, region_ids, *, after_flag=0, after_incident=0, incidents=None, limit=50):
-    """New flags and incidents in scope with an ID above the last one seen of each kind, newest
-    first: what the live feed polls.
+FEED_PAGE = 50
 
-    Two "id > N ORDER BY id DESC LIMIT n" queries reading only the columns shown: cheap enough to
+
+def feed(election, region_ids, *, after_flag=None, after_incident=None, incidents=None, limit=FEED_PAGE):
+    """New flags and incidents in scope, for the live feed: (items, more).
+
+    With no cursor (a page just opened): the newest `limit` of each kind, as a start. With the
+    cursors (the highest ID seen of each kind): the *oldest* `limit` of each kind above them, and
+    `more` when either kind has further items waiting, so that a national import raising
+    thousands of flags is paged through in order, none skipped: the caller moves each cursor to the
+    highest ID returned and asks again at once while `more` is true. Items are in the order they
+    happened (oldest first).
+
+    Two "id > N ORDER BY id LIMIT n + 1" queries reading only the columns shown: cheap enough to
     poll every few seconds from every open dashboard. `incidents` is the user's incident scope
     (`incidents_in_scope`); None: flags only.
     """
+    start = after_flag is None and after_incident is None
     kinds, severities = dict(Discrepancy.Kind.choices), dict(Discrepancy.Severity.choices)
-    flags = Discrepancy.objects.filter(election=election, pk__gt=after_flag).filter(
+    flags = Discrepancy.objects.filter(election=election, pk__gt=after_flag or 0).filter(
         Q(station__commission__region_id__in=region_ids) | Q(commission__region_id__in=region_ids)
-    ).order_by("-id").values_list("id", "kind", "severity", "station__code", "station_id", "created_at")[:limit]
+    ).order_by("-id" if start else "id").values_list("id", "kind", "severity", "station__code", "station_id",
+                                                    "created_at")[:limit + 1]
+    flags = list(flags)
+    more = len(flags) > limit and not start
     items = [{"type": "flag", "id": pk, "kind": str(kinds.get(kind, kind)), "severity": severity,
               "severity_label": str(severities.get(severity, severity)), "station": code or "",
-              "station_id": station_id, "at": at.isoformat()} for pk, kind, severity, code, station_id, at in flags]
+              "station_id": station_id, "at": at.isoformat()}
+             for pk, kind, severity, code, station_id, at in flags[:limit]]
     if incidents is not None:
         language = (get_language() or "en")[:2]
         name = f"category__name_{language}" if language in ("kk", "ru", "en") else "category__name_en"
-        rows = incidents.select_related(None).filter(pk__gt=after_incident).order_by("-id").values_list(
-            "id", name, "category__name_en", "severity", "station__code", "station_id", "reported_at")[:limit]
+        rows = list(incidents.select_related(None).filter(pk__gt=after_incident or 0).order_by(
+            "-id" if start else "id").values_list(
+            "id", name, "category__name_en", "severity", "station__code", "station_id", "reported_at")[:limit + 1])
+        more = more or (len(rows) > limit and not start)
         severity_labels = dict(Severity.choices)
         items += [{"type": "incident", "id": pk, "kind": category or fallback, "severity": severity,
                    "severity_label": str(severity_labels.get(severity, severity)), "station": code,
                    "station_id": station_id, "at": at.isoformat()}
-                  for pk, category, fallback, severity, code, station_id, at in rows]
-    return sorted(items, key=lambda item: item["at"], reverse=True)
+                  for pk, category, fallback, severity, code, station_id, at in rows[:limit]]
+    return sorted(items, key=lambda item: (item["at"], item["type"], item["id"])), more
 
 
 # --- The public transparency page (rec. 17.1): nothing here may name an observer -------------

@@ -302,19 +302,26 @@ def export(request, slug, table, file_format):
 @login_required
 def live_feed(request, slug):
     """What is new since the last poll. Polling, not server-sent events: it survives every proxy
-    and a phone's flaky network, and holds no gunicorn worker per open dashboard."""
+    and a phone's flaky network, and holds no gunicorn worker per open dashboard.
+
+    Without cursors: the newest items, to start the page. With them: the oldest items above the
+    cursors and `more: true` while others wait; the page then asks again at once (see
+    selectors.feed), so a burst of hundreds of flags arrives whole, in order."""
     election, region_ids = _election(request, slug)
     after = {}
     for cursor in ("after_flag", "after_incident"):
-        value = request.GET.get(cursor, "0") or "0"
-        if not value.isdigit():
+        value = request.GET.get(cursor, "")
+        if value and not value.isdigit():
             return JsonResponse({"error": _("%(cursor)s must be a whole number.") % {"cursor": cursor}}, status=400)
-        after[cursor] = int(value)
-    items = selectors.feed(election, region_ids, **after,
-                           incidents=selectors.incidents_in_scope(request.user, election, region_ids))
+        after[cursor] = int(value) if value else None
+    if (after["after_flag"] is None) != (after["after_incident"] is None):
+        after = {cursor: value or 0 for cursor, value in after.items()}  # one cursor given: the other starts at 0
+    items, more = selectors.feed(election, region_ids, **after,
+                                 incidents=selectors.incidents_in_scope(request.user, election, region_ids))
     return JsonResponse({
         "items": items,
-        "after_flag": max([item["id"] for item in items if item["type"] == "flag"], default=after["after_flag"]),
+        "more": more,
+        "after_flag": max([item["id"] for item in items if item["type"] == "flag"], default=after["after_flag"] or 0),
         "after_incident": max([item["id"] for item in items if item["type"] == "incident"],
-                              default=after["after_incident"]),
+                              default=after["after_incident"] or 0),
     })

@@ -165,3 +165,29 @@ def test_live_feed_returns_only_what_is_new_and_in_scope(client, world):
     first = client.get(url).json()
     assert [item["station"] for item in first["items"]] == ["1"]
     assert client.get(url, {"after_flag": first["after_flag"]}).json()["items"] == []
+
+
+def test_live_feed_pages_through_a_burst_of_flags_larger_than_one_answer(client, world):
+    """A national import can raise hundreds of flags between two polls: every one of them reaches
+    the page, oldest first, in answers of at most 50 that say whether more are waiting."""
+    from protocols.models import Discrepancy
+
+    client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
+    url = reverse("dashboard:feed", args=["mazhilis-2027"])
+    first = client.get(url).json()
+    assert first["more"] is False
+    burst = Discrepancy.objects.bulk_create([
+        Discrepancy(election=world["election"], station=world["observed"], key=f"burst:{number}", kind="mismatch",
+                    severity="critical", severity_rank=3) for number in range(120)])
+    cursors = {"after_flag": first["after_flag"], "after_incident": first["after_incident"]}
+    answers = []
+    while True:
+        answer = client.get(url, cursors).json()
+        answers.append(answer)
+        cursors = {"after_flag": answer["after_flag"], "after_incident": answer["after_incident"]}
+        if not answer["more"]:
+            break
+    assert [len(answer["items"]) for answer in answers] == [50, 50, 20]
+    seen = [item["id"] for answer in answers for item in answer["items"]]
+    assert seen == sorted(flag.pk for flag in burst)  # each once, in the order they were raised
+    assert client.get(url, cursors).json() == {"items": [], "more": False, **cursors}
