@@ -9,9 +9,21 @@ from collections import defaultdict
 
 from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection
-from django.db.models import BigIntegerField, Case, Count, Exists, FloatField, OuterRef, Q, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    FloatField,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Round
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils.translation import get_language
 
 from elections.models import Commission, Region, Station
@@ -179,30 +191,43 @@ def _codes_by_category(election):
     return categories
 
 
+def _line(code):
+    """One line of a protocol's figures as a whole number computed by the database (0 if missing)."""
+    return Coalesce(Cast(KeyTextTransform(code, "figures"), BigIntegerField()), Value(0),
+                    output_field=BigIntegerField())
+
+
+def _lines_sum(codes):
+    expression = Value(0, output_field=BigIntegerField())
+    for code in codes:
+        expression = ExpressionWrapper(expression + _line(code), output_field=BigIntegerField())
+    return expression
+
+
 def official_arrays(election, region_ids):
-    """Per-station numpy arrays of the latest official figures, for the forensics.
+    """Per-station numpy arrays of the latest official figures, for the forensics: (arrays, leader code).
 
     voters: on the list; given: ballots issued; received: ballots found in the boxes (valid +
-    invalid); leader: votes of the contestant with the most votes nationally.
+    invalid); leader: votes of the contestant with the most votes in scope; votes: every
+    contestant's votes (stations x contestants). The database reads the lines out of the JSON and
+    adds them up, one row of integers per station; numpy takes the rows as one table.
     """
     import numpy as np
 
     categories = _codes_by_category(election)
     codes = vote_codes(election)
-    totals = _totals(OfficialVersion.objects.filter(election=election, is_latest=True,
-                                                    station__commission__region_id__in=region_ids), codes)
+    officials = OfficialVersion.objects.filter(election=election, is_latest=True,
+                                               station__commission__region_id__in=region_ids).order_by()
+    totals = _totals(officials, codes)
     leader = max(codes, key=lambda code: totals[code]) if codes else None
-    rows = OfficialVersion.objects.filter(election=election, is_latest=True,
-                                          station__commission__region_id__in=region_ids).values_list("figures",
-                                                                                                      flat=True)
-    columns = {"voters": [], "given": [], "received": [], "leader": [], "votes": []}
-    for figures in rows:
-        columns["voters"].append(sum(figures.get(code, 0) for code in categories["registered"]))
-        columns["given"].append(sum(figures.get(code, 0) for code in categories["issued"]))
-        columns["received"].append(sum(figures.get(code, 0) for code in categories["cast"]))
-        columns["leader"].append(figures.get(leader, 0))
-        columns["votes"].extend(figures.get(code, 0) for code in codes)
-    return {name: np.asarray(values, dtype=np.int64) for name, values in columns.items()}, leader
+    columns = {"voters": _lines_sum(categories["registered"]), "given": _lines_sum(categories["issued"]),
+               "received": _lines_sum(categories["cast"]), "leader": _lines_sum([leader] if leader else []),
+               **{f"vote_{index}": _line(code) for index, code in enumerate(codes)}}
+    rows = officials.order_by("station_id").annotate(**columns).values_list(*columns)
+    table = np.array(list(rows), dtype=np.int64).reshape(-1, len(columns))
+    arrays = {name: table[:, index] for index, name in enumerate(("voters", "given", "received", "leader"))}
+    arrays["votes"] = table[:, 4:]
+    return arrays, leader
 
 
 def quick_count_sample(election, region_ids):

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from elections.models import Commission, Election, Region, Station
@@ -19,7 +20,7 @@ from incidents.models import Severity
 from observers.models import CheckIn, Deployment
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 
-from . import exports, forensics, quickcount, seats, selectors
+from . import exports, forensics, quickcount, seats, selectors, services
 
 
 def _election(request, slug):
@@ -200,43 +201,118 @@ def quick_count(request, slug):
     })
 
 
-def _forensic_inputs(request, slug):
+def _min_count(request):
+    """The smallest vote count the last-digit test reads: one of the offered choices, else the default."""
+    value = request.GET.get("min_count", "")
+    choices = forensics.LAST_DIGIT_MIN_COUNTS
+    return int(value) if value.isdigit() and int(value) in choices else forensics.LAST_DIGIT_MIN_COUNT
+
+
+def _forensic_report(request, slug):
     election, region_ids = _election(request, slug)
-    arrays, leader = selectors.official_arrays(election, region_ids)
-    return election, arrays, leader
+    return election, services.forensic_report(election=election, region_ids=region_ids)
 
 
 @login_required
 def forensics_page(request, slug):
-    """Statistical signals on the official per-station results: evidence to look closer, not proof."""
-    election, arrays, leader = _forensic_inputs(request, slug)
-    try:
-        draws = max(50, min(1000, int(request.GET.get("draws", 200))))
-    except ValueError:
-        draws = 200
-    context = {"election": election, "stations": len(arrays["voters"]), "draws": draws}
-    if len(arrays["voters"]) < 10:
+    """Statistical signals on the official per-station results: evidence to look closer, not proof.
+
+    The figures come from the report of the latest official import for the user's regions
+    (dashboard.services): the signals at once, the Monte Carlo when the worker has run it; until
+    then the page says so and reloads itself."""
+    election, report = _forensic_report(request, slug)
+    context = {"election": election, "stations": report.stations if report else 0}
+    if report is None or report.stations < services.MIN_STATIONS:
         return render(request, "dashboard/forensics.html", {**context, "too_few": True})
-    key = f"forensics:{election.pk}:{request.user.pk}:{draws}:{election.result_imports.count()}"
-    summary = cache.get(key)
-    if summary is None:
-        integer = forensics.integer_percentages(arrays["voters"], arrays["given"], arrays["received"],
-                                                arrays["leader"], draws=draws, seed=election.pk)
-        summary = {"integer": {field: getattr(integer, field) for field in (
-            "observed", "expected_mean", "expected_sd", "p999", "excess", "p_value", "included_stations")},
-            "last_digit": forensics.last_digit_test(arrays["votes"])._asdict(),
-            "second_digit": forensics.second_digit_test(arrays["votes"])._asdict()}
-        cache.set(key, summary, 3600)
+    min_count = _min_count(request)
+    last_digits = report.signals["last_digits"]
+    second = report.signals["second_digits"]
+    last = last_digits.get(str(min_count))
+    digits = [{"digit": digit,
+               "last": 100 * last["frequencies"][digit] if last else None,
+               "second": 100 * second["frequencies"][digit] if second else None,
+               "second_expected": 100 * float(forensics.SECOND_DIGIT_EXPECTED[digit])} for digit in range(10)]
     return render(request, "dashboard/forensics.html", {
-        **context, "summary": summary, "leader": _names(election).get(leader, leader)})
+        **context, "report": report, "integer": report.integer, "draws": services.MONTE_CARLO_DRAWS,
+        "leader": _names(election).get(report.leader, report.leader),
+        "min_count": min_count, "default_min_count": forensics.LAST_DIGIT_MIN_COUNT,
+        "last": last, "second": second, "digits": digits, "vote_counts": report.signals["vote_counts"],
+        "sensitivity": [{"min_count": int(choice), "test": test, "chosen": int(choice) == min_count}
+                        for choice, test in last_digits.items()],
+    })
+
+
+def _plot_text(plot, leader):
+    """The words on a plot, translated (the forensics module fills in the numbers)."""
+    note = _("A statistical signal, not proof of fraud")
+    if plot == "fingerprint":
+        return {"title": _("Turnout and %(leader)s's share, per station") % {"leader": leader},
+                "x": _("Turnout, %"), "y": _("Leader's share, %"),
+                "colour": _("log10(1 + stations)"), "note": note}
+    if plot == "integer":
+        return {"title": _("Integer percentages: excess %(excess)s (sd %(sd)s, p = %(p)s)"),
+                "x": _("Stations with a whole-number turnout or leader's share (of %(included)s)"),
+                "y": _("Redraws"), "redraws": _("%(draws)s binomial redraws"), "observed": _("observed: %(observed)s"),
+                "note": note}
+    return {"last": _("Last digits of the %(tested)s counts of at least %(min_count)s "
+                      "(chi-square %(chi2)s, p = %(p)s)"),
+            "second": _("Second digits of the %(tested)s counts of at least %(min_count)s "
+                        "(chi-square %(chi2)s, p = %(p)s)"),
+            "digit": _("Digit"), "share": _("Share of the counts, %"), "observed": _("observed"),
+            "expected": _("expected"), "note": note}
+
+
+PLOTS = ("fingerprint", "integer", "digits")
 
 
 @login_required
-def fingerprint_png(request, slug):
-    election, arrays, _leader = _forensic_inputs(request, slug)
-    turnout, share = forensics.station_shares(arrays["voters"], arrays["given"], arrays["received"], arrays["leader"])
-    image = forensics.render_fingerprint_png(forensics.fingerprint(turnout, share))
-    return HttpResponse(image, content_type="image/png")
+def forensics_plot(request, slug, plot, file_format):
+    """A forensic plot as PNG (for the page) or SVG (for a report), drawn once per report, plot,
+    format and language and then served from the cache."""
+    if plot not in PLOTS or file_format not in forensics.FORMATS:
+        raise Http404
+    election, report = _forensic_report(request, slug)
+    if report is None or report.stations < services.MIN_STATIONS:
+        raise Http404
+    min_count = _min_count(request)
+    # The report's creation time is in the key as well as its ID: a restored or re-created database
+    # may give an ID again, never with the same time.
+    version = f"{report.pk}.{report.created_at.timestamp()}.{report.computed_at.timestamp() if report.computed_at else ''}"
+    key = f"forensics-plot:{version}:{plot}:{file_format}:{min_count}:{get_language()}"
+    image = cache.get(key)
+    if image is None:
+        text = _plot_text(plot, _names(election).get(report.leader, report.leader))
+        if plot == "fingerprint":
+            image = forensics.render_fingerprint(report.signals["fingerprint"], file_format, text)
+        elif plot == "integer":
+            result = services.integer_result(report)
+            if result is None:
+                raise Http404  # still being computed
+            image = forensics.render_integer_histogram(result, file_format, text)
+        else:
+            last, second = report.signals["last_digits"].get(str(min_count)), report.signals["second_digits"]
+            if last is None or second is None:
+                raise Http404
+            image = forensics.render_digits(services.digit_test(last), services.digit_test(second), file_format, text)
+        cache.set(key, image, 24 * 3600)
+    response = HttpResponse(image, content_type=forensics.FORMATS[file_format])
+    if file_format == "svg":
+        response["Content-Disposition"] = f'inline; filename="{election.slug}-{plot}.svg"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def fingerprint_data(request, slug):
+    """The fingerprint's counts for the page's canvas: stations[turnout bin][share bin]."""
+    _unused, report = _forensic_report(request, slug)
+    if report is None or report.stations < services.MIN_STATIONS:
+        raise Http404
+    counts = report.signals["fingerprint"]
+    response = JsonResponse({"bins": len(counts), "counts": counts, "max": max(max(row) for row in counts),
+                             "stations": sum(sum(row) for row in counts)})
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @login_required

@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from tests.browser.test_observer_journey import log_in
 from tests.dashboard.test_dashboard_pages import world  # noqa: F401 (the fixture)
+from tests.dashboard.test_quick_count_and_forensics_pages import published  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -104,4 +105,33 @@ def test_coordinator_drills_down_downloads_and_sees_the_map(live_server, browser
     page.wait_for_function("document.getElementById('map-count').textContent === '2'")
     assert page.locator(".leaflet-interactive").count() >= 1
     page.screenshot(path=str(artifacts_dir / f"map-{name}.png"))
+    context.close()
+
+
+def test_reviewer_points_at_the_fingerprint_and_reads_the_cell(live_server, browser, artifacts_dir,
+                                                               published):  # noqa: F811
+    """The turnout/share heat map is drawn in the page from its JSON, and tells the figures of the
+    cell under the pointer; the static plots for a report are a click away."""
+    from tests.factories import UserFactory
+
+    reviewer = UserFactory(role="reviewer")
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, extra_http_headers={"Accept-Language": "en"})
+    page = context.new_page()
+    log_in(page, live_server.url, reviewer.username)
+    page.goto(f"{live_server.url}/dashboard/demo-2027/forensics/")
+    canvas = page.locator("#fingerprint")
+    canvas.wait_for(state="visible")
+    # The cell with the most stations: point at its centre and read it back.
+    data = page.evaluate("fetch(document.getElementById('fingerprint').dataset.url).then(r => r.json())")
+    turnout, share = max(((t, s) for t in range(100) for s in range(100)), key=lambda cell: data["counts"][cell[0]][cell[1]])
+    box = canvas.bounding_box()
+    scale = box["width"] / 500  # the canvas is drawn at 500 x 500 and shown at the page's width
+    x = box["x"] + (36 + (turnout + 0.5) * (500 - 52) / 100) * scale
+    y = box["y"] + (6 + (100 - share - 0.5) * (500 - 34) / 100) * scale
+    page.mouse.move(x, y)
+    hover = page.locator("#fingerprint-hover")
+    expected = f"Turnout {turnout}–{turnout + 1}%, leader’s share {share}–{share + 1}%: {data['counts'][turnout][share]} stations"
+    assert hover.inner_text() == expected
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=str(artifacts_dir / "forensics-1280.png"), full_page=True)
     context.close()
