@@ -230,8 +230,22 @@ def official_arrays(election, region_ids):
     return arrays, leader
 
 
+def official_turnout(election, region_ids):
+    """Ballots found in the boxes over voters on the list, summed over the latest official results
+    in scope: the turnout the quick count estimates, defined the same way. None without results."""
+    categories = _codes_by_category(election)
+    officials = OfficialVersion.objects.filter(election=election, is_latest=True,
+                                               station__commission__region_id__in=region_ids)
+    sums = officials.aggregate(cast=Sum(_lines_sum(categories["cast"])),
+                               registered=Sum(_lines_sum(categories["registered"])))
+    if not sums["registered"]:
+        return None
+    return int(sums["cast"] or 0) / int(sums["registered"])
+
+
 def quick_count_sample(election, region_ids):
-    """The random-sample stations' observer copies (the newest per station), as plain rows."""
+    """The random-sample stations' observer copies (the newest per station), as plain rows whose
+    sums the database computes: {"registered", "cast", "votes": {code: votes}}."""
     categories = _codes_by_category(election)
     codes = vote_codes(election)
     sampled = Deployment.objects.filter(election=election, in_random_sample=True,
@@ -239,11 +253,10 @@ def quick_count_sample(election, region_ids):
     newer = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
                                         id__gt=OuterRef("id"))
     copies = ObserverCopy.objects.filter(election=election, is_latest=True, station__in=sampled).exclude(Exists(newer))
-    rows = []
-    for figures in copies.values_list("figures", flat=True):
-        rows.append({"registered": sum(figures.get(code, 0) for code in categories["registered"]),
-                     "cast": sum(figures.get(code, 0) for code in categories["cast"]),
-                     "votes": {code: figures.get(code, 0) for code in codes}})
+    columns = {"registered_sum": _lines_sum(categories["registered"]), "cast_sum": _lines_sum(categories["cast"]),
+               **{f"vote_{index}": _line(code) for index, code in enumerate(codes)}}
+    rows = [{"registered": row[0], "cast": row[1], "votes": dict(zip(codes, row[2:], strict=True))}
+            for row in copies.order_by().annotate(**columns).values_list(*columns)]
     population = Station.objects.filter(commission__region_id__in=region_ids).count()
     return rows, population
 

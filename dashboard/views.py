@@ -192,12 +192,13 @@ def quick_count(request, slug):
     result = quickcount.estimate(sample, population, list(names))
     official = selectors.results(election, region_ids)["official"]
     total = sum(official.values()) or 1
-    comparisons = quickcount.compare(result, {code: official[code] / total for code in names})
+    comparisons = quickcount.compare(result, {code: official[code] / total for code in names},
+                                     official_turnout=selectors.official_turnout(election, region_ids))
+    rows = [{"name": names.get(item.contestant, _("Turnout") if item.contestant == "turnout" else item.contestant),
+             "estimate": 100 * item.estimate, "margin": 100 * item.margin, "official": 100 * item.official,
+             "outside": item.outside_margin, "turnout": item.contestant == "turnout"} for item in comparisons]
     return render(request, "dashboard/quick_count.html", {
-        **context, "turnout": result.turnout,
-        "rows": [{"name": names.get(item.contestant, item.contestant), "estimate": 100 * item.estimate,
-                  "margin": 100 * item.margin, "official": 100 * item.official, "outside": item.outside_margin}
-                 for item in comparisons if item.contestant in names],
+        **context, "turnout": result.turnout, "rows": rows, "outside": [row["name"] for row in rows if row["outside"]],
     })
 
 

@@ -63,7 +63,7 @@ def test_quick_count_estimates_each_party_and_compares_with_the_official_share(c
     page = client.get(reverse("dashboard:quick-count", args=["demo-2027"]), HTTP_ACCEPT_LANGUAGE="en")
     assert page.context["sampled"] == 12 and page.context["population"] == 40
     rows = {row["name"]: row for row in page.context["rows"]}
-    assert len(rows) == 7
+    assert len(rows) == 7 + 1  # and turnout
     first = rows["Party 1"]
     assert 40 < first["estimate"] < 70 and first["margin"] > 0
     assert abs(first["estimate"] - first["official"]) <= first["margin"] and not first["outside"]
@@ -223,3 +223,30 @@ def test_observers_cannot_see_the_statistics(client, published):
     client.login(username=ObserverFactory().username, password=TEST_PASSWORD)
     assert client.get(reverse("dashboard:forensics", args=["demo-2027"])).status_code == 403
     assert client.get(reverse("dashboard:quick-count", args=["demo-2027"])).status_code == 403
+
+
+def test_quick_count_compares_turnout_with_the_official_figure(client, published):
+    _reviewer(client)
+    url = reverse("dashboard:quick-count", args=["demo-2027"])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    turnout = page.context["rows"][-1]
+    assert turnout["name"] == "Turnout" and turnout["turnout"]
+    official = sum(p["L4"] for p in PROTOCOLS) / sum(p["L1"] for p in PROTOCOLS)
+    assert turnout["official"] == pytest.approx(100 * official)
+    sample = PROTOCOLS[:12]
+    assert turnout["estimate"] == pytest.approx(100 * sum(p["L4"] for p in sample) / sum(p["L1"] for p in sample))
+    assert not turnout["outside"] and "Turnout" not in page.context["outside"]
+
+    # The commissions of the 28 stations no observer sampled add 200 ballots each for party 1: the
+    # official turnout rises by about 9 points, out of the sample's reach.
+    rows = ["r,c,s," + ",".join(CODES)] + [
+        f"ALA,ALA-1,{number}," + ",".join(str(value) for value in published_protocol(
+            number, extra=0 if number < 12 else 200).values()) for number in range(40)]
+    import_official_results(election=published, source=ResultSource.objects.get(code="demo"),
+                            stream=io.BytesIO("\n".join(rows).encode()), file_name="stuffed.csv")
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    turnout = page.context["rows"][-1]
+    assert turnout["official"] - turnout["estimate"] > turnout["margin"] and turnout["outside"]
+    assert "Turnout" in page.context["outside"]
+    assert "The official figure lies outside the quick count's 95% margin for:" in page.text
+    assert 'id="turnout-row"' in page.text and "Official figure outside the margin" in page.text
