@@ -144,33 +144,118 @@ def results(request, slug):
     })
 
 
-@login_required
-def seat_projection(request, slug):
-    """The same official votes under every method, so a reader sees what each rule would change."""
-    election, region_ids = _election(request, slug)
+def _method_label(method):
+    """A method's name in the page's language (dashboard.seats names them in English)."""
+    if method.formula == seats.Formula.SAINTE_LAGUE and method.first_divisor != 1:
+        return _("Sainte-Laguë, first divisor %(divisor)s") % {"divisor": f"{float(method.first_divisor):g}"}
+    return {seats.Formula.DHONDT: _("D'Hondt"), seats.Formula.SAINTE_LAGUE: _("Sainte-Laguë"),
+            seats.Formula.HARE: _("Largest remainder, Hare quota"),
+            seats.Formula.HAGENBACH_BISCHOFF: _("Largest remainder, Hagenbach-Bischoff quota")}[method.formula]
+
+
+def _seat_options(request, kind):
+    """The projection's options from the query string; anything unreadable falls back to its default."""
+    get = request.GET
+    districts = "regions" if get.get("districts") == "regions" else "national"
+    default_seats = 7 if districts == "regions" else 69  # the seed proposes districts of 7 to 14 seats
     try:
-        total_seats = max(1, min(500, int(request.GET.get("seats", 69))))
-        threshold_percent = Fraction(request.GET.get("threshold", "5"))
+        seats_each = max(1, min(500, int(get.get("seats", default_seats))))
+    except ValueError:
+        seats_each = default_seats
+    try:
+        threshold_percent = Fraction(get.get("threshold", "5"))
     except (ValueError, ZeroDivisionError):
-        total_seats, threshold_percent = 69, Fraction(5)
+        threshold_percent = Fraction(5)
     if not 0 <= threshold_percent < 100:
         threshold_percent = Fraction(5)
-    data = selectors.results(election, selectors.visible_region_ids(request.user, election))
+    return {"source": "confirmed" if get.get("source") == "confirmed" else "official",
+            "base": "cast" if get.get("base") == "cast" else "valid", "districts": districts,
+            "seats": seats_each, "threshold": threshold_percent,
+            "single_seat": kind in (Election.Kind.FPTP, Election.Kind.TWO_ROUND)}
+
+
+@login_required
+def seat_projection(request, slug):
+    """The same votes under every method, so a reader sees what each rule would change.
+
+    Votes from the official results or the observers' confirmed copies; one national district or
+    one district per region (the threshold always national); the threshold a share of the valid
+    votes or of all votes cast. A single-seat election (first past the post, two rounds) shows its
+    winner, or its run-off, instead."""
+    election, region_ids = _election(request, slug)
+    options = _seat_options(request, election.kind)
+    by_region = selectors.votes_by_region(election, region_ids, options["source"])
     names = dict(election.contestants.values_list("ballot_number", "name"))
-    votes = {names.get(int(code.rsplit(".", 1)[1]), code): count for code, count in data["official"].items()}
-    if not any(votes.values()):
-        return render(request, "dashboard/seats.html", {"election": election, "empty": True})
-    allocations = seats.compare_methods(votes, total_seats, threshold=threshold_percent / 100)
+    region_names = dict(Region.objects.filter(pk__in=by_region).values_list("id", "name"))
+
+    def named(votes):
+        return {names.get(int(code.rsplit(".", 1)[1]), code): count for code, count in votes.items()}
+
+    districts = {region_names[pk]: {"votes": named(row["votes"]), "cast": row["cast"], "stations": row["stations"]}
+                 for pk, row in by_region.items()}
+    national = {name: sum(district["votes"].get(name, 0) for district in districts.values())
+                for name in names.values()}
+    cast = sum(district["cast"] for district in districts.values())
+    context = {"election": election, "options": options, "threshold": float(options["threshold"]),
+               "stations": sum(district["stations"] for district in districts.values())}
+    if not any(national.values()):
+        return render(request, "dashboard/seats.html", {**context, "empty": True})
+    if options["single_seat"]:
+        return render(request, "dashboard/seats.html", {**context, **_single_seat(election, options, national, cast,
+                                                                                  districts)})
+    base = cast if options["base"] == "cast" else None
+    threshold = options["threshold"] / 100
+    try:
+        if options["districts"] == "national":
+            allocations = seats.compare_methods(national, options["seats"], threshold=threshold, threshold_base=base)
+            per_district = {}
+        else:
+            per_district = {method: seats.allocate_districts(
+                {name: district["votes"] for name, district in districts.items()},
+                dict.fromkeys(districts, options["seats"]), method, threshold=threshold, threshold_base=base)
+                for method in seats.METHODS}
+            allocations = per_district
+    except ValueError as error:  # all votes cast fewer than the lists' votes: figures that do not add up
+        return render(request, "dashboard/seats.html", {**context, "error": str(error)})
     methods = list(allocations)
-    rows = [{"name": name, "votes": count, "share": 100 * count / sum(votes.values()),
+    total = sum(national.values())
+    rows = [{"name": name, "votes": count, "share": 100 * count / total,
              "seats": [allocations[method].seats.get(name, 0) for method in methods]}
-            for name, count in sorted(votes.items(), key=lambda item: -item[1])]
+            for name, count in sorted(national.items(), key=lambda item: -item[1])]
+    needed = next(iter(allocations.values())).threshold_votes
     return render(request, "dashboard/seats.html", {
-        "election": election, "rows": rows, "methods": [method.label for method in methods],
-        "seats": total_seats, "threshold": float(threshold_percent),
-        "lots": [(method.label, lot) for method in methods for lot in allocations[method].lots],
-        "note": _("Official national votes; the threshold is a share of the valid votes of all lists."),
+        **context, "rows": rows, "methods": [_method_label(method) for method in methods],
+        "total_seats": options["seats"] * (len(districts) if per_district else 1), "district_count": len(districts),
+        "threshold_votes": float(needed), "base_votes": cast if base else total,
+        "qualifying": len(next(iter(allocations.values())).qualifying),
+        "regions": [{"name": name, "votes": district["votes"],
+                     "rows": [{"name": row["name"], "votes": district["votes"].get(row["name"], 0),
+                               "seats": [per_district[method].districts[name].seats.get(row["name"], 0)
+                                         for method in methods]} for row in rows]}
+                    for name, district in sorted(districts.items())] if per_district else [],
+        "lots": [(_method_label(method), lot) for method in methods for lot in allocations[method].lots],
     })
+
+
+def _single_seat(election, options, national, cast, districts):
+    """First past the post, or round one of a two-round election, nationally or per region."""
+    scopes = ([(_("All regions in scope"), national, cast)] if options["districts"] == "national" else
+              [(name, district["votes"], district["cast"]) for name, district in sorted(districts.items())])
+    outcomes = []
+    for scope, votes, participants in scopes:
+        ranked = sorted(votes.items(), key=lambda item: -item[1])
+        if election.kind == Election.Kind.FPTP:
+            result = seats.fptp(votes)
+            outcome = {"winner": result.winner, "runoff": (), "lots": result.lots}
+        else:
+            result = seats.two_round(votes, max(participants, sum(votes.values())))
+            outcome = {"winner": result.winner, "runoff": result.runoff, "lots": result.lots}
+        # A two-round winner needs more than half of those who took part; FPTP only the most votes.
+        base = (sum(votes.values()) if election.kind == Election.Kind.FPTP else max(participants, sum(votes.values()))) or 1
+        outcomes.append({"scope": scope, **outcome, "participants": participants,
+                         "ranked": [{"name": name, "votes": count, "share": 100 * count / base}
+                                    for name, count in ranked]})
+    return {"outcomes": outcomes, "fptp": election.kind == Election.Kind.FPTP}
 
 
 def _names(election):
