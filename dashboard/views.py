@@ -102,7 +102,7 @@ def station(request, slug, station_id):
     return render(request, "dashboard/station.html", {
         "election": election, "station": station,
         "incident_counts": [(label, by_severity[f"incidents_{value}"]) for value, label in Severity.choices],
-        "incidents": incidents.order_by("-reported_at", "-id"),
+        "incidents": incidents.select_related("category").order_by("-reported_at", "-id"),
         "photos": selectors.station_protocol_photos(request.user, election, station).select_related("original"),
         "deployments": Deployment.objects.filter(election=election, station=station).select_related("observer"),
         "check_ins": CheckIn.objects.filter(deployment__election=election, deployment__station=station)
