@@ -10,6 +10,10 @@ SQL statement that computes the same numbers, measured in the same run on the sa
     selector, view and JSON) vs one SQL statement giving each located station its state;
 (c) the live-feed endpoint (/dashboard/<election>/feed.json), first poll (the newest flags and
     incidents) and a steady-state poll (the oldest above the cursors), vs one SQL statement (a UNION).
+(d) forensics: the per-station arrays read set-based (dashboard.selectors.official_arrays) vs one SQL
+    statement reading the same integers, and vs the per-station Python loop over the JSON it replaced;
+    the forensics page on its first visit after an import (the report and its signals made) and on a
+    later visit (read), and the worker's 1,000-draw Monte Carlo (dashboard.services).
 Each pair is checked to give the same numbers before its ratio is printed.
 
 The data: the real 2018 per-station file (97,699 stations, or its first N) imported through the
@@ -344,6 +348,76 @@ def bench_feed(election, client, user):
     return results
 
 
+# --- (d) forensics -----------------------------------------------------------------------------
+
+
+def _json_integer(code):
+    """SQL reading one protocol line of `figures` as an integer (0 if missing), per database."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return f"COALESCE((figures->>'{code}')::bigint, 0)"
+    return f"COALESCE(CAST(json_extract(figures, '$.\"{code}\"') AS INTEGER), 0)"
+
+
+def bench_forensics(election, client, user):
+    import numpy as np
+    from django.urls import reverse
+
+    from dashboard import selectors, services
+    from dashboard.models import ForensicReport
+    from protocols.models import OfficialVersion
+
+    region_ids = selectors.visible_region_ids(user, election)
+    arrays_seconds, (arrays, leader) = best_of(lambda: selectors.official_arrays(election, region_ids), repeats=3)
+    categories = selectors._codes_by_category(election)
+    codes = selectors.vote_codes(election)
+
+    def added(lines):
+        return " + ".join(_json_integer(code) for code in lines) or "0"
+
+    columns = [added(categories["registered"]), added(categories["issued"]), added(categories["cast"]),
+               _json_integer(leader), *(_json_integer(code) for code in codes)]
+    statement = (f"SELECT {', '.join(columns)} FROM {_tables()['official']} "  # noqa: S608 (codes from the template)
+                 "WHERE election_id = %s AND is_latest ORDER BY station_id")
+    sql_seconds, rows = best_of(lambda: np.array(sql(statement, [election.pk]), dtype=np.int64), repeats=3)
+    ours = np.column_stack([arrays["voters"], arrays["given"], arrays["received"], arrays["leader"], arrays["votes"]])
+    assert np.array_equal(ours, rows), "the forensics arrays differ from SQL"
+
+    def loop():  # what official_arrays did before: a Python loop over every station's JSON
+        table = []
+        for figures in OfficialVersion.objects.filter(election=election, is_latest=True).order_by(
+                "station_id").values_list("figures", flat=True):
+            table.append([sum(figures.get(code, 0) for code in categories["registered"]),
+                          sum(figures.get(code, 0) for code in categories["issued"]),
+                          sum(figures.get(code, 0) for code in categories["cast"]), figures.get(leader, 0),
+                          *(figures.get(code, 0) for code in codes)])
+        return np.array(table, dtype=np.int64)
+
+    loop_seconds, looped = best_of(loop, repeats=3)
+    assert np.array_equal(looped, rows), "the loop's arrays differ from SQL"
+
+    url = reverse("dashboard:forensics", args=[election.slug])
+
+    def first_visit():
+        ForensicReport.objects.all().delete()
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        return response
+
+    first_seconds, _response = best_of(first_visit, repeats=3)
+    later_seconds, _response = best_of(lambda: client.get(url))
+    report = ForensicReport.objects.get()
+    started = time.perf_counter()
+    assert services.compute_integer_percentages(report_id=report.pk)
+    monte_carlo_seconds = time.perf_counter() - started
+    report.refresh_from_db()
+    return {"arrays_s": arrays_seconds, "sql_s": sql_seconds, "loop_s": loop_seconds, "stations": len(rows),
+            "first_s": first_seconds, "later_s": later_seconds, "monte_carlo_s": monte_carlo_seconds,
+            "draws": services.MONTE_CARLO_DRAWS, "excess": report.integer["excess"],
+            "included": report.integer["included_stations"]}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="2,000 stations (what CI runs)")
@@ -366,6 +440,7 @@ def main(argv=None):
     coverage = bench_coverage(election, admin)
     points = bench_map(election, client, admin)
     feed = bench_feed(election, client, admin)
+    forensic = bench_forensics(election, client, admin)
 
     totals = coverage["totals"]
     print(f"dashboard bench on {vendor}: {totals['stations']:,} stations of the real file imported, observer data "
@@ -389,6 +464,13 @@ def main(argv=None):
               f"(its selector alone {figures['selector_s'] * 1000:.1f} ms), single SQL {figures['sql_s'] * 1000:.1f} ms "
               f"-> ratio {figures['endpoint_s'] / figures['sql_s']:.2f}x (selector alone "
               f"{figures['selector_s'] / figures['sql_s']:.2f}x) (same items: yes)")
+    print(f"(d) forensics arrays, {forensic['stations']:,} stations: set-based {forensic['arrays_s'] * 1000:.0f} ms, "
+          f"single SQL {forensic['sql_s'] * 1000:.0f} ms -> ratio {forensic['arrays_s'] / forensic['sql_s']:.2f}x "
+          f"(same numbers: yes); the per-station loop it replaced {forensic['loop_s'] * 1000:.0f} ms "
+          f"({forensic['loop_s'] / forensic['arrays_s']:.1f}x slower)")
+    print(f"(d) forensics page: first visit after an import {forensic['first_s'] * 1000:.0f} ms (signals computed), "
+          f"later visits {forensic['later_s'] * 1000:.0f} ms; the worker's Monte Carlo {forensic['monte_carlo_s']:.1f} s "
+          f"({forensic['draws']:,} draws, {forensic['included']:,} stations included, excess {forensic['excess']:,.1f})")
 
 
 if __name__ == "__main__":

@@ -251,26 +251,26 @@ def official_arrays(election, region_ids):
     """Per-station numpy arrays of the latest official figures, for the forensics: (arrays, leader code).
 
     voters: on the list; given: ballots issued; received: ballots found in the boxes (valid +
-    invalid); leader: votes of the contestant with the most votes in scope; votes: every
-    contestant's votes (stations x contestants). The database reads the lines out of the JSON and
-    adds them up, one row of integers per station; numpy takes the rows as one table.
+    invalid); votes: every contestant's votes (stations x contestants); leader: the votes of the
+    contestant with the most votes in scope (its code is returned beside). The database reads the
+    lines out of the JSON and adds them up, one row of integers per station, in one query; numpy
+    takes the rows as one table and finds the leader by its column sums.
     """
     import numpy as np
 
     categories = _codes_by_category(election)
     codes = vote_codes(election)
     officials = OfficialVersion.objects.filter(election=election, is_latest=True,
-                                               station__commission__region_id__in=region_ids).order_by()
-    totals = _totals(officials, codes)
-    leader = max(codes, key=lambda code: totals[code]) if codes else None
-    columns = {"voters": _lines_sum(categories["registered"]), "given": _lines_sum(categories["issued"]),
-               "received": _lines_sum(categories["cast"]), "leader": _lines_sum([leader] if leader else []),
+                                               station__commission__region_id__in=region_ids).order_by("station_id")
+    columns = {"voters_sum": _lines_sum(categories["registered"]), "given_sum": _lines_sum(categories["issued"]),
+               "received_sum": _lines_sum(categories["cast"]),
                **{f"vote_{index}": _line(code) for index, code in enumerate(codes)}}
-    rows = officials.order_by("station_id").annotate(**columns).values_list(*columns)
-    table = np.array(list(rows), dtype=np.int64).reshape(-1, len(columns))
-    arrays = {name: table[:, index] for index, name in enumerate(("voters", "given", "received", "leader"))}
-    arrays["votes"] = table[:, 4:]
-    return arrays, leader
+    table = np.array(list(officials.annotate(**columns).values_list(*columns)), dtype=np.int64).reshape(-1, len(columns))
+    votes = table[:, 3:]
+    leader = int(np.argmax(votes.sum(axis=0))) if codes else None  # ties: the first on the ballot
+    arrays = {"voters": table[:, 0], "given": table[:, 1], "received": table[:, 2], "votes": votes,
+              "leader": votes[:, leader] if codes else np.zeros(len(table), dtype=np.int64)}
+    return arrays, (codes[leader] if codes else None)
 
 
 def official_turnout(election, region_ids):
