@@ -323,8 +323,8 @@ def forensics_page(request, slug):
         "leader": _names(election).get(report.leader, report.leader),
         "min_count": min_count, "default_min_count": forensics.LAST_DIGIT_MIN_COUNT,
         "last": last, "second": second, "digits": digits, "vote_counts": report.signals["vote_counts"],
-        "sensitivity": [{"min_count": int(choice), "test": test, "chosen": int(choice) == min_count}
-                        for choice, test in last_digits.items()],
+        "sensitivity": [{"min_count": choice, "test": last_digits.get(str(choice)), "chosen": choice == min_count}
+                        for choice in forensics.LAST_DIGIT_MIN_COUNTS],
     })
 
 
