@@ -8,8 +8,12 @@ SQL statement that computes the same numbers, measured in the same run on the sa
     included) vs one SQL statement grouping every figure by region;
 (b) the map's data endpoint (/dashboard/<election>/map/points.json, through Django's test client:
     selector, view and JSON) vs one SQL statement giving each located station its state;
-(c) the live-feed endpoint (/dashboard/<election>/feed.json), first poll and a steady-state poll,
-    vs one SQL statement (a UNION of the newest flags and incidents).
+(c) the live-feed endpoint (/dashboard/<election>/feed.json), first poll (the newest flags and
+    incidents) and a steady-state poll (the oldest above the cursors), vs one SQL statement (a UNION).
+(d) forensics: the per-station arrays read set-based (dashboard.selectors.official_arrays) vs one SQL
+    statement reading the same integers, and vs the per-station Python loop over the JSON it replaced;
+    the forensics page on its first visit after an import (the report and its signals made) and on a
+    later visit (read), and the worker's 1,000-draw Monte Carlo (dashboard.services).
 Each pair is checked to give the same numbers before its ratio is printed.
 
 The data: the real 2018 per-station file (97,699 stations, or its first N) imported through the
@@ -74,7 +78,7 @@ def generate(stations_count, seed=11):
     from django.db import connection
     from django.utils import timezone
 
-    from bench.protocols import file_bytes
+    from bench.forensics import file_bytes
     from elections.models import Contestant, Election, ProtocolTemplate, Station
     from evidence.models import EvidenceFile, Original
     from incidents.models import Incident, IncidentCategory, Severity
@@ -297,25 +301,31 @@ def bench_feed(election, client, user):
     url = reverse("dashboard:feed", args=[election.slug])
     region_ids = sorted(selectors.visible_region_ids(user, election))
     regions = ", ".join(str(int(pk)) for pk in region_ids)
+    # The first poll (no cursors) takes the newest 50 of each kind; a steady poll the oldest 50 above
+    # the cursors (plus one, to know whether more wait).
     statement = """
         SELECT * FROM (SELECT 'flag', f.id, f.kind, f.severity, s.code, f.station_id, f.created_at FROM {flag} f
                        LEFT JOIN {station} s ON s.id = f.station_id LEFT JOIN {commission} sc ON sc.id = s.commission_id
                        LEFT JOIN {commission} fc ON fc.id = f.commission_id
                        WHERE f.election_id = %s AND f.id > %s AND (sc.region_id IN ({regions}) OR fc.region_id IN ({regions}))
-                       ORDER BY f.id DESC LIMIT 50) flags
+                       ORDER BY f.id {order} LIMIT {limit}) flags
         UNION ALL
         SELECT * FROM (SELECT 'incident', i.id, k.name_en, i.severity, s.code, i.station_id, i.reported_at
                        FROM {incident} i JOIN {category} k ON k.id = i.category_id
                        JOIN {station} s ON s.id = i.station_id JOIN {commission} c ON c.id = s.commission_id
                        WHERE i.election_id = %s AND i.id > %s AND c.region_id IN ({regions})
-                       ORDER BY i.id DESC LIMIT 50) incidents
-    """.format(regions=regions, **_tables())  # noqa: S608 (region IDs cast to int; values are parameters)
+                       ORDER BY i.id {order} LIMIT {limit}) incidents
+    """
     results = {}
-    for name, cursors in (("first poll", (0, 0)), ("steady poll", None)):
-        if cursors is None:
+    for name, cursors in (("first poll", None), ("steady poll", ())):
+        if cursors == ():
             first = client.get(url).json()
             cursors = (first["after_flag"], first["after_incident"])
-        query = {"after_flag": cursors[0], "after_incident": cursors[1]}
+        query = {} if cursors is None else {"after_flag": cursors[0], "after_incident": cursors[1]}
+        page = statement.format(regions=regions, order="DESC" if cursors is None else "",
+                                limit=selectors.FEED_PAGE if cursors is None else selectors.FEED_PAGE + 1,
+                                **_tables())  # noqa: S608 (region IDs cast to int; values are parameters)
+        cursors = cursors or (None, None)
 
         def endpoint(query=query):
             response = client.get(url, query)
@@ -326,13 +336,86 @@ def bench_feed(election, client, user):
         selector_seconds, _items = best_of(lambda cursors=cursors: selectors.feed(
             election, set(region_ids), after_flag=cursors[0], after_incident=cursors[1],
             incidents=selectors.incidents_in_scope(user, election, set(region_ids))))
-        sql_seconds, rows = best_of(lambda cursors=cursors: sql(
-            statement, [election.pk, cursors[0], election.pk, cursors[1]]))
+        sql_seconds, rows = best_of(lambda cursors=cursors, page=page: sql(
+            page, [election.pk, cursors[0] or 0, election.pk, cursors[1] or 0]))
+        shown = [row for kind in ("flag", "incident") for row in
+                 [row for row in rows if row[0] == kind][:selectors.FEED_PAGE]]
         assert sorted((item["type"], item["id"], item["severity"], item["station"]) for item in data["items"]) == \
-            sorted((row[0], row[1], row[3], row[4]) for row in rows), "feed differs from SQL"
+            sorted((row[0], row[1], row[3], row[4]) for row in shown), "feed differs from SQL"
+        assert data["more"] == (len(shown) < len(rows)), "the feed's `more` differs from SQL"
         results[name] = {"endpoint_s": endpoint_seconds, "selector_s": selector_seconds, "sql_s": sql_seconds,
-                         "items": len(rows)}
+                         "items": len(shown)}
     return results
+
+
+# --- (d) forensics -----------------------------------------------------------------------------
+
+
+def _json_integer(code):
+    """SQL reading one protocol line of `figures` as an integer (0 if missing), per database."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return f"COALESCE((figures->>'{code}')::bigint, 0)"
+    return f"COALESCE(CAST(json_extract(figures, '$.\"{code}\"') AS INTEGER), 0)"
+
+
+def bench_forensics(election, client, user):
+    import numpy as np
+    from django.urls import reverse
+
+    from dashboard import selectors, services
+    from dashboard.models import ForensicReport
+    from protocols.models import OfficialVersion
+
+    region_ids = selectors.visible_region_ids(user, election)
+    arrays_seconds, (arrays, leader) = best_of(lambda: selectors.official_arrays(election, region_ids), repeats=3)
+    categories = selectors._codes_by_category(election)
+    codes = selectors.vote_codes(election)
+
+    def added(lines):
+        return " + ".join(_json_integer(code) for code in lines) or "0"
+
+    columns = [added(categories["registered"]), added(categories["issued"]), added(categories["cast"]),
+               _json_integer(leader), *(_json_integer(code) for code in codes)]
+    statement = (f"SELECT {', '.join(columns)} FROM {_tables()['official']} "  # noqa: S608 (codes from the template)
+                 "WHERE election_id = %s AND is_latest ORDER BY station_id")
+    sql_seconds, rows = best_of(lambda: np.array(sql(statement, [election.pk]), dtype=np.int64), repeats=3)
+    ours = np.column_stack([arrays["voters"], arrays["given"], arrays["received"], arrays["leader"], arrays["votes"]])
+    assert np.array_equal(ours, rows), "the forensics arrays differ from SQL"
+
+    def loop():  # what official_arrays did before: a Python loop over every station's JSON
+        table = []
+        for figures in OfficialVersion.objects.filter(election=election, is_latest=True).order_by(
+                "station_id").values_list("figures", flat=True):
+            table.append([sum(figures.get(code, 0) for code in categories["registered"]),
+                          sum(figures.get(code, 0) for code in categories["issued"]),
+                          sum(figures.get(code, 0) for code in categories["cast"]), figures.get(leader, 0),
+                          *(figures.get(code, 0) for code in codes)])
+        return np.array(table, dtype=np.int64)
+
+    loop_seconds, looped = best_of(loop, repeats=3)
+    assert np.array_equal(looped, rows), "the loop's arrays differ from SQL"
+
+    url = reverse("dashboard:forensics", args=[election.slug])
+
+    def first_visit():
+        ForensicReport.objects.all().delete()
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        return response
+
+    first_seconds, _response = best_of(first_visit, repeats=3)
+    later_seconds, _response = best_of(lambda: client.get(url))
+    report = ForensicReport.objects.get()
+    started = time.perf_counter()
+    assert services.compute_integer_percentages(report_id=report.pk)
+    monte_carlo_seconds = time.perf_counter() - started
+    report.refresh_from_db()
+    return {"arrays_s": arrays_seconds, "sql_s": sql_seconds, "loop_s": loop_seconds, "stations": len(rows),
+            "first_s": first_seconds, "later_s": later_seconds, "monte_carlo_s": monte_carlo_seconds,
+            "draws": services.MONTE_CARLO_DRAWS, "excess": report.integer["excess"],
+            "included": report.integer["included_stations"]}
 
 
 def main(argv=None):
@@ -357,6 +440,7 @@ def main(argv=None):
     coverage = bench_coverage(election, admin)
     points = bench_map(election, client, admin)
     feed = bench_feed(election, client, admin)
+    forensic = bench_forensics(election, client, admin)
 
     totals = coverage["totals"]
     print(f"dashboard bench on {vendor}: {totals['stations']:,} stations of the real file imported, observer data "
@@ -380,6 +464,13 @@ def main(argv=None):
               f"(its selector alone {figures['selector_s'] * 1000:.1f} ms), single SQL {figures['sql_s'] * 1000:.1f} ms "
               f"-> ratio {figures['endpoint_s'] / figures['sql_s']:.2f}x (selector alone "
               f"{figures['selector_s'] / figures['sql_s']:.2f}x) (same items: yes)")
+    print(f"(d) forensics arrays, {forensic['stations']:,} stations: set-based {forensic['arrays_s'] * 1000:.0f} ms, "
+          f"single SQL {forensic['sql_s'] * 1000:.0f} ms -> ratio {forensic['arrays_s'] / forensic['sql_s']:.2f}x "
+          f"(same numbers: yes); the per-station loop it replaced {forensic['loop_s'] * 1000:.0f} ms "
+          f"({forensic['loop_s'] / forensic['arrays_s']:.1f}x slower)")
+    print(f"(d) forensics page: first visit after an import {forensic['first_s'] * 1000:.0f} ms (signals computed), "
+          f"later visits {forensic['later_s'] * 1000:.0f} ms; the worker's Monte Carlo {forensic['monte_carlo_s']:.1f} s "
+          f"({forensic['draws']:,} draws, {forensic['included']:,} stations included, excess {forensic['excess']:,.1f})")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,20 @@ import numpy as np
 from dashboard.forensics import integer_percentages, integer_percentages_loop
 
 PROJECT = Path(__file__).resolve().parent.parent
-DATA = PROJECT.parent / "shared" / "data" / "ru-2018-presidential-by-station.csv.zip"
+
+
+def shared_data_file(name: str) -> Path:
+    """A file of `shared/data/`: beside the project (a checkout in /work/main finds /work/shared), or
+    further up (a git worktree in /work/wt/<name> finds it too, where `PROJECT.parent` alone would
+    silently skip every real-file test)."""
+    for folder in PROJECT.parents:
+        candidate = folder / "shared" / "data" / name
+        if candidate.exists():
+            return candidate
+    return PROJECT.parent / "shared" / "data" / name
+
+
+DATA = shared_data_file("ru-2018-presidential-by-station.csv.zip")
 PUBLISHED_EXCESS = 1709  # Kobak, Shpilkin & Pshenichnikov's analysis of the same file, 1,000 draws
 SEED = 2018
 
@@ -31,6 +44,15 @@ SEED = 2018
 LINES = ("voters", "received_by_commission", "issued_early", "issued_in_station", "issued_outside",
          "cancelled", "in_mobile_boxes", "in_stationary_boxes", "invalid", "valid", "lost", "not_accounted")
 CANDIDATES = ("Baburin", "Grudinin", "Zhirinovsky", "Putin", "Sobchak", "Suraykin", "Titov", "Yavlinsky")
+
+
+def file_bytes(limit: int = 0, path: Path = DATA) -> bytes:
+    """The real file as CSV bytes, whole or its header and first `limit` stations."""
+    with zipfile.ZipFile(path) as archive, archive.open(archive.namelist()[0]) as raw:
+        data = raw.read()
+    if not limit:
+        return data
+    return b"\n".join(data.split(b"\n")[: limit + 1]) + b"\n"
 
 
 def load_2018_arrays(path: Path = DATA) -> dict[str, np.ndarray]:

@@ -9,9 +9,21 @@ from collections import defaultdict
 
 from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection
-from django.db.models import BigIntegerField, Case, Count, Exists, FloatField, OuterRef, Q, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    FloatField,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Round
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils.translation import get_language
 
 from elections.models import Commission, Region, Station
@@ -179,34 +191,104 @@ def _codes_by_category(election):
     return categories
 
 
+def _line(code):
+    """One line of a protocol's figures as a whole number computed by the database (0 if missing)."""
+    return Coalesce(Cast(KeyTextTransform(code, "figures"), BigIntegerField()), Value(0),
+                    output_field=BigIntegerField())
+
+
+def _lines_sum(codes):
+    expression = Value(0, output_field=BigIntegerField())
+    for code in codes:
+        expression = ExpressionWrapper(expression + _line(code), output_field=BigIntegerField())
+    return expression
+
+
+def confirmed_copies(election, region_ids):
+    """One observer copy per station that the NGO stands behind, the newest: the rule of
+    dashboard.confirmation written as SQL, so that whole-country totals need no loop (tested to
+    agree with the rule, copy for copy).
+
+    A latest copy is confirmed when no flag about it is open or judged an observer's error, and it
+    either equals the latest official version line for line or a reviewer confirmed or resolved a
+    flag about it.
+    """
+    def confirmed(copies):
+        about = Q(observer_copy=OuterRef("pk")) | Q(other_copy=OuterRef("pk"))
+        flags = Discrepancy.objects.filter(about)
+        agrees = OfficialVersion.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
+                                                figures=OuterRef("figures"))
+        return copies.exclude(Exists(flags.filter(status__in=confirmation.DISQUALIFYING))).filter(
+            Exists(agrees) | Exists(flags.filter(status__in=confirmation.REVIEWED_STATUSES)))
+
+    newer = confirmed(ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
+                                                  id__gt=OuterRef("id")))
+    return confirmed(ObserverCopy.objects.filter(election=election, is_latest=True,
+                                                 station__commission__region_id__in=region_ids)).exclude(Exists(newer))
+
+
+SEAT_SOURCES = ("official", "confirmed")
+
+
+def votes_by_region(election, region_ids, source="official"):
+    """{region id: {"votes": {vote code: votes}, "cast": ballots in the boxes, "stations": n}} from
+    the latest official results or the observers' confirmed copies, in one grouped query."""
+    if source not in SEAT_SOURCES:
+        raise ValueError(f"votes come from {' or '.join(SEAT_SOURCES)}, not {source!r}")
+    codes = vote_codes(election)
+    rows = (OfficialVersion.objects.filter(election=election, is_latest=True,
+                                           station__commission__region_id__in=region_ids)
+            if source == "official" else confirmed_copies(election, region_ids))
+    sums = {f"vote_{index}": Sum(_line(code)) for index, code in enumerate(codes)}
+    table = rows.order_by().values("station__commission__region_id").annotate(
+        cast_sum=Sum(_lines_sum(_codes_by_category(election)["cast"])), stations_count=Count("id"), **sums)
+    return {row["station__commission__region_id"]: {
+        "votes": {code: int(row[f"vote_{index}"] or 0) for index, code in enumerate(codes)},
+        "cast": int(row["cast_sum"] or 0), "stations": row["stations_count"]} for row in table}
+
+
 def official_arrays(election, region_ids):
-    """Per-station numpy arrays of the latest official figures, for the forensics.
+    """Per-station numpy arrays of the latest official figures, for the forensics: (arrays, leader code).
 
     voters: on the list; given: ballots issued; received: ballots found in the boxes (valid +
-    invalid); leader: votes of the contestant with the most votes nationally.
+    invalid); votes: every contestant's votes (stations x contestants); leader: the votes of the
+    contestant with the most votes in scope (its code is returned beside). The database reads the
+    lines out of the JSON and adds them up, one row of integers per station, in one query; numpy
+    takes the rows as one table and finds the leader by its column sums.
     """
     import numpy as np
 
     categories = _codes_by_category(election)
     codes = vote_codes(election)
-    totals = _totals(OfficialVersion.objects.filter(election=election, is_latest=True,
-                                                    station__commission__region_id__in=region_ids), codes)
-    leader = max(codes, key=lambda code: totals[code]) if codes else None
-    rows = OfficialVersion.objects.filter(election=election, is_latest=True,
-                                          station__commission__region_id__in=region_ids).values_list("figures",
-                                                                                                      flat=True)
-    columns = {"voters": [], "given": [], "received": [], "leader": [], "votes": []}
-    for figures in rows:
-        columns["voters"].append(sum(figures.get(code, 0) for code in categories["registered"]))
-        columns["given"].append(sum(figures.get(code, 0) for code in categories["issued"]))
-        columns["received"].append(sum(figures.get(code, 0) for code in categories["cast"]))
-        columns["leader"].append(figures.get(leader, 0))
-        columns["votes"].extend(figures.get(code, 0) for code in codes)
-    return {name: np.asarray(values, dtype=np.int64) for name, values in columns.items()}, leader
+    officials = OfficialVersion.objects.filter(election=election, is_latest=True,
+                                               station__commission__region_id__in=region_ids).order_by("station_id")
+    columns = {"voters_sum": _lines_sum(categories["registered"]), "given_sum": _lines_sum(categories["issued"]),
+               "received_sum": _lines_sum(categories["cast"]),
+               **{f"vote_{index}": _line(code) for index, code in enumerate(codes)}}
+    table = np.array(list(officials.annotate(**columns).values_list(*columns)), dtype=np.int64).reshape(-1, len(columns))
+    votes = table[:, 3:]
+    leader = int(np.argmax(votes.sum(axis=0))) if codes else None  # ties: the first on the ballot
+    arrays = {"voters": table[:, 0], "given": table[:, 1], "received": table[:, 2], "votes": votes,
+              "leader": votes[:, leader] if codes else np.zeros(len(table), dtype=np.int64)}
+    return arrays, (codes[leader] if codes else None)
+
+
+def official_turnout(election, region_ids):
+    """Ballots found in the boxes over voters on the list, summed over the latest official results
+    in scope: the turnout the quick count estimates, defined the same way. None without results."""
+    categories = _codes_by_category(election)
+    officials = OfficialVersion.objects.filter(election=election, is_latest=True,
+                                               station__commission__region_id__in=region_ids)
+    sums = officials.aggregate(cast=Sum(_lines_sum(categories["cast"])),
+                               registered=Sum(_lines_sum(categories["registered"])))
+    if not sums["registered"]:
+        return None
+    return int(sums["cast"] or 0) / int(sums["registered"])
 
 
 def quick_count_sample(election, region_ids):
-    """The random-sample stations' observer copies (the newest per station), as plain rows."""
+    """The random-sample stations' observer copies (the newest per station), as plain rows whose
+    sums the database computes: {"registered", "cast", "votes": {code: votes}}."""
     categories = _codes_by_category(election)
     codes = vote_codes(election)
     sampled = Deployment.objects.filter(election=election, in_random_sample=True,
@@ -214,11 +296,10 @@ def quick_count_sample(election, region_ids):
     newer = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
                                         id__gt=OuterRef("id"))
     copies = ObserverCopy.objects.filter(election=election, is_latest=True, station__in=sampled).exclude(Exists(newer))
-    rows = []
-    for figures in copies.values_list("figures", flat=True):
-        rows.append({"registered": sum(figures.get(code, 0) for code in categories["registered"]),
-                     "cast": sum(figures.get(code, 0) for code in categories["cast"]),
-                     "votes": {code: figures.get(code, 0) for code in codes}})
+    columns = {"registered_sum": _lines_sum(categories["registered"]), "cast_sum": _lines_sum(categories["cast"]),
+               **{f"vote_{index}": _line(code) for index, code in enumerate(codes)}}
+    rows = [{"registered": row[0], "cast": row[1], "votes": dict(zip(codes, row[2:], strict=True))}
+            for row in copies.order_by().annotate(**columns).values_list(*columns)]
     population = Station.objects.filter(commission__region_id__in=region_ids).count()
     return rows, population
 
@@ -252,32 +333,48 @@ def station_map_points(election, region_ids):
             for pk, code, latitude, longitude, state in station_map_rows(election, region_ids)]
 
 
-def feed(election, region_ids, *, after_flag=0, after_incident=0, incidents=None, limit=50):
-    """New flags and incidents in scope with an ID above the last one seen of each kind, newest
-    first: what the live feed polls.
+FEED_PAGE = 50
 
-    Two "id > N ORDER BY id DESC LIMIT n" queries reading only the columns shown: cheap enough to
+
+def feed(election, region_ids, *, after_flag=None, after_incident=None, incidents=None, limit=FEED_PAGE):
+    """New flags and incidents in scope, for the live feed: (items, more).
+
+    With no cursor (a page just opened): the newest `limit` of each kind, as a start. With the
+    cursors (the highest ID seen of each kind): the *oldest* `limit` of each kind above them, and
+    `more` when either kind has further items waiting, so that a national import raising
+    thousands of flags is paged through in order, none skipped: the caller moves each cursor to the
+    highest ID returned and asks again at once while `more` is true. Items are in the order they
+    happened (oldest first).
+
+    Two "id > N ORDER BY id LIMIT n + 1" queries reading only the columns shown: cheap enough to
     poll every few seconds from every open dashboard. `incidents` is the user's incident scope
     (`incidents_in_scope`); None: flags only.
     """
+    start = after_flag is None and after_incident is None
     kinds, severities = dict(Discrepancy.Kind.choices), dict(Discrepancy.Severity.choices)
-    flags = Discrepancy.objects.filter(election=election, pk__gt=after_flag).filter(
+    flags = Discrepancy.objects.filter(election=election, pk__gt=after_flag or 0).filter(
         Q(station__commission__region_id__in=region_ids) | Q(commission__region_id__in=region_ids)
-    ).order_by("-id").values_list("id", "kind", "severity", "station__code", "station_id", "created_at")[:limit]
+    ).order_by("-id" if start else "id").values_list("id", "kind", "severity", "station__code", "station_id",
+                                                    "created_at")[:limit + 1]
+    flags = list(flags)
+    more = len(flags) > limit and not start
     items = [{"type": "flag", "id": pk, "kind": str(kinds.get(kind, kind)), "severity": severity,
               "severity_label": str(severities.get(severity, severity)), "station": code or "",
-              "station_id": station_id, "at": at.isoformat()} for pk, kind, severity, code, station_id, at in flags]
+              "station_id": station_id, "at": at.isoformat()}
+             for pk, kind, severity, code, station_id, at in flags[:limit]]
     if incidents is not None:
         language = (get_language() or "en")[:2]
         name = f"category__name_{language}" if language in ("kk", "ru", "en") else "category__name_en"
-        rows = incidents.select_related(None).filter(pk__gt=after_incident).order_by("-id").values_list(
-            "id", name, "category__name_en", "severity", "station__code", "station_id", "reported_at")[:limit]
+        rows = list(incidents.select_related(None).filter(pk__gt=after_incident or 0).order_by(
+            "-id" if start else "id").values_list(
+            "id", name, "category__name_en", "severity", "station__code", "station_id", "reported_at")[:limit + 1])
+        more = more or (len(rows) > limit and not start)
         severity_labels = dict(Severity.choices)
         items += [{"type": "incident", "id": pk, "kind": category or fallback, "severity": severity,
                    "severity_label": str(severity_labels.get(severity, severity)), "station": code,
                    "station_id": station_id, "at": at.isoformat()}
-                  for pk, category, fallback, severity, code, station_id, at in rows]
-    return sorted(items, key=lambda item: item["at"], reverse=True)
+                  for pk, category, fallback, severity, code, station_id, at in rows[:limit]]
+    return sorted(items, key=lambda item: (item["at"], item["type"], item["id"])), more
 
 
 # --- The public transparency page (rec. 17.1): nothing here may name an observer -------------

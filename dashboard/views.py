@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from elections.models import Commission, Election, Region, Station
@@ -19,7 +20,7 @@ from incidents.models import Severity
 from observers.models import CheckIn, Deployment
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 
-from . import exports, forensics, quickcount, seats, selectors
+from . import exports, forensics, quickcount, seats, selectors, services
 
 
 def _election(request, slug):
@@ -101,7 +102,7 @@ def station(request, slug, station_id):
     return render(request, "dashboard/station.html", {
         "election": election, "station": station,
         "incident_counts": [(label, by_severity[f"incidents_{value}"]) for value, label in Severity.choices],
-        "incidents": incidents.order_by("-reported_at", "-id"),
+        "incidents": incidents.select_related("category").order_by("-reported_at", "-id"),
         "photos": selectors.station_protocol_photos(request.user, election, station).select_related("original"),
         "deployments": Deployment.objects.filter(election=election, station=station).select_related("observer"),
         "check_ins": CheckIn.objects.filter(deployment__election=election, deployment__station=station)
@@ -143,33 +144,118 @@ def results(request, slug):
     })
 
 
-@login_required
-def seat_projection(request, slug):
-    """The same official votes under every method, so a reader sees what each rule would change."""
-    election, region_ids = _election(request, slug)
+def _method_label(method):
+    """A method's name in the page's language (dashboard.seats names them in English)."""
+    if method.formula == seats.Formula.SAINTE_LAGUE and method.first_divisor != 1:
+        return _("Sainte-Laguë, first divisor %(divisor)s") % {"divisor": f"{float(method.first_divisor):g}"}
+    return {seats.Formula.DHONDT: _("D'Hondt"), seats.Formula.SAINTE_LAGUE: _("Sainte-Laguë"),
+            seats.Formula.HARE: _("Largest remainder, Hare quota"),
+            seats.Formula.HAGENBACH_BISCHOFF: _("Largest remainder, Hagenbach-Bischoff quota")}[method.formula]
+
+
+def _seat_options(request, kind):
+    """The projection's options from the query string; anything unreadable falls back to its default."""
+    get = request.GET
+    districts = "regions" if get.get("districts") == "regions" else "national"
+    default_seats = 7 if districts == "regions" else 69  # the seed proposes districts of 7 to 14 seats
     try:
-        total_seats = max(1, min(500, int(request.GET.get("seats", 69))))
-        threshold_percent = Fraction(request.GET.get("threshold", "5"))
+        seats_each = max(1, min(500, int(get.get("seats", default_seats))))
+    except ValueError:
+        seats_each = default_seats
+    try:
+        threshold_percent = Fraction(get.get("threshold", "5"))
     except (ValueError, ZeroDivisionError):
-        total_seats, threshold_percent = 69, Fraction(5)
+        threshold_percent = Fraction(5)
     if not 0 <= threshold_percent < 100:
         threshold_percent = Fraction(5)
-    data = selectors.results(election, selectors.visible_region_ids(request.user, election))
+    return {"source": "confirmed" if get.get("source") == "confirmed" else "official",
+            "base": "cast" if get.get("base") == "cast" else "valid", "districts": districts,
+            "seats": seats_each, "threshold": threshold_percent,
+            "single_seat": kind in (Election.Kind.FPTP, Election.Kind.TWO_ROUND)}
+
+
+@login_required
+def seat_projection(request, slug):
+    """The same votes under every method, so a reader sees what each rule would change.
+
+    Votes from the official results or the observers' confirmed copies; one national district or
+    one district per region (the threshold always national); the threshold a share of the valid
+    votes or of all votes cast. A single-seat election (first past the post, two rounds) shows its
+    winner, or its run-off, instead."""
+    election, region_ids = _election(request, slug)
+    options = _seat_options(request, election.kind)
+    by_region = selectors.votes_by_region(election, region_ids, options["source"])
     names = dict(election.contestants.values_list("ballot_number", "name"))
-    votes = {names.get(int(code.rsplit(".", 1)[1]), code): count for code, count in data["official"].items()}
-    if not any(votes.values()):
-        return render(request, "dashboard/seats.html", {"election": election, "empty": True})
-    allocations = seats.compare_methods(votes, total_seats, threshold=threshold_percent / 100)
+    region_names = dict(Region.objects.filter(pk__in=by_region).values_list("id", "name"))
+
+    def named(votes):
+        return {names.get(int(code.rsplit(".", 1)[1]), code): count for code, count in votes.items()}
+
+    districts = {region_names[pk]: {"votes": named(row["votes"]), "cast": row["cast"], "stations": row["stations"]}
+                 for pk, row in by_region.items()}
+    national = {name: sum(district["votes"].get(name, 0) for district in districts.values())
+                for name in names.values()}
+    cast = sum(district["cast"] for district in districts.values())
+    context = {"election": election, "options": options, "threshold": float(options["threshold"]),
+               "stations": sum(district["stations"] for district in districts.values())}
+    if not any(national.values()):
+        return render(request, "dashboard/seats.html", {**context, "empty": True})
+    if options["single_seat"]:
+        return render(request, "dashboard/seats.html", {**context, **_single_seat(election, options, national, cast,
+                                                                                  districts)})
+    base = cast if options["base"] == "cast" else None
+    threshold = options["threshold"] / 100
+    try:
+        if options["districts"] == "national":
+            allocations = seats.compare_methods(national, options["seats"], threshold=threshold, threshold_base=base)
+            per_district = {}
+        else:
+            per_district = {method: seats.allocate_districts(
+                {name: district["votes"] for name, district in districts.items()},
+                dict.fromkeys(districts, options["seats"]), method, threshold=threshold, threshold_base=base)
+                for method in seats.METHODS}
+            allocations = per_district
+    except ValueError as error:  # all votes cast fewer than the lists' votes: figures that do not add up
+        return render(request, "dashboard/seats.html", {**context, "error": str(error)})
     methods = list(allocations)
-    rows = [{"name": name, "votes": count, "share": 100 * count / sum(votes.values()),
+    total = sum(national.values())
+    rows = [{"name": name, "votes": count, "share": 100 * count / total,
              "seats": [allocations[method].seats.get(name, 0) for method in methods]}
-            for name, count in sorted(votes.items(), key=lambda item: -item[1])]
+            for name, count in sorted(national.items(), key=lambda item: -item[1])]
+    needed = next(iter(allocations.values())).threshold_votes
     return render(request, "dashboard/seats.html", {
-        "election": election, "rows": rows, "methods": [method.label for method in methods],
-        "seats": total_seats, "threshold": float(threshold_percent),
-        "lots": [(method.label, lot) for method in methods for lot in allocations[method].lots],
-        "note": _("Official national votes; the threshold is a share of the valid votes of all lists."),
+        **context, "rows": rows, "methods": [_method_label(method) for method in methods],
+        "total_seats": options["seats"] * (len(districts) if per_district else 1), "district_count": len(districts),
+        "threshold_votes": float(needed), "base_votes": cast if base else total,
+        "qualifying": len(next(iter(allocations.values())).qualifying),
+        "regions": [{"name": name, "votes": district["votes"],
+                     "rows": [{"name": row["name"], "votes": district["votes"].get(row["name"], 0),
+                               "seats": [per_district[method].districts[name].seats.get(row["name"], 0)
+                                         for method in methods]} for row in rows]}
+                    for name, district in sorted(districts.items())] if per_district else [],
+        "lots": [(_method_label(method), lot) for method in methods for lot in allocations[method].lots],
     })
+
+
+def _single_seat(election, options, national, cast, districts):
+    """First past the post, or round one of a two-round election, nationally or per region."""
+    scopes = ([(_("All regions in scope"), national, cast)] if options["districts"] == "national" else
+              [(name, district["votes"], district["cast"]) for name, district in sorted(districts.items())])
+    outcomes = []
+    for scope, votes, participants in scopes:
+        ranked = sorted(votes.items(), key=lambda item: -item[1])
+        if election.kind == Election.Kind.FPTP:
+            result = seats.fptp(votes)
+            outcome = {"winner": result.winner, "runoff": (), "lots": result.lots}
+        else:
+            result = seats.two_round(votes, max(participants, sum(votes.values())))
+            outcome = {"winner": result.winner, "runoff": result.runoff, "lots": result.lots}
+        # A two-round winner needs more than half of those who took part; FPTP only the most votes.
+        base = (sum(votes.values()) if election.kind == Election.Kind.FPTP else max(participants, sum(votes.values()))) or 1
+        outcomes.append({"scope": scope, **outcome, "participants": participants,
+                         "ranked": [{"name": name, "votes": count, "share": 100 * count / base}
+                                    for name, count in ranked]})
+    return {"outcomes": outcomes, "fptp": election.kind == Election.Kind.FPTP}
 
 
 def _names(election):
@@ -191,52 +277,128 @@ def quick_count(request, slug):
     result = quickcount.estimate(sample, population, list(names))
     official = selectors.results(election, region_ids)["official"]
     total = sum(official.values()) or 1
-    comparisons = quickcount.compare(result, {code: official[code] / total for code in names})
+    comparisons = quickcount.compare(result, {code: official[code] / total for code in names},
+                                     official_turnout=selectors.official_turnout(election, region_ids))
+    rows = [{"name": names.get(item.contestant, _("Turnout") if item.contestant == "turnout" else item.contestant),
+             "estimate": 100 * item.estimate, "margin": 100 * item.margin, "official": 100 * item.official,
+             "outside": item.outside_margin, "turnout": item.contestant == "turnout"} for item in comparisons]
     return render(request, "dashboard/quick_count.html", {
-        **context, "turnout": result.turnout,
-        "rows": [{"name": names.get(item.contestant, item.contestant), "estimate": 100 * item.estimate,
-                  "margin": 100 * item.margin, "official": 100 * item.official, "outside": item.outside_margin}
-                 for item in comparisons if item.contestant in names],
+        **context, "turnout": result.turnout, "rows": rows, "outside": [row["name"] for row in rows if row["outside"]],
     })
 
 
-def _forensic_inputs(request, slug):
+def _min_count(request):
+    """The smallest vote count the last-digit test reads: one of the offered choices, else the default."""
+    value = request.GET.get("min_count", "")
+    choices = forensics.LAST_DIGIT_MIN_COUNTS
+    return int(value) if value.isdigit() and int(value) in choices else forensics.LAST_DIGIT_MIN_COUNT
+
+
+def _forensic_report(request, slug):
     election, region_ids = _election(request, slug)
-    arrays, leader = selectors.official_arrays(election, region_ids)
-    return election, arrays, leader
+    return election, services.forensic_report(election=election, region_ids=region_ids)
 
 
 @login_required
 def forensics_page(request, slug):
-    """Statistical signals on the official per-station results: evidence to look closer, not proof."""
-    election, arrays, leader = _forensic_inputs(request, slug)
-    try:
-        draws = max(50, min(1000, int(request.GET.get("draws", 200))))
-    except ValueError:
-        draws = 200
-    context = {"election": election, "stations": len(arrays["voters"]), "draws": draws}
-    if len(arrays["voters"]) < 10:
+    """Statistical signals on the official per-station results: evidence to look closer, not proof.
+
+    The figures come from the report of the latest official import for the user's regions
+    (dashboard.services): the signals at once, the Monte Carlo when the worker has run it; until
+    then the page says so and reloads itself."""
+    election, report = _forensic_report(request, slug)
+    context = {"election": election, "stations": report.stations if report else 0}
+    if report is None or report.stations < services.MIN_STATIONS:
         return render(request, "dashboard/forensics.html", {**context, "too_few": True})
-    key = f"forensics:{election.pk}:{request.user.pk}:{draws}:{election.result_imports.count()}"
-    summary = cache.get(key)
-    if summary is None:
-        integer = forensics.integer_percentages(arrays["voters"], arrays["given"], arrays["received"],
-                                                arrays["leader"], draws=draws, seed=election.pk)
-        summary = {"integer": {field: getattr(integer, field) for field in (
-            "observed", "expected_mean", "expected_sd", "p999", "excess", "p_value", "included_stations")},
-            "last_digit": forensics.last_digit_test(arrays["votes"])._asdict(),
-            "second_digit": forensics.second_digit_test(arrays["votes"])._asdict()}
-        cache.set(key, summary, 3600)
+    min_count = _min_count(request)
+    last_digits = report.signals["last_digits"]
+    second = report.signals["second_digits"]
+    last = last_digits.get(str(min_count))
+    digits = [{"digit": digit,
+               "last": 100 * last["frequencies"][digit] if last else None,
+               "second": 100 * second["frequencies"][digit] if second else None,
+               "second_expected": 100 * float(forensics.SECOND_DIGIT_EXPECTED[digit])} for digit in range(10)]
     return render(request, "dashboard/forensics.html", {
-        **context, "summary": summary, "leader": _names(election).get(leader, leader)})
+        **context, "report": report, "integer": report.integer, "draws": services.MONTE_CARLO_DRAWS,
+        "leader": _names(election).get(report.leader, report.leader),
+        "min_count": min_count, "default_min_count": forensics.LAST_DIGIT_MIN_COUNT,
+        "last": last, "second": second, "digits": digits, "vote_counts": report.signals["vote_counts"],
+        "sensitivity": [{"min_count": choice, "test": last_digits.get(str(choice)), "chosen": choice == min_count}
+                        for choice in forensics.LAST_DIGIT_MIN_COUNTS],
+    })
+
+
+def _plot_text(plot, leader):
+    """The words on a plot, translated (the forensics module fills in the numbers)."""
+    note = _("A statistical signal, not proof of fraud")
+    if plot == "fingerprint":
+        return {"title": _("Turnout and %(leader)s's share, per station") % {"leader": leader},
+                "x": _("Turnout, %"), "y": _("Leader's share, %"),
+                "colour": _("log10(1 + stations)"), "note": note}
+    if plot == "integer":
+        return {"title": _("Integer percentages: excess %(excess)s (sd %(sd)s, p = %(p)s)"),
+                "x": _("Stations with a whole-number turnout or leader's share (of %(included)s)"),
+                "y": _("Redraws"), "redraws": _("%(draws)s binomial redraws"), "observed": _("observed: %(observed)s"),
+                "note": note}
+    return {"last": _("Last digits of the %(tested)s counts of at least %(min_count)s "
+                      "(chi-square %(chi2)s, p = %(p)s)"),
+            "second": _("Second digits of the %(tested)s counts of at least %(min_count)s "
+                        "(chi-square %(chi2)s, p = %(p)s)"),
+            "digit": _("Digit"), "share": _("Share of the counts, %"), "observed": _("observed"),
+            "expected": _("expected"), "note": note}
+
+
+PLOTS = ("fingerprint", "integer", "digits")
 
 
 @login_required
-def fingerprint_png(request, slug):
-    election, arrays, _leader = _forensic_inputs(request, slug)
-    turnout, share = forensics.station_shares(arrays["voters"], arrays["given"], arrays["received"], arrays["leader"])
-    image = forensics.render_fingerprint_png(forensics.fingerprint(turnout, share))
-    return HttpResponse(image, content_type="image/png")
+def forensics_plot(request, slug, plot, file_format):
+    """A forensic plot as PNG (for the page) or SVG (for a report), drawn once per report, plot,
+    format and language and then served from the cache."""
+    if plot not in PLOTS or file_format not in forensics.FORMATS:
+        raise Http404
+    election, report = _forensic_report(request, slug)
+    if report is None or report.stations < services.MIN_STATIONS:
+        raise Http404
+    min_count = _min_count(request)
+    # The report's creation time is in the key as well as its ID: a restored or re-created database
+    # may give an ID again, never with the same time.
+    version = f"{report.pk}.{report.created_at.timestamp()}.{report.computed_at.timestamp() if report.computed_at else ''}"
+    key = f"forensics-plot:{version}:{plot}:{file_format}:{min_count}:{get_language()}"
+    image = cache.get(key)
+    if image is None:
+        text = _plot_text(plot, _names(election).get(report.leader, report.leader))
+        if plot == "fingerprint":
+            image = forensics.render_fingerprint(report.signals["fingerprint"], file_format, text)
+        elif plot == "integer":
+            result = services.integer_result(report)
+            if result is None:
+                raise Http404  # still being computed
+            image = forensics.render_integer_histogram(result, file_format, text)
+        else:
+            last, second = report.signals["last_digits"].get(str(min_count)), report.signals["second_digits"]
+            if last is None or second is None:
+                raise Http404
+            image = forensics.render_digits(services.digit_test(last), services.digit_test(second), file_format, text)
+        cache.set(key, image, 24 * 3600)
+    response = HttpResponse(image, content_type=forensics.FORMATS[file_format])
+    if file_format == "svg":
+        response["Content-Disposition"] = f'inline; filename="{election.slug}-{plot}.svg"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def fingerprint_data(request, slug):
+    """The fingerprint's counts for the page's canvas: stations[turnout bin][share bin]."""
+    _unused, report = _forensic_report(request, slug)
+    if report is None or report.stations < services.MIN_STATIONS:
+        raise Http404
+    counts = report.signals["fingerprint"]
+    response = JsonResponse({"bins": len(counts), "counts": counts, "max": max(max(row) for row in counts),
+                             "stations": sum(sum(row) for row in counts)})
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @login_required
@@ -302,19 +464,26 @@ def export(request, slug, table, file_format):
 @login_required
 def live_feed(request, slug):
     """What is new since the last poll. Polling, not server-sent events: it survives every proxy
-    and a phone's flaky network, and holds no gunicorn worker per open dashboard."""
+    and a phone's flaky network, and holds no gunicorn worker per open dashboard.
+
+    Without cursors: the newest items, to start the page. With them: the oldest items above the
+    cursors and `more: true` while others wait; the page then asks again at once (see
+    selectors.feed), so a burst of hundreds of flags arrives whole, in order."""
     election, region_ids = _election(request, slug)
     after = {}
     for cursor in ("after_flag", "after_incident"):
-        value = request.GET.get(cursor, "0") or "0"
-        if not value.isdigit():
+        value = request.GET.get(cursor, "")
+        if value and not value.isdigit():
             return JsonResponse({"error": _("%(cursor)s must be a whole number.") % {"cursor": cursor}}, status=400)
-        after[cursor] = int(value)
-    items = selectors.feed(election, region_ids, **after,
-                           incidents=selectors.incidents_in_scope(request.user, election, region_ids))
+        after[cursor] = int(value) if value else None
+    if (after["after_flag"] is None) != (after["after_incident"] is None):
+        after = {cursor: value or 0 for cursor, value in after.items()}  # one cursor given: the other starts at 0
+    items, more = selectors.feed(election, region_ids, **after,
+                                 incidents=selectors.incidents_in_scope(request.user, election, region_ids))
     return JsonResponse({
         "items": items,
-        "after_flag": max([item["id"] for item in items if item["type"] == "flag"], default=after["after_flag"]),
+        "more": more,
+        "after_flag": max([item["id"] for item in items if item["type"] == "flag"], default=after["after_flag"] or 0),
         "after_incident": max([item["id"] for item in items if item["type"] == "incident"],
-                              default=after["after_incident"]),
+                              default=after["after_incident"] or 0),
     })

@@ -21,6 +21,9 @@ def test_quick_dashboard_benchmark_reports_each_ratio_with_matching_numbers():
     assert re.search(r"\(a\) coverage, national: .* ratio [\d.]+x \(same numbers: yes\)", output)
     assert re.search(r"\(b\) map points, [\d,]+ stations, .* ratio [\d.]+x .*\(same states: yes\)", output)
     assert len(re.findall(r"\(c\) live feed, .* ratio [\d.]+x .*\(same items: yes\)", output)) == 2
+    assert re.search(r"\(d\) forensics arrays, 2,000 stations: .* ratio [\d.]+x \(same numbers: yes\)", output)
+    assert re.search(r"\(d\) forensics page: first visit .* later visits \d+ ms; the worker's Monte Carlo [\d.]+ s "
+                     r"\(1,000 draws", output)
 
 
 def test_the_benchmark_refuses_a_database_it_would_wipe():

@@ -1,13 +1,10 @@
 """The forensics benchmark runs (quickly) and reports the loop / vectorised ratio."""
 
 import re
-from pathlib import Path
 
 import pytest
 
-from bench.forensics import main
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ru-2018-presidential-by-station.csv.zip"
+from bench.forensics import DATA, main
 
 
 @pytest.mark.skipif(not DATA.exists(), reason="../shared/data is not beside the project")

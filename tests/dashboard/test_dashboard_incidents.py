@@ -165,3 +165,22 @@ def test_live_feed_refuses_a_cursor_that_is_not_a_number(client, world):  # noqa
                           HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert response.json() == {"error": "after_incident must be a whole number."}
+
+
+def test_station_page_takes_the_same_queries_for_one_incident_or_many(client, world, incidents):  # noqa: F811
+    _login(client, world["coordinator"])
+    url = reverse("dashboard:station", args=[SLUG, world["observed"].pk])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        return len(captured), page
+
+    before, _page = queries()
+    ours = world["coordinator"].organisation
+    for severity in (Severity.LOW, Severity.MEDIUM, Severity.CRITICAL, Severity.HIGH, Severity.LOW):
+        _incident(world["election"], world["observed"], ObserverFactory(organisation=ours), severity)
+    after, page = queries()
+    assert len(page.context["incidents"]) == 3 + 5
+    assert after == before  # each incident's category comes with it, not in a query of its own
+    assert str(incidents["low"].category) in page.text

@@ -165,3 +165,52 @@ def test_live_feed_returns_only_what_is_new_and_in_scope(client, world):
     first = client.get(url).json()
     assert [item["station"] for item in first["items"]] == ["1"]
     assert client.get(url, {"after_flag": first["after_flag"]}).json()["items"] == []
+
+
+def test_live_feed_pages_through_a_burst_of_flags_larger_than_one_answer(client, world):
+    """A national import can raise hundreds of flags between two polls: every one of them reaches
+    the page, oldest first, in answers of at most 50 that say whether more are waiting."""
+    from protocols.models import Discrepancy
+
+    client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
+    url = reverse("dashboard:feed", args=["mazhilis-2027"])
+    first = client.get(url).json()
+    assert first["more"] is False
+    burst = Discrepancy.objects.bulk_create([
+        Discrepancy(election=world["election"], station=world["observed"], key=f"burst:{number}", kind="mismatch",
+                    severity="critical", severity_rank=3) for number in range(120)])
+    cursors = {"after_flag": first["after_flag"], "after_incident": first["after_incident"]}
+    answers = []
+    while True:
+        answer = client.get(url, cursors).json()
+        answers.append(answer)
+        cursors = {"after_flag": answer["after_flag"], "after_incident": answer["after_incident"]}
+        if not answer["more"]:
+            break
+    assert [len(answer["items"]) for answer in answers] == [50, 50, 20]
+    seen = [item["id"] for answer in answers for item in answer["items"]]
+    assert seen == sorted(flag.pk for flag in burst)  # each once, in the order they were raised
+    assert client.get(url, cursors).json() == {"items": [], "more": False, **cursors}
+
+
+def test_results_of_one_region_compare_only_its_stations(client, world):
+    reviewer = UserFactory(role="reviewer")
+    client.login(username=reviewer.username, password=TEST_PASSWORD)
+    url = reverse("dashboard:results", args=["mazhilis-2027"])
+    astana = client.get(url, {"region": world["astana"].pk}, HTTP_ACCEPT_LANGUAGE="en")
+    rows = {row["name"]: row for row in astana.context["rows"]}
+    # Astana: one station, official 500 for AMANAT, no observer there.
+    assert (rows["AMANAT"]["official"], rows["AMANAT"]["observed"], rows["AMANAT"]["difference"]) == (500, 0, 0)
+    assert astana.context["data"]["official_stations"] == 1 and astana.context["data"]["observed_stations"] == 0
+    assert f'<option value="{world["astana"].pk}" selected>' in astana.text
+    almaty = client.get(url, {"region": world["almaty"].pk})
+    rows = {row["name"]: row for row in almaty.context["rows"]}
+    assert (rows["AMANAT"]["official"], rows["AMANAT"]["observed"], rows["AMANAT"]["official_same_stations"]) == (
+        540 + 500, 500, 540)
+    assert rows["AMANAT"]["official_share"] == pytest.approx(100 * 1040 / (1040 + 560 + 140))
+
+    # A coordinator of Almaty cannot pick Astana: the choice is ignored and their own scope stays.
+    client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
+    mine = client.get(url, {"region": world["astana"].pk})
+    assert {row["name"]: row["official"] for row in mine.context["rows"]}["AMANAT"] == 1040
+    assert [region.name for region in mine.context["regions"]] == ["Almaty"]

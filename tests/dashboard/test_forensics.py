@@ -2,7 +2,6 @@
 
 import io
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib import image
 
-from bench.forensics import load_2018_arrays
+from bench.forensics import DATA, load_2018_arrays
 from dashboard.forensics import (
+    LAST_DIGIT_MIN_COUNT,
     SECOND_DIGIT_EXPECTED,
     SIGNAL_NOT_PROOF,
     fingerprint,
@@ -21,14 +21,13 @@ from dashboard.forensics import (
     integer_stations,
     last_digit_test,
     near_whole_percentage,
-    render_fingerprint_png,
-    render_integer_histogram_png,
-    render_integer_histogram_svg,
+    render_digits,
+    render_fingerprint,
+    render_integer_histogram,
     second_digit_test,
     station_shares,
 )
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ru-2018-presidential-by-station.csv.zip"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -132,24 +131,45 @@ def test_result_does_not_depend_on_the_number_of_threads():
 
 
 def test_uniform_last_digits_pass():
-    result = last_digit_test(np.arange(10, 10_010))  # every last digit exactly 1,000 times
+    result = last_digit_test(np.arange(100, 10_100))  # every last digit exactly 1,000 times
     assert np.allclose(result.frequencies, 0.1)
     assert result.chi2 == 0
     assert result.p_value == pytest.approx(1)
+    assert (result.tested, result.min_count) == (10_000, 100)
 
 
 def test_last_digits_piling_on_0_and_5_fail():
     rng = np.random.default_rng(0)
-    counts = np.concatenate([rng.integers(10, 1000, 5_000), 5 * rng.integers(2, 200, 1_000)])
+    counts = np.concatenate([rng.integers(100, 1000, 5_000), 5 * rng.integers(20, 200, 1_000)])
     result = last_digit_test(counts)
     assert result.frequencies[0] > 0.15
     assert result.p_value < 1e-10
 
 
-def test_counts_below_ten_are_not_tested():
+def test_counts_below_the_minimum_are_not_tested():
+    assert LAST_DIGIT_MIN_COUNT == 100  # Beber & Scacco leave out single- and double-digit counts
     with pytest.raises(ValueError):
-        last_digit_test([0, 3, 9])
-    assert last_digit_test([3, 9, 10, 21]).frequencies.tolist() == [0.5, 0.5] + [0.0] * 8
+        last_digit_test([0, 3, 9, 99])
+    result = last_digit_test([3, 9, 10, 21, 99, 100, 101], min_count=10)
+    assert result.frequencies.tolist() == [0.4, 0.4] + [0.0] * 7 + [0.2]
+    assert (result.tested, result.min_count) == (5, 10)
+    assert last_digit_test([3, 9, 10, 21, 99, 100, 101]).tested == 2
+    with pytest.raises(ValueError):
+        last_digit_test([100, 200], min_count=5)  # a one-digit count has no "last digit" to speak of
+
+
+def test_small_counts_alone_skew_last_digits_towards_low_ones():
+    # Honest counts: a minor candidate's handful of votes at each of 100,000 stations (Poisson,
+    # a mean of 2 to 25) and a leader's 60% of 300-3,000 voters. Nobody wrote a number, yet among
+    # counts >= 10 the low last digits prevail: the minor candidate's counts fall off steeply from
+    # 10 to 19. Among counts >= 100, spread nearly evenly over each run of ten, they do not.
+    rng = np.random.default_rng(3)
+    counts = np.concatenate([rng.poisson(rng.uniform(2, 25, 100_000)),
+                             rng.binomial(rng.integers(300, 3000, 100_000), 0.6)])
+    small = last_digit_test(counts, min_count=10)
+    assert small.frequencies[0] > small.frequencies[9] + 0.02 and small.p_value < 1e-100
+    large = last_digit_test(counts, min_count=100)
+    assert large.tested == 100_000 and large.p_value > 0.01
 
 
 def test_second_digit_expected_frequencies_are_mebanes():
@@ -238,12 +258,60 @@ def test_fingerprint_of_2018_has_the_known_shape(russia_2018):
 
 
 @real_file
+def test_last_digits_of_2018_show_the_small_number_artefact_and_the_default_leaves_most_of_it_out(russia_2018):
+    """8 candidates x 97,699 stations. Counts >= 10: low digits prevail steadily (12.4% zeros, 8.2%
+    nines), the artefact of small counts, chi-square in the thousands. The default (>= 100, Beber &
+    Scacco's three digits): 133,656 counts, 10.3% down to 9.7%: far less, but at that many counts
+    still significant. Counts >= 1,000: uniform."""
+    votes = russia_2018["candidates"]
+    small = last_digit_test(votes, min_count=10)
+    assert small.tested == 378_173
+    assert small.chi2 == pytest.approx(6566.1, abs=0.1) and small.p_value < 1e-300
+    assert (100 * small.frequencies[[0, 9]]).round(1).tolist() == [12.4, 8.2]
+    assert np.all(np.diff(small.frequencies) < 0)  # a steady decline, 0 to 9: no digit picked by hand
+
+    default = last_digit_test(votes)
+    assert (default.min_count, default.tested) == (100, 133_656)
+    assert default.chi2 == pytest.approx(61.8, abs=0.1)
+    assert 1e-10 < default.p_value < 1e-9
+    assert (100 * default.frequencies).min() > 9.6 and (100 * default.frequencies).max() < 10.5
+
+    large = last_digit_test(votes, min_count=1000)
+    assert large.tested == 16_063 and large.p_value == pytest.approx(0.959, abs=0.001)
+
+
+@real_file
+def test_second_digits_of_2018_depart_from_benford(russia_2018):
+    result = second_digit_test(russia_2018["candidates"])
+    assert (result.min_count, result.tested) == (10, 378_173)
+    assert result.chi2 == pytest.approx(4384.5, abs=0.1) and result.p_value < 1e-300
+    # More low second digits than 2BL expects (14.2% zeros for 12.0%), fewer high ones.
+    assert (100 * result.frequencies[[0, 9]]).round(1).tolist() == [14.2, 7.3]
+
+
+@real_file
 def test_plots_are_real_images_labelled_as_signals(russia_2018, integer_2018):
     turnout, leader_share = station_shares(*figures(russia_2018))
-    for png in (render_fingerprint_png(fingerprint(turnout, leader_share)), render_integer_histogram_png(integer_2018)):
+    votes = russia_2018["candidates"]
+    digits = (last_digit_test(votes), second_digit_test(votes))
+    for png in (render_fingerprint(fingerprint(turnout, leader_share)), render_integer_histogram(integer_2018),
+                render_digits(*digits)):
         assert png.startswith(PNG_SIGNATURE)
         pixels = image.imread(io.BytesIO(png), format="png")
         assert pixels.shape[0] > 300 and pixels.shape[1] > 500
         assert pixels[..., :3].std() > 0.05  # not a blank canvas
-    svg = render_integer_histogram_svg(integer_2018)
-    assert svg.startswith(b"<?xml") and SIGNAL_NOT_PROOF.encode() in svg
+    for svg in (render_integer_histogram(integer_2018, "svg"), render_digits(*digits, "svg"),
+                render_fingerprint(fingerprint(turnout, leader_share), "svg")):
+        assert svg.startswith(b"<?xml") and SIGNAL_NOT_PROOF.encode() in svg
+
+
+def test_plots_carry_the_words_their_caller_gives():
+    result = integer_percentages(*figures(clean_stations(500, seed=7)), draws=30, seed=1)
+    svg = render_integer_histogram(result, "svg", {"title": "Целые проценты: избыток %(excess)s", "note": "Сигнал"})
+    assert "Целые проценты: избыток".encode() in svg and "Сигнал".encode() in svg
+    digits = np.random.default_rng(1).integers(100, 5000, 2000)
+    svg = render_digits(last_digit_test(digits), second_digit_test(digits), "svg",
+                        {"last": "Соңғы цифрлар: %(tested)s", "digit": "Цифр"})
+    assert "Соңғы цифрлар: 2,000".encode() in svg
+    with pytest.raises(ValueError):
+        render_fingerprint(np.zeros((10, 10)), "gif")

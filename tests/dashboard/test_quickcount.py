@@ -1,14 +1,12 @@
 """Quick count: a hand-worked sample, then samples drawn from the real 2018 file."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bench.forensics import CANDIDATES, load_2018_arrays
+from bench.forensics import CANDIDATES, DATA, load_2018_arrays
 from dashboard.quickcount import SampledStation, compare, estimate, ratio_estimate
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ru-2018-presidential-by-station.csv.zip"
 MAJOR_CANDIDATES = ("Putin", "Grudinin", "Zhirinovsky", "Sobchak")
 
 
