@@ -19,23 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import RU_2018
 from dashboard.forensics import integer_percentages, integer_percentages_loop
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def shared_data_file(name: str) -> Path:
-    """A file of `shared/data/`: beside the project (a checkout in /work/main finds /work/shared), or
-    further up (a git worktree in /work/wt/<name> finds it too, where `PROJECT.parent` alone would
-    silently skip every real-file test)."""
-    for folder in PROJECT.parents:
-        candidate = folder / "shared" / "data" / name
-        if candidate.exists():
-            return candidate
-    return PROJECT.parent / "shared" / "data" / name
-
-
-DATA = shared_data_file("ru-2018-presidential-by-station.csv.zip")
+DATA = RU_2018
 PUBLISHED_EXCESS = 1709  # Kobak, Shpilkin & Pshenichnikov's analysis of the same file, 1,000 draws
 SEED = 2018
 

@@ -26,8 +26,10 @@ import uuid
 import zipfile
 from pathlib import Path
 
+from bench import RU_2018
+
 PROJECT = Path(__file__).resolve().parent.parent
-DATA = PROJECT.parent / "shared" / "data" / "ru-2018-presidential-by-station.csv.zip"
+DATA = RU_2018
 
 
 def bench_database_url():

@@ -8,14 +8,14 @@ import csv
 import io
 import zipfile
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
+from bench import RU_2018
 from elections import relations
 from elections.shipped_templates import RUSSIA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ru-2018-presidential-by-station.csv.zip"
+DATA = RU_2018
 
 
 def stations_of_2018():

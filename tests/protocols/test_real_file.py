@@ -3,11 +3,11 @@
 import csv
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
+from bench import RU_2018
 from elections.models import Station
 from protocols.models import Discrepancy, OfficialVersion, ResultSource
 from protocols.official_import import import_official_results
@@ -15,7 +15,7 @@ from protocols.services import check_stations
 from protocols.shipped_sources import RU_2018_CANDIDATES
 from tests.factories import ContestantFactory, ElectionFactory
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ru-2018-presidential-by-station.csv.zip"
+DATA = RU_2018
 pytestmark = [pytest.mark.django_db, pytest.mark.skipif(not DATA.exists(), reason="../shared/data is missing")]
 
 
