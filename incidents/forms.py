@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from evidence.forms import EvidenceField
 from evidence.models import Purpose
 
 from .models import COORDINATE_ERRORS, COORDINATE_LIMITS, Complaint, Incident, IncidentCategory, Severity
@@ -16,36 +17,6 @@ LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, category):
         return category.name()
-
-
-class EvidenceField(forms.TypedMultipleChoiceField):
-    """IDs of evidence files to attach, picked among the user's uploads or just uploaded on the page.
-
-    It offers `files` (EvidenceFile objects, shown with thumbnails by `picker_template`) but
-    accepts any ID: whether the user may attach it is the service's rule, in one place.
-    """
-
-    picker_template = "incidents/_evidence_picker.html"
-
-    def __init__(self, *, purpose, multiple=True, **kwargs):
-        kwargs.setdefault("coerce", int)
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-        self.purpose = purpose  # what a file uploaded from the picker is sent as
-        self.multiple = multiple
-        self.files, self.selected, self.upload_target, self.targets_by_deployment = [], set(), {}, None
-
-    def valid_value(self, value):
-        return str(value).isdigit()
-
-    def offer(self, files, *, selected=(), station=None, election=None, targets_by_deployment=None):
-        """Files to show with a checkbox; which are ticked; what uploads from the page are sent for
-        (a station and election, or per deployment: {deployment id: {"station": id, "election": id}})."""
-        self.files = list(files)
-        self.choices = [(item.pk, item.filename or item.pk) for item in self.files]
-        self.selected = {int(value) for value in (selected or ()) if str(value).isdigit()}
-        self.upload_target = {"station": station or "", "election": election or ""}
-        self.targets_by_deployment = targets_by_deployment
 
 
 class CoordinateField(forms.DecimalField):

@@ -95,38 +95,9 @@ def default_deployment(observer):
 # --- Evidence attached to incidents and complaints ---------------------------------------------
 
 
-def own_evidence(*, user, ids, purpose, station_id=None, election_id=None):
-    """The EvidenceFiles `ids`, each uploaded by `user` for `purpose` and, where the file names a
-    station or an election, for this one; else ValidationError on "evidence" naming the refused IDs
-    (another user's file and an unknown ID read the same, so nobody learns which IDs exist)."""
-    try:
-        wanted = sorted({int(pk) for pk in ids})
-    except (TypeError, ValueError):
-        raise ValidationError({"evidence": _("Evidence IDs are whole numbers.")}) from None
-    if not wanted:
-        return []
-    found = {evidence.pk: evidence
-             for evidence in evidence_selectors.evidence_visible_to(user).filter(pk__in=wanted, uploaded_by=user)}
-    unknown = [pk for pk in wanted if pk not in found]
-    if unknown:
-        raise ValidationError({"evidence": _("These files are not among your uploads: %(ids)s.")
-                               % {"ids": ", ".join(map(str, unknown))}})
-    wrong_purpose = [pk for pk in wanted if found[pk].purpose != purpose]
-    if wrong_purpose:
-        raise ValidationError({"evidence": _("These files were not sent as “%(purpose)s”: %(ids)s.")
-                               % {"purpose": Purpose(purpose).label, "ids": ", ".join(map(str, wrong_purpose))}})
-    elsewhere = [pk for pk in wanted
-                 if (station_id and found[pk].station_id not in (None, station_id))
-                 or (election_id and found[pk].election_id not in (None, election_id))]
-    if elsewhere:
-        raise ValidationError({"evidence": _("These files were sent for another station or election: %(ids)s.")
-                               % {"ids": ", ".join(map(str, elsewhere))}})
-    return [found[pk] for pk in wanted]
-
-
 def _incident_evidence(observer, ids, station_id, election_id):
-    return own_evidence(user=observer, ids=ids, purpose=INCIDENT_EVIDENCE_PURPOSE, station_id=station_id,
-                        election_id=election_id)
+    return evidence_services.own_evidence(user=observer, ids=ids, purpose=INCIDENT_EVIDENCE_PURPOSE,
+                                          station_id=station_id, election_id=election_id)
 
 
 def attached_evidence(incident):
@@ -461,8 +432,8 @@ def record_answer(*, coordinator, complaint_id, answered_on, answer_text, answer
             raise ValidationError(_("Record when the complaint was filed first."))
         changes = {"answered_on": answered_on, "answer_text": (answer_text or "").strip()}
         if answer_scan_id:
-            [changes["answer_scan"]] = own_evidence(user=coordinator, ids=[answer_scan_id],
-                                                    purpose=ANSWER_SCAN_PURPOSE)
+            [changes["answer_scan"]] = evidence_services.own_evidence(user=coordinator, ids=[answer_scan_id],
+                                                                      purpose=ANSWER_SCAN_PURPOSE)
         _change_register(complaint, ComplaintRevision.Part.ANSWER, actor=coordinator, **changes)
     return complaint
 

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Election
+from evidence.forms import EvidenceField
 from evidence.models import Purpose
-from incidents.forms import EvidenceField
 
 from .models import ResultSource
 from .services import MAX_FIGURE
@@ -42,7 +42,8 @@ class ObserverCopyForm(ProtocolFiguresForm):
 
     comment = forms.CharField(label=_("Comment (optional)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
-    evidence = EvidenceField(label=_("Photos of the protocol"), purpose=Purpose.PROTOCOL_PHOTO,
+    evidence = EvidenceField(label=_("Photos of the protocol"), purpose=Purpose.PROTOCOL_PHOTO, photos_only=True,
+                             add_label=_("Take or add photos of the protocol pages"),
                              help_text=_("Photograph every page, signatures and stamp included. Ticked photos are "
                                          "sent with the figures."))
 

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from elections import relations as relation_engine
 from elections import selectors as election_selectors
+from evidence import services as evidence_services
 from evidence.models import EvidenceFile, Purpose
-from incidents import services as incident_services
 from observers import services as observer_services
 from observers.models import CheckIn, Deployment, User
 
@@ -108,7 +108,7 @@ def copy_photos(*, observer, deployment, ids):
     "protocol_photo") sent for the deployment's station and, where the file names one, its
     election; else ValidationError on "evidence" naming the refused IDs. A photo sent for no
     station cannot show which protocol it is, so it is refused too."""
-    photos = incident_services.own_evidence(user=observer, ids=ids, purpose=Purpose.PROTOCOL_PHOTO,
+    photos = evidence_services.own_evidence(user=observer, ids=ids, purpose=Purpose.PROTOCOL_PHOTO,
                                             station_id=deployment.station_id, election_id=deployment.election_id)
     placeless = [photo.pk for photo in photos if photo.station_id is None]
     if placeless:
