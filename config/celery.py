@@ -42,6 +42,10 @@ app.conf.update(
             "task": "evidence.tasks.clean_abandoned_uploads",
             "schedule": crontab(minute=17),
         },
+        "sweep-unfinished-forensic-reports": {
+            "task": "dashboard.tasks.sweep_unfinished_reports",
+            "schedule": crontab(minute="*/5"),
+        },
         "refresh-stale-election-summaries": {
             "task": "elections.tasks.refresh_stale_summaries",
             "schedule": crontab(minute="*/5"),

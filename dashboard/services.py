@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import numpy as np
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from protocols.models import ResultImport
@@ -102,18 +102,30 @@ def digit_test(data):
                                p_value=data["p_value"], tested=data["tested"], min_count=data["min_count"])
 
 
-def request_integer_percentages(report):
+def request_integer_percentages(report, *, now=None):
     """Enqueue the Monte Carlo once: the first visit claims the request, later visits find it
     claimed (until it expires: a lost message is sent again). Sent when the claim commits."""
     from .tasks import integer_percentages_task
 
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         claimed = ForensicReport.objects.filter(pk=report.pk, integer__isnull=True).filter(
             Q(requested_at__isnull=True) | Q(requested_at__lt=now - REQUEST_EXPIRES)).update(requested_at=now)
         if claimed:
             transaction.on_commit(lambda: integer_percentages_task.delay(report.pk))
     return bool(claimed)
+
+
+def sweep_unfinished_reports(*, now=None):
+    """Send again the Monte Carlo of every current report whose request expired with no result (a
+    lost message, a worker that died with it), so a report never waits for someone to revisit the
+    page. Reports superseded by a newer import are left alone. Returns how many were sent."""
+    now = now or timezone.now()
+    newer_import = ResultImport.objects.filter(election_id=OuterRef("election_id"), versions_added__gt=0,
+                                               pk__gt=OuterRef("result_import_id"))
+    expired = ForensicReport.objects.filter(integer__isnull=True, requested_at__lt=now - REQUEST_EXPIRES).exclude(
+        Exists(newer_import))
+    return sum(request_integer_percentages(report, now=now) for report in expired)
 
 
 def compute_integer_percentages(*, report_id):

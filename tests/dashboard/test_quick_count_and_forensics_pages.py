@@ -1,3 +1,4 @@
+import datetime
 import io
 import random
 import uuid
@@ -217,6 +218,40 @@ def test_the_worker_computes_the_monte_carlo_and_the_page_then_shows_it(client, 
     assert "Being computed" not in page.text and "Excess" in page.text
     assert page.context["integer"]["included_stations"] == 40
     assert "dashboard.tasks.integer_percentages" in celery_worker_process.log_path.read_text()
+
+
+def _report_whose_request_was_lost(election, requested_at):
+    """A report whose Monte Carlo was claimed at `requested_at` and whose message never arrived."""
+    regions = [Region.objects.get(code="ALA").pk]
+    return ForensicReport.objects.create(
+        election=election, result_import_id=services.latest_import_id(election), scope=services.scope_key(regions),
+        region_ids=regions, stations=40, leader="L8.1", signals={}, requested_at=requested_at)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_monte_carlo_request_is_sent_again_by_the_sweep_and_computed(published, celery_worker_process):
+    lost_at = datetime.datetime(2027, 3, 21, 20, 0, tzinfo=datetime.UTC)
+    report = _report_whose_request_was_lost(published, lost_at)
+    almost = lost_at + services.REQUEST_EXPIRES - datetime.timedelta(seconds=1)
+    assert services.sweep_unfinished_reports(now=almost) == 0  # not expired yet: maybe still on its way
+    expired = lost_at + services.REQUEST_EXPIRES + datetime.timedelta(seconds=1)
+    assert services.sweep_unfinished_reports(now=expired) == 1  # nobody visits the page: the sweep sends it
+    assert services.sweep_unfinished_reports(now=expired) == 0  # claimed again: sent once
+    celery_worker_process.wait_for(lambda: ForensicReport.objects.filter(pk=report.pk, integer__isnull=False).exists(),
+                                   what="the re-sent Monte Carlo")
+    assert ForensicReport.objects.get(pk=report.pk).integer["included_stations"] == 40
+
+
+def test_a_report_superseded_by_a_newer_import_is_not_swept(published):
+    lost_at = datetime.datetime(2027, 3, 21, 20, 0, tzinfo=datetime.UTC)
+    _report_whose_request_was_lost(published, lost_at)
+    rows = ["r,c,s," + ",".join(CODES)] + [
+        f"ALA,ALA-1,{number}," + ",".join(str(value) for value in published_protocol(number, extra=3).values())
+        for number in range(40)]
+    import_official_results(election=published, source=ResultSource.objects.get(code="demo"),
+                            stream=io.BytesIO("\n".join(rows).encode()), file_name="r2.csv")
+    assert services.sweep_unfinished_reports(now=lost_at + datetime.timedelta(hours=1)) == 0
 
 
 def test_observers_cannot_see_the_statistics(client, published):
