@@ -87,7 +87,7 @@ def test_forensics_page_shows_the_signals_at_once_and_the_monte_carlo_once_a_wor
     assert len(enqueued) == 1  # the Monte Carlo goes to a worker, once
     assert "87 of 280 vote counts (those of at least 100)" in page.text  # 40 stations x 7 parties
     with django_capture_on_commit_callbacks() as again:
-        assert "Being computed" in client.get(url).text
+        assert "Being computed" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").text
     assert again == []  # already asked for: not enqueued twice
 
     report = ForensicReport.objects.get()

@@ -50,7 +50,8 @@ def test_an_id_used_for_another_complaint_is_refused_and_nothing_is_written(clie
     client.post("/api/complaints/", {"client_id": client_id, "incident": verified.pk, "language": "ru"},
                 content_type="application/json")
     other_language = client.post("/api/complaints/", {"client_id": client_id, "incident": verified.pk,
-                                                      "language": "kk"}, content_type="application/json")
+                                                      "language": "kk"}, content_type="application/json",
+                                 HTTP_ACCEPT_LANGUAGE="en")
     assert other_language.status_code == 400
     assert other_language.json() == {"client_id": ["This ID was already used for another complaint."]}
     colleague = CoordinatorFactory(organisation=organisation)

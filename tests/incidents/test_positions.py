@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from incidents import services
 from incidents.models import Incident
@@ -56,16 +57,17 @@ def test_api_refuses_a_position_out_of_range_and_says_why(client, observer, depl
     client.force_login(observer)
     body = {"client_id": str(uuid.uuid4()), "deployment": deployment.pk, "category": categories["other"].pk,
             "description": "Music too loud.", **position}
-    response = client.post("/api/incidents/", body, content_type="application/json")
+    response = client.post("/api/incidents/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert response.json()[field] == [message]
     assert not Incident.objects.exists()
 
 
 def test_service_refuses_a_position_out_of_range_whoever_calls_it(observer, deployment, categories):
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
         services.report_incident(observer=observer, client_id=uuid.uuid4(), deployment_id=deployment.pk,
                                  category_id=categories["other"].pk, description="Music too loud.",
                                  latitude=Decimal("43.2"), longitude=Decimal("200"))
-    assert refused.value.message_dict == {"longitude": [LONGITUDE_ERROR]}
+    with translation.override("en"):
+        assert refused.value.message_dict == {"longitude": [LONGITUDE_ERROR]}
     assert not Incident.objects.exists()
