@@ -1,6 +1,7 @@
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from evidence.serializers import AttachedEvidenceSerializer
 
 from . import selectors
 from .models import (
@@ -31,25 +32,6 @@ class IncidentRevisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = IncidentRevision
         fields = ["id", "previous", "changed_by", "changed_at"]
-
-
-class AttachedEvidenceSerializer(serializers.Serializer):
-    """An attached photo or video as the incident shows it; the file itself is served by the
-    evidence app under its own permission rules (a thumbnail for whoever may see the file)."""
-
-    id = serializers.IntegerField()
-    sha256 = serializers.CharField(source="original.sha256")
-    kind = serializers.CharField(source="original.kind")
-    filename = serializers.CharField()
-    captured_at = serializers.DateTimeField(source="original.captured_at", allow_null=True)
-    thumbnail_url = serializers.SerializerMethodField()
-
-    def get_thumbnail_url(self, evidence) -> str | None:
-        if not evidence.original.thumbnail_key:
-            return None
-        url = reverse("evidence:file", args=[evidence.pk, "thumbnail"])
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
 
 
 def coordinate_field(name):

@@ -1,8 +1,9 @@
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from evidence.serializers import AttachedEvidenceSerializer
 
 from . import selectors
 from .models import CommissionProtocol, Decision, Discrepancy, ObserverCopy, OfficialVersion, ResultImport
@@ -20,24 +21,7 @@ class ObserverCopyInputSerializer(serializers.Serializer):
                   "Left out: a correction keeps the previous version's photos; [] attaches none.")
 
 
-class CopyPhotoSerializer(serializers.Serializer):
-    """A photo attached to a copy; the file itself is served by the evidence app under its own
-    permission rules (a thumbnail for whoever may see the file)."""
-
-    id = serializers.IntegerField()
-    sha256 = serializers.CharField(source="original.sha256")
-    captured_at = serializers.DateTimeField(source="original.captured_at", allow_null=True)
-    thumbnail_url = serializers.SerializerMethodField()
-
-    def get_thumbnail_url(self, evidence) -> str | None:
-        if not evidence.original.thumbnail_key:
-            return None
-        url = reverse("evidence:file", args=[evidence.pk, "thumbnail"])
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
-
-
-class DiscrepancyPhotoSerializer(CopyPhotoSerializer):
+class DiscrepancyPhotoSerializer(AttachedEvidenceSerializer):
     copy = serializers.IntegerField(help_text="The compared observer copy the photo is attached to.")
 
 
@@ -57,10 +41,10 @@ class ObserverCopySerializer(serializers.ModelSerializer):
                   "figures", "comment", "warnings", "photos", "submitted_at"]
         read_only_fields = fields
 
-    @extend_schema_field(CopyPhotoSerializer(many=True))
+    @extend_schema_field(AttachedEvidenceSerializer(many=True))
     def get_photos(self, copy):
         """The photos of the protocol attached to this version that the requesting user may see."""
-        return CopyPhotoSerializer(_photos_of(copy, self.context), many=True, context=self.context).data
+        return AttachedEvidenceSerializer(_photos_of(copy, self.context), many=True, context=self.context).data
 
 
 class CommissionProtocolInputSerializer(serializers.Serializer):

@@ -67,7 +67,7 @@ def test_an_observer_attaches_their_photos_of_the_protocol_and_reads_them_back(d
     assert photos[0]["sha256"] == first.original.sha256
     assert photos[0]["thumbnail_url"].endswith(reverse("evidence:file", args=[first.pk, "thumbnail"]))
     assert photos[1]["thumbnail_url"] is None  # its copies are not made yet
-    assert set(photos[0]) == {"id", "sha256", "captured_at", "thumbnail_url"}
+    assert set(photos[0]) == {"id", "sha256", "kind", "filename", "captured_at", "thumbnail_url"}
     listed = api.get("/api/protocol-copies/").json()["results"]
     assert [photo["id"] for photo in listed[0]["photos"]] == [first.pk, second.pk]
 
