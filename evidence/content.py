@@ -3,7 +3,7 @@
 An observer's photo or video becomes evidence, so the server must know what it stores: a file is
 accepted only when its first bytes are the signature of an accepted format, its container
 structure covers the file exactly (nothing missing: truncated; nothing appended: a polyglot such as
-a JPEG with a ZIP or a script after it), its declared type or name agrees with its bytes
+a JPEG with a ZIP or a script after it, or in its comment or metadata segments), its declared type or name agrees with its bytes
 (mislabelled files are refused rather than guessed), and a decoder can read it (Pillow for photos,
 ffprobe for videos when it is installed).
 
@@ -150,6 +150,7 @@ def inspect(path, *, max_pixels, filename="", media_type=""):
 def check_structure(stream, fmt, size):
     if fmt.code == "jpeg":
         _check_jpeg_end(stream, size)
+        _check_jpeg_segments(stream, size)
     elif fmt.code == "png":
         _check_png_end(stream, size)
     elif fmt.code == "webp":
@@ -178,6 +179,43 @@ def _check_jpeg_end(stream, size):
         if b"PK\x05\x06" in tail or b"<" in tail[-256:] or b"%%EOF" in tail:
             raise ContentError("polyglot", "trailing")
         raise ContentError("truncated", "truncated")
+
+
+# Signatures of other formats that have no business inside a photo's metadata: an archive (ZIP local
+# header or end of central directory), a PDF, a web page or a script. A phone writes EXIF, XMP, ICC
+# profiles and maker notes there; binary maker notes hit a 4-byte signature by chance about once in
+# four billion positions, on 64 KB segments.
+FOREIGN_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"%PDF-", b"<script", b"<html", b"<?php", b"<svg")
+
+
+def _check_jpeg_segments(stream, size):
+    """The metadata segments before the image data (comments, APP0-APP15) hold no other file: a
+    JPEG with a ZIP or a script in its comment is a polyglot even though it ends with its EOI."""
+    stream.seek(2)
+    position = 2
+    while position + 4 <= size:
+        marker = stream.read(2)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            return  # not a well-formed segment list: the decoder check judges the file
+        code = marker[1]
+        if code == 0xFF:  # fill byte before a marker
+            stream.seek(position + 1)
+            position += 1
+            continue
+        if code == 0xDA or code == 0xD9:  # start of scan (image data follows) or end of image
+            return
+        if code == 0x01 or 0xD0 <= code <= 0xD8:  # markers without a length
+            position += 2
+            continue
+        (length,) = struct.unpack(">H", stream.read(2))
+        if length < 2:
+            return
+        if code == 0xFE or 0xE0 <= code <= 0xEF:
+            payload = stream.read(length - 2).lower()
+            if any(signature.lower() in payload for signature in FOREIGN_SIGNATURES):
+                raise ContentError("polyglot", "embedded")
+        position += 2 + length
+        stream.seek(position)
 
 
 def _check_png_end(stream, size):

@@ -88,7 +88,7 @@ def content_error_message(error):
         "unknown": _("This file is not an accepted photo (JPEG, PNG, WebP, HEIC) or video (MP4, MOV, WebM)."),
         "mislabelled": _("The file's name or type does not match its content: it is not what it claims to be."),
         "truncated": _("The file is incomplete (truncated): send it again from the phone's gallery."),
-        "polyglot": _("The file has extra data hidden after the picture or video and was refused."),
+        "polyglot": _("The file has extra data hidden in or after the picture or video and was refused."),
         "corrupt": _("The file is damaged and cannot be read."),
         "bomb": _("The photo has too many pixels to be processed safely."),
     }

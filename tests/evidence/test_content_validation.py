@@ -24,6 +24,22 @@ def zip_bytes():
     return buffer.getvalue()
 
 
+def jpeg_with_comment(jpeg, payload, marker=0xFE):
+    """The JPEG with `payload` in a segment of its own (a comment by default) right after its SOI:
+    still a JPEG every viewer shows, and an archive or a page to whatever reads the payload."""
+    return jpeg[:2] + bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+def test_a_phone_photo_with_exif_passes_the_segment_check(tmp_path):
+    image = Image.new("RGB", (320, 240), (30, 90, 160))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Samsung", "SM-A155F"  # Make, Model
+    path = tmp_path / "phone.jpg"
+    image.save(path, "JPEG", exif=exif, comment=b"Taken at station 123")
+    found = content.inspect(path, max_pixels=50_000_000, filename="phone.jpg", media_type="image/jpeg")
+    assert found.format.code == "jpeg"
+
+
 def png_bomb():
     """A tiny PNG that claims 20,000 x 20,000 pixels (400 MP) and would take gigabytes to decode."""
     buffer = io.BytesIO()
@@ -56,6 +72,11 @@ BAD_FILES = {
     "truncated JPEG": (lambda tmp: photo_bytes(seed=1)[:-3000], "photo.jpg", "image/jpeg", "incomplete"),
     "JPEG with a ZIP appended (polyglot)": (lambda tmp: photo_bytes(seed=2) + zip_bytes(), "photo.jpg", "image/jpeg",
                                             "extra data"),
+    "JPEG with a ZIP in its comment segment (polyglot)": (lambda tmp: jpeg_with_comment(photo_bytes(seed=4), zip_bytes()),
+                                                          "photo.jpg", "image/jpeg", "extra data"),
+    "JPEG with a script in its EXIF segment (polyglot)": (
+        lambda tmp: jpeg_with_comment(photo_bytes(seed=5), b"Exif\x00\x00<script>alert(1)</script>", marker=0xE1),
+        "photo.jpg", "image/jpeg", "extra data"),
     "PNG named and typed as a JPEG (mislabelled)": (lambda tmp: photo_bytes(image_format="PNG"), "photo.jpg",
                                                     "image/jpeg", "does not match its content"),
     "JPEG with its scan damaged (corrupt)": (
