@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.urls import reverse
 from PIL import Image
 
 from observers.models import CheckIn
@@ -97,5 +98,13 @@ def test_sign_up_approval_deployment_and_check_in(live_server, browser, artifact
         assert sent.get_by_text(nothing_yet).is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(artifacts_dir / "observer-home-390x844.png"))
+
+    # The narrowest common phone: "My station" and the protocol form still fit without sideways scrolling.
+    phone.set_viewport_size({"width": 360, "height": 740})
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.goto(live_server.url + reverse("protocols:submit", args=[check_in.deployment_id]))
+    assert phone.get_by_role("button", name="Send the protocol").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.screenshot(path=str(artifacts_dir / "protocol-form-360x740.png"), full_page=True)
     observer_context.close()
     coordinator_context.close()
