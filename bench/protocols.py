@@ -6,7 +6,7 @@
 (a) importing the real file through the importer vs PostgreSQL COPY of the same rows into a
     bare table; (b) a full cross-check of every station, each with one observer copy, vs a single
     SQL join comparing the same figures; (c) with a real worker, the time from an observer's
-    submission to its discrepancy, p50 and p95.
+    submission (a POST to the API) to its discrepancy, p50 and p95.
 
 Needs PostgreSQL: BENCH_DATABASE_URL, or DATABASE_URL's server with the database
 `observers_bench` (created and wiped by the bench; never point it at real data).
@@ -185,9 +185,10 @@ def bench_recheck(election):
 def bench_latency(election, observer, deployments, submissions):
     # The import queued checks of every station; (b) already ran them in-process, so they are
     # dropped here: the latency measured is a submission's own, not a backlog's.
+    from rest_framework.test import APIClient
+
     from config.celery import app
     from protocols.models import Discrepancy, OfficialVersion
-    from protocols.services import submit_copy
 
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge(os.environ["CELERY_QUEUE"])
@@ -201,16 +202,23 @@ def bench_latency(election, observer, deployments, submissions):
         stations = random.Random(3).sample(sorted(deployments), submissions)
         officials = dict(OfficialVersion.objects.filter(election=election, is_latest=True,
                                                         station_id__in=stations).values_list("station_id", "figures"))
+        # The phone's path: a POST to the API (authentication, serializer, service, commit), then the
+        # worker; the clock stops when the reviewers' queue would show the flag.
+        api = APIClient(SERVER_NAME="localhost")
+        api.force_authenticate(observer)
         latencies = []
         for station_id in stations:
             figures = dict(officials[station_id])
             figures["L13.1"] += 1
             figures["L13.4"] -= 1
             started = time.perf_counter()
-            copy, _created = submit_copy(observer=observer, deployment_id=deployments[station_id],
-                                         client_id=uuid.uuid4(), figures=figures)
+            response = api.post("/api/protocol-copies/", {"client_id": str(uuid.uuid4()), "figures": figures,
+                                                          "deployment": deployments[station_id]}, format="json")
+            if response.status_code != 201:
+                raise SystemExit(f"submission refused: {response.status_code} {response.content[:300]!r}")
+            copy_id = response.json()["id"]
             deadline = started + 30
-            while not Discrepancy.objects.filter(observer_copy=copy, kind="mismatch").exists():
+            while not Discrepancy.objects.filter(observer_copy_id=copy_id, kind="mismatch").exists():
                 if time.perf_counter() > deadline:
                     raise SystemExit(f"no discrepancy after 30 s; worker log: {log.name}")
                 time.sleep(0.005)
