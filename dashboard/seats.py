@@ -335,6 +335,44 @@ def allocate_districts(
     )
 
 
+@dataclass(frozen=True)
+class Projection:
+    """The same votes under every method: the national totals of each list, and per method the
+    seats of one national district (an Allocation) or of every district (a DistrictAllocation)."""
+
+    national: dict[str, int]
+    allocations: dict[Method, Allocation | DistrictAllocation]
+    by_district: bool
+
+
+def project(
+    district_votes: Mapping[str, Mapping[str, int]],
+    lists: Iterable[str],
+    seats_each: int,
+    *,
+    by_district: bool = False,
+    threshold: Fraction = Fraction(0),
+    threshold_base: int | None = None,
+    methods: Iterable[Method] = METHODS,
+    seed: int = 0,
+) -> Projection:
+    """Project seats from the votes of each district (a region, say) for `lists`, in their order.
+
+    One national district of `seats_each` seats, the districts' votes added up; or, `by_district`,
+    `seats_each` seats in every district with the threshold applied to national totals. Raises
+    ValueError where `allocate` does (a threshold base smaller than the lists' votes).
+    """
+    national = {name: sum(votes.get(name, 0) for votes in district_votes.values()) for name in lists}
+    if by_district:
+        allocations = {method: allocate_districts(district_votes, dict.fromkeys(district_votes, seats_each), method,
+                                                  threshold=threshold, threshold_base=threshold_base, seed=seed)
+                       for method in methods}
+    else:
+        allocations = compare_methods(national, seats_each, methods, threshold=threshold,
+                                      threshold_base=threshold_base, seed=seed)
+    return Projection(national=national, allocations=allocations, by_district=by_district)
+
+
 def _national_totals(districts: Iterable[Mapping[str, int]]) -> dict[str, int]:
     totals: dict[str, int] = {}
     for votes in districts:

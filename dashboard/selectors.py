@@ -247,6 +247,22 @@ def votes_by_region(election, region_ids, source="official"):
         "cast": int(row["cast_sum"] or 0), "stations": row["stations_count"]} for row in table}
 
 
+def seat_districts(election, region_ids, source="official"):
+    """The votes of `votes_by_region` by name, for the seat projection: ({region name: {"votes":
+    {contestant name: votes}, "cast": ballots in the boxes, "stations": n}}, contestant names in
+    ballot order)."""
+    by_region = votes_by_region(election, region_ids, source)
+    names = dict(election.contestants.order_by("ballot_number").values_list("ballot_number", "name"))
+    region_names = dict(Region.objects.filter(pk__in=by_region).values_list("id", "name"))
+
+    def named(votes):
+        return {names.get(int(code.rsplit(".", 1)[1]), code): count for code, count in votes.items()}
+
+    districts = {region_names[pk]: {"votes": named(row["votes"]), "cast": row["cast"], "stations": row["stations"]}
+                 for pk, row in by_region.items()}
+    return districts, list(names.values())
+
+
 def official_arrays(election, region_ids):
     """Per-station numpy arrays of the latest official figures, for the forensics: (arrays, leader code).
 

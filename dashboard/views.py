@@ -184,17 +184,8 @@ def seat_projection(request, slug):
     winner, or its run-off, instead."""
     election, region_ids = _election(request, slug)
     options = _seat_options(request, election.kind)
-    by_region = selectors.votes_by_region(election, region_ids, options["source"])
-    names = dict(election.contestants.values_list("ballot_number", "name"))
-    region_names = dict(Region.objects.filter(pk__in=by_region).values_list("id", "name"))
-
-    def named(votes):
-        return {names.get(int(code.rsplit(".", 1)[1]), code): count for code, count in votes.items()}
-
-    districts = {region_names[pk]: {"votes": named(row["votes"]), "cast": row["cast"], "stations": row["stations"]}
-                 for pk, row in by_region.items()}
-    national = {name: sum(district["votes"].get(name, 0) for district in districts.values())
-                for name in names.values()}
+    districts, lists = selectors.seat_districts(election, region_ids, options["source"])
+    national = {name: sum(district["votes"].get(name, 0) for district in districts.values()) for name in lists}
     cast = sum(district["cast"] for district in districts.values())
     context = {"election": election, "options": options, "threshold": float(options["threshold"]),
                "stations": sum(district["stations"] for district in districts.values())}
@@ -204,35 +195,28 @@ def seat_projection(request, slug):
         return render(request, "dashboard/seats.html", {**context, **_single_seat(election, options, national, cast,
                                                                                   districts)})
     base = cast if options["base"] == "cast" else None
-    threshold = options["threshold"] / 100
     try:
-        if options["districts"] == "national":
-            allocations = seats.compare_methods(national, options["seats"], threshold=threshold, threshold_base=base)
-            per_district = {}
-        else:
-            per_district = {method: seats.allocate_districts(
-                {name: district["votes"] for name, district in districts.items()},
-                dict.fromkeys(districts, options["seats"]), method, threshold=threshold, threshold_base=base)
-                for method in seats.METHODS}
-            allocations = per_district
+        projection = seats.project({name: district["votes"] for name, district in districts.items()}, lists,
+                                   options["seats"], by_district=options["districts"] == "regions",
+                                   threshold=options["threshold"] / 100, threshold_base=base)
     except ValueError as error:  # all votes cast fewer than the lists' votes: figures that do not add up
         return render(request, "dashboard/seats.html", {**context, "error": str(error)})
-    methods = list(allocations)
+    allocations, methods = projection.allocations, list(projection.allocations)
     total = sum(national.values())
     rows = [{"name": name, "votes": count, "share": 100 * count / total,
              "seats": [allocations[method].seats.get(name, 0) for method in methods]}
             for name, count in sorted(national.items(), key=lambda item: -item[1])]
-    needed = next(iter(allocations.values())).threshold_votes
+    first = allocations[methods[0]]
     return render(request, "dashboard/seats.html", {
         **context, "rows": rows, "methods": [_method_label(method) for method in methods],
-        "total_seats": options["seats"] * (len(districts) if per_district else 1), "district_count": len(districts),
-        "threshold_votes": float(needed), "base_votes": cast if base else total,
-        "qualifying": len(next(iter(allocations.values())).qualifying),
+        "total_seats": options["seats"] * (len(districts) if projection.by_district else 1),
+        "district_count": len(districts), "threshold_votes": float(first.threshold_votes),
+        "base_votes": cast if base else total, "qualifying": len(first.qualifying),
         "regions": [{"name": name, "votes": district["votes"],
                      "rows": [{"name": row["name"], "votes": district["votes"].get(row["name"], 0),
-                               "seats": [per_district[method].districts[name].seats.get(row["name"], 0)
+                               "seats": [allocations[method].districts[name].seats.get(row["name"], 0)
                                          for method in methods]} for row in rows]}
-                    for name, district in sorted(districts.items())] if per_district else [],
+                    for name, district in sorted(districts.items())] if projection.by_district else [],
         "lots": [(_method_label(method), lot) for method in methods for lot in allocations[method].lots],
     })
 
@@ -259,8 +243,10 @@ def _single_seat(election, options, national, cast, districts):
 
 
 def _names(election):
+    """{vote code ("L8.3"): contestant name}, in two queries whatever the number of contestants."""
+    line_codes = list(election.template.lines.filter(kind="votes").values_list("code", flat=True))
     return {f"{line_code}.{number}": name for number, name in election.contestants.values_list("ballot_number", "name")
-            for line_code in election.template.lines.filter(kind="votes").values_list("code", flat=True)}
+            for line_code in line_codes}
 
 
 @login_required

@@ -20,6 +20,7 @@ from dashboard.seats import (
     compare_methods,
     fptp,
     modified_sainte_lague,
+    project,
     two_round,
 )
 
@@ -328,3 +329,18 @@ def test_a_list_gaining_votes_never_loses_seats_under_divisor_methods(votes, sea
     before = allocate(votes, seats, method).seats[name]
     after = allocate({**votes, name: votes[name] + gain}, seats, method).seats[name]
     assert after >= before
+
+
+
+def test_projection_adds_districts_up_or_allocates_each_with_a_national_threshold():
+    districts = {"North": {"A": 600, "B": 250, "C": 20}, "South": {"A": 200, "B": 450, "C": 30}}
+    national = project(districts, ["A", "B", "C", "D"], 7, threshold=Fraction(5, 100))
+    assert national.national == {"A": 800, "B": 700, "C": 50, "D": 0} and not national.by_district
+    # A: 800 400 267 200, B: 700 350 233; C has 3.3% nationally and takes no part.
+    assert national.allocations[DHONDT].seats == {"A": 4, "B": 3, "C": 0, "D": 0}
+    per_region = project(districts, ["A", "B", "C"], 3, by_district=True, threshold=Fraction(5, 100))
+    dhondt = per_region.allocations[DHONDT]
+    # C stays out of both districts: the threshold is judged on national totals.
+    assert {name: district.seats for name, district in dhondt.districts.items()} == {
+        "North": {"A": 2, "B": 1, "C": 0}, "South": {"A": 1, "B": 2, "C": 0}}
+    assert dhondt.seats == {"A": 3, "B": 3, "C": 0}
