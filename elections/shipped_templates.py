@@ -1,4 +1,4 @@
-"""The protocol templates shipped with the project, as plain data (see ../shared/domain.md §1).
+"""The protocol templates shipped with the project, as plain data (see docs/domain.md).
 
 Each line is (code, number on the form, kind, category, label kk, label ru, label en); the
 category tells the cross-check how much a difference on that line matters (see ProtocolLine).

@@ -3,7 +3,7 @@
 "My station" (`observers.views.observer_home`) shows on each deployment's card what the observer
 sent there: their protocol copy, their photos and videos, their incident reports. Those live in
 protocols, evidence and incidents, which stand above observers: observers never imports them
-(../shared/style.md). Instead each of them registers a section provider here, in its
+(docs/architecture.md). Instead each of them registers a section provider here, in its
 `AppConfig.ready()`:
 
     from observers import home

@@ -2,12 +2,9 @@
 
 import re
 
-import pytest
-
-from bench.forensics import DATA, main
+from bench.forensics import main
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="../shared/data is not beside the project")
 def test_quick_benchmark_prints_the_ratio_and_the_excess(capsys):
     main(["--quick"])
     output = capsys.readouterr().out

@@ -200,7 +200,6 @@ def test_second_digit_is_read_exactly_at_powers_of_ten():
 
 # --- The real 2018 file --------------------------------------------------------------------------
 
-real_file = pytest.mark.skipif(not DATA.exists(), reason="../shared/data is not beside the project")
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +212,6 @@ def integer_2018(russia_2018):
     return integer_percentages(*figures(russia_2018), draws=1000, seed=2018)
 
 
-@real_file
 def test_integer_percentage_excess_on_2018_matches_the_published_analysis(integer_2018):
     # Kobak, Shpilkin & Pshenichnikov's code finds an excess of about 1,709 on this file. The
     # observed count is exact; the mean of 1,000 redraws varies by ~4 between seeds (sd 118 / sqrt
@@ -229,7 +227,6 @@ def test_integer_percentage_excess_on_2018_matches_the_published_analysis(intege
           f"sd {result.expected_sd:.1f}, p99.9 {result.p999:.1f}, excess {result.excess:.1f}")
 
 
-@real_file
 def test_seeded_monte_carlo_repeats_itself(russia_2018, integer_2018):
     again = integer_percentages(*figures(russia_2018), draws=50, seed=2018)
     assert np.array_equal(again.simulated, integer_2018.simulated[:50])  # same seed, same draws
@@ -237,13 +234,11 @@ def test_seeded_monte_carlo_repeats_itself(russia_2018, integer_2018):
     assert not np.array_equal(other.simulated, again.simulated)
 
 
-@real_file
 def test_per_station_loop_reproduces_the_real_draws(russia_2018, integer_2018):
     looped = integer_percentages_loop(*figures(russia_2018), draws=2, seed=2018)
     assert looped.simulated.tolist() == integer_2018.simulated[:2].tolist()
 
 
-@real_file
 def test_fingerprint_of_2018_has_the_known_shape(russia_2018):
     turnout, leader_share = station_shares(*figures(russia_2018))
     histogram = fingerprint(turnout, leader_share)
@@ -257,7 +252,6 @@ def test_fingerprint_of_2018_has_the_known_shape(russia_2018):
     assert by_voters.sum() == russia_2018["voters"][np.isfinite(turnout * leader_share)].sum()
 
 
-@real_file
 def test_last_digits_of_2018_show_the_small_number_artefact_and_the_default_leaves_most_of_it_out(russia_2018):
     """8 candidates x 97,699 stations. Counts >= 10: low digits prevail steadily (12.4% zeros, 8.2%
     nines), the artefact of small counts, chi-square in the thousands. The default (>= 100, Beber &
@@ -280,7 +274,6 @@ def test_last_digits_of_2018_show_the_small_number_artefact_and_the_default_leav
     assert large.tested == 16_063 and large.p_value == pytest.approx(0.959, abs=0.001)
 
 
-@real_file
 def test_second_digits_of_2018_depart_from_benford(russia_2018):
     result = second_digit_test(russia_2018["candidates"])
     assert (result.min_count, result.tested) == (10, 378_173)
@@ -289,7 +282,6 @@ def test_second_digits_of_2018_depart_from_benford(russia_2018):
     assert (100 * result.frequencies[[0, 9]]).round(1).tolist() == [14.2, 7.3]
 
 
-@real_file
 def test_plots_are_real_images_labelled_as_signals(russia_2018, integer_2018):
     turnout, leader_share = station_shares(*figures(russia_2018))
     votes = russia_2018["candidates"]

@@ -52,7 +52,6 @@ def test_a_single_station_cannot_measure_its_own_error():
 
 # --- Samples from the real 2018 file -------------------------------------------------------------
 
-real_file = pytest.mark.skipif(not DATA.exists(), reason="../shared/data is not beside the project")
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +75,6 @@ def national_shares(arrays) -> dict[str, float]:
     return {name: arrays[name].sum() / arrays["valid"].sum() for name in CANDIDATES}
 
 
-@real_file
 def test_random_sample_of_1000_stations_covers_the_national_result(russia_2018):
     stations = russia_2018["voters"].size
     rows = np.random.default_rng(2018).choice(stations, size=1000, replace=False)
@@ -88,7 +86,6 @@ def test_random_sample_of_1000_stations_covers_the_national_result(russia_2018):
     assert result.contestants["Putin"].margin < 0.02  # a thousand stations pin the leader to +-2 points
 
 
-@real_file
 def test_95_percent_margins_cover_the_truth_about_95_percent_of_the_time(russia_2018):
     # 300 independent samples of 1,000 stations, the estimator applied to each.
     rng = np.random.default_rng(7)
@@ -104,7 +101,6 @@ def test_95_percent_margins_cover_the_truth_about_95_percent_of_the_time(russia_
         assert 0.90 <= covered / 300 <= 0.99, (name, covered)
 
 
-@real_file
 def test_sample_from_one_region_is_flagged_outside_the_margin(russia_2018):
     # Observers only in Moscow: a biased sample, and the comparison says so for at least one candidate.
     moscow = np.flatnonzero(russia_2018["region"] == "город Москва")

@@ -9,8 +9,6 @@ import io
 import zipfile
 from collections import Counter
 
-import pytest
-
 from bench import RU_2018
 from elections import relations
 from elections.shipped_templates import RUSSIA
@@ -29,7 +27,6 @@ def stations_of_2018():
             yield values
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="../shared/data is not beside the project")
 def test_shipped_russian_relations_flag_only_the_stations_domain_notes_expect():
     parsed = [(expression, relations.parse_relation(expression)) for expression, *_labels in RUSSIA["relations"]]
     broken = Counter()
