@@ -25,15 +25,23 @@ SERVED_HOSTS := $(subst $(space),,localhost,127.0.0.1,[::1]$(foreach name,$(SERV
 RUN_ENV += ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(SERVED_HOSTS)}
 endif
 
-.PHONY: run test venv worker lint messages bench clean
+.PHONY: run test venv dev-venv worker lint messages bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Two marker files: `make run` needs only what the site runs on (requirements.txt); `make test`
+# adds the test tools (Playwright, moto, hypothesis, ruff) from requirements-dev.txt on top.
+$(VENV)/.installed-runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed-runtime
+
+dev-venv: $(VENV)/.installed-dev
 
 run: venv
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
@@ -49,10 +57,10 @@ run: venv
 	echo "  Logins: admin, coordinator, reviewer, observer (password: observe-2027). Ctrl-C stops both."; echo; \
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: venv
+test: dev-venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: venv
+lint: dev-venv
 	$(PY) -m ruff check .
 
 messages: venv
