@@ -11,7 +11,7 @@ def main():
     # configured gets the development defaults, a deployment (SECRET_KEY or DEBUG set in the
     # environment or in .env) the production settings. See config/settings.py.
     os.environ.setdefault("OBSERVERS_COMMAND_LINE", "1")
-    from django.core.management import execute_from_command_line
+    from django.core.management import execute_from_command_line  # noqa: PLC0415 Django's own manage.py layout
 
     execute_from_command_line(sys.argv)
 

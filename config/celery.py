@@ -46,10 +46,6 @@ app.conf.update(
             "task": "dashboard.tasks.sweep_unfinished_reports",
             "schedule": crontab(minute="*/5"),
         },
-        "refresh-stale-election-summaries": {
-            "task": "elections.tasks.refresh_stale_summaries",
-            "schedule": crontab(minute="*/5"),
-        },
     },
 )
 app.autodiscover_tasks()

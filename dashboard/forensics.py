@@ -29,7 +29,7 @@ import numpy as np
 # SciPy and Matplotlib are imported where they are used: every web worker loads this module with
 # the dashboard's URLs, and the two add about 90 MB (measured) that only the forensics pages need.
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 loaded on first use, not by every web worker
 
 SIGNAL_NOT_PROOF = "A statistical signal, not proof of fraud"
 
@@ -311,7 +311,7 @@ def _chi_square(digits: np.ndarray, expected: np.ndarray, min_count: int) -> Dig
     if total == 0:
         raise ValueError(f"no vote count of at least {min_count} to test")
     chi2 = float(((observed - total * expected) ** 2 / (total * expected)).sum())
-    from scipy import stats
+    from scipy import stats  # noqa: PLC0415 loaded on first use, not by every web worker (see top)
 
     return DigitTest(frequencies=observed / total, chi2=chi2, p_value=float(stats.chi2.sf(chi2, df=9)),
                      tested=total, min_count=min_count)
@@ -350,7 +350,7 @@ FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
 def render_fingerprint(histogram, file_format: str = "png", text=None) -> bytes:
     """The fingerprint, on a log colour scale so that the sparse smear stays visible."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 loaded on first use, not by every web worker
 
     text = {**FINGERPRINT_TEXT, **(text or {})}
     figure = Figure(figsize=(6.4, 5.6), dpi=100)
@@ -368,7 +368,7 @@ def render_fingerprint(histogram, file_format: str = "png", text=None) -> bytes:
 
 def render_integer_histogram(result: IntegerPercentageResult, file_format: str = "png", text=None) -> bytes:
     """Integer stations in the binomial redraws (the Monte Carlo expectation), the observed count marked."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 loaded on first use, not by every web worker
 
     text = {**INTEGER_TEXT, **(text or {})}
     values = {"excess": f"{result.excess:,.0f}", "sd": f"{result.expected_sd:,.0f}", "p": f"{result.p_value:.3g}",
@@ -389,7 +389,7 @@ def render_integer_histogram(result: IntegerPercentageResult, file_format: str =
 def render_digits(last: DigitTest, second: DigitTest, file_format: str = "png", text=None) -> bytes:
     """Observed digit shares as bars against the expected shares: last digits (uniform) above,
     second digits (Mebane's 2BL) below."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # noqa: PLC0415 loaded on first use, not by every web worker
 
     text = {**DIGITS_TEXT, **(text or {})}
     figure = Figure(figsize=(6.4, 6.4), dpi=100)

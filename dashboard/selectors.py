@@ -7,6 +7,7 @@ only merges the handful of grouped rows. Everything is scoped to the regions the
 import contextlib
 from collections import defaultdict
 
+import numpy as np
 from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection
 from django.db.models import (
@@ -272,8 +273,6 @@ def official_arrays(election, region_ids):
     lines out of the JSON and adds them up, one row of integers per station, in one query; numpy
     takes the rows as one table and finds the leader by its column sums.
     """
-    import numpy as np
-
     categories = _codes_by_category(election)
     codes = vote_codes(election)
     officials = OfficialVersion.objects.filter(election=election, is_latest=True,

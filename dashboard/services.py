@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from config.queue import enqueue_on_commit
 from protocols.models import ResultImport
 
 from . import forensics, selectors
@@ -105,14 +106,12 @@ def digit_test(data):
 def request_integer_percentages(report, *, now=None):
     """Enqueue the Monte Carlo once: the first visit claims the request, later visits find it
     claimed (until it expires: a lost message is sent again). Sent when the claim commits."""
-    from .tasks import integer_percentages_task
-
     now = now or timezone.now()
     with transaction.atomic():
         claimed = ForensicReport.objects.filter(pk=report.pk, integer__isnull=True).filter(
             Q(requested_at__isnull=True) | Q(requested_at__lt=now - REQUEST_EXPIRES)).update(requested_at=now)
         if claimed:
-            transaction.on_commit(lambda: integer_percentages_task.delay(report.pk))
+            enqueue_on_commit("dashboard.tasks.integer_percentages", report.pk)
     return bool(claimed)
 
 

@@ -2,9 +2,7 @@
 selected up front, commissions chosen by autocomplete rather than a 10,000-item dropdown."""
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
-from . import services
 from .models import (
     Commission,
     Contestant,
@@ -13,7 +11,6 @@ from .models import (
     ProtocolLine,
     ProtocolTemplate,
     Region,
-    RegionSummary,
     Station,
 )
 
@@ -47,13 +44,6 @@ class ElectionAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ContestantInline]
-    actions = ["refresh_summaries"]
-
-    @admin.action(description=_("Recompute region summaries (in the background)"))
-    def refresh_summaries(self, request, queryset):
-        for election in queryset:
-            services.request_summary_refresh(election=election)
-        self.message_user(request, _("A worker will recompute the summaries in a moment."))
 
 
 @admin.register(Region)
@@ -80,14 +70,3 @@ class StationAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "address", "commission__name"]
     autocomplete_fields = ["commission"]
     show_full_result_count = False
-
-
-@admin.register(RegionSummary)
-class RegionSummaryAdmin(admin.ModelAdmin):
-    list_display = ["election", "region", "commissions", "stations", "registered_voters", "computed_at"]
-    list_filter = ["election"]
-    list_select_related = ["election", "region"]
-    readonly_fields = ["election", "region", "commissions", "stations", "registered_voters", "computed_at"]
-
-    def has_add_permission(self, request):
-        return False

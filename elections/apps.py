@@ -9,7 +9,7 @@ def install_missing_templates(sender, **kwargs):
     Only missing templates are created: an administrator's edits to an installed one are kept
     (`manage.py install_templates --update` overwrites them on purpose).
     """
-    from .services import install_shipped_templates
+    from .services import install_shipped_templates  # noqa: PLC0415 models load after apps.py
 
     install_shipped_templates(update=False)
 

@@ -312,23 +312,3 @@ class Station(models.Model):
 
     def __str__(self):
         return _("Station %(code)s") % {"code": self.code}
-
-
-class RegionSummary(models.Model):
-    """Per-region figures for an election, recomputed by a Celery worker (set-based)."""
-
-    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="region_summaries")
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="summaries")
-    commissions = models.PositiveIntegerField(default=0)
-    stations = models.PositiveIntegerField(default=0)
-    registered_voters = models.PositiveBigIntegerField(default=0)
-    computed_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = _("region summary")
-        verbose_name_plural = _("region summaries")
-        ordering = ["election", "region__name"]
-        constraints = [models.UniqueConstraint(fields=["election", "region"], name="region_summary_unique")]
-
-    def __str__(self):
-        return f"{self.election} / {self.region}"

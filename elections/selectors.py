@@ -1,9 +1,9 @@
 """Reads of the registry that pages and the API share."""
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count
 
 from . import lines
-from .models import Election, RegionSummary
+from .models import Election
 
 
 def visible_elections():
@@ -12,20 +12,6 @@ def visible_elections():
         .annotate(contestant_count=Count("contestants"))
         .order_by("-date", "name")
     )
-
-
-def election_summary(election):
-    """The worker's per-region figures and their national totals (None when never computed)."""
-    summaries = list(
-        RegionSummary.objects.filter(election=election).select_related("region").order_by("region__name")
-    )
-    totals = RegionSummary.objects.filter(election=election).aggregate(
-        stations=Sum("stations"),
-        commissions=Sum("commissions"),
-        registered_voters=Sum("registered_voters"),
-        computed_at=Max("computed_at"),
-    )
-    return summaries, totals
 
 
 def election_lines(election):

@@ -7,18 +7,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import (
     Commission,
     ControlRelation,
-    Election,
     ProtocolLine,
     ProtocolTemplate,
     Region,
-    RegionSummary,
     Station,
 )
 from .shipped_templates import SHIPPED_TEMPLATES
@@ -299,71 +296,3 @@ def import_stations_from_path(*, country, path):
 
 def import_stations_from_bytes(*, country, data: bytes):
     return import_stations(country=country, csv_file=io.StringIO(data.decode("utf-8-sig"), newline=""))
-
-
-# --- Region summaries (the worker's job) ----------------------------------------------------
-
-
-def refresh_region_summaries(*, election_id):
-    """Recompute one election's per-region figures with one aggregate query and one upsert.
-
-    Safe to run twice: the second run writes the same figures.
-    """
-    election = Election.objects.get(pk=election_id)
-    now = timezone.now()
-    figures = (
-        Station.objects.filter(commission__region__country=election.country)
-        .values("commission__region_id")
-        .annotate(
-            station_count=Count("id"),
-            commission_count=Count("commission_id", distinct=True),
-            voters=Sum("registered_voters"),
-        )
-    )
-    summaries = [
-        RegionSummary(
-            election=election,
-            region_id=row["commission__region_id"],
-            stations=row["station_count"],
-            commissions=row["commission_count"],
-            registered_voters=row["voters"] or 0,
-            computed_at=now,
-        )
-        for row in figures
-    ]
-    with transaction.atomic():
-        RegionSummary.objects.bulk_create(
-            summaries,
-            update_conflicts=True,
-            unique_fields=["election", "region"],
-            update_fields=["stations", "commissions", "registered_voters", "computed_at"],
-        )
-        RegionSummary.objects.filter(election=election).exclude(
-            region_id__in=[summary.region_id for summary in summaries]
-        ).delete()
-    return len(summaries)
-
-
-def request_summary_refresh(*, election):
-    """Ask a worker to recompute the summaries once the current transaction has committed."""
-    from .tasks import refresh_region_summaries_task
-
-    transaction.on_commit(lambda: refresh_region_summaries_task.delay(election.pk))
-
-
-def elections_with_stale_summaries():
-    """IDs of open elections whose summaries are missing or older than a station change."""
-    stale = []
-    latest_change = dict(
-        Station.objects.values("commission__region__country")
-        .annotate(latest=Max("updated_at"))
-        .values_list("commission__region__country", "latest")
-    )
-    elections = Election.objects.exclude(status=Election.Status.CLOSED).annotate(
-        oldest_summary=Min("region_summaries__computed_at")
-    )
-    for election in elections:
-        changed = latest_change.get(election.country)
-        if changed and (election.oldest_summary is None or election.oldest_summary < changed):
-            stale.append(election.pk)
-    return stale

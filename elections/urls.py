@@ -6,5 +6,4 @@ app_name = "elections"
 
 urlpatterns = [
     path("<slug:slug>/", views.election_detail, name="detail"),
-    path("<slug:slug>/summary/", views.request_summary, name="request-summary"),
 ]

@@ -1,19 +1,12 @@
 """Pages of the registry: the home page, an election's overview, the health check."""
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from . import selectors, services
-
-
-def may_request_summary(user):
-    return user.is_authenticated and (user.is_staff or user.role in ("coordinator", "admin"))
+from . import selectors
 
 
 def home(request):
@@ -22,7 +15,6 @@ def home(request):
 
 def election_detail(request, slug):
     election = get_object_or_404(selectors.visible_elections(), slug=slug)
-    summaries, totals = selectors.election_summary(election)
     language = (get_language() or "en")[:2]
     protocol_lines = [
         {"number": line.number, "code": line.code, "label": line.labels.get(language) or line.labels["en"]}
@@ -33,23 +25,10 @@ def election_detail(request, slug):
         "elections/election_detail.html",
         {
             "election": election,
-            "summaries": summaries,
-            "totals": totals,
             "protocol_lines": protocol_lines,
             "relations": election.template.relations.all(),
-            "may_request_summary": may_request_summary(request.user),
         },
     )
-
-
-@require_POST
-def request_summary(request, slug):
-    if not may_request_summary(request.user):
-        raise PermissionDenied
-    election = get_object_or_404(selectors.visible_elections(), slug=slug)
-    services.request_summary_refresh(election=election)
-    messages.success(request, _("A worker will recompute the summaries in a moment. Reload the page to see them."))
-    return redirect("elections:detail", slug=election.slug)
 
 
 @require_GET

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from observers import home
+
 
 class EvidenceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
@@ -8,8 +10,6 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self):
-        from observers import home
-
-        from . import selectors
+        from . import selectors  # noqa: PLC0415 models load after apps.py
 
         home.register_section(selectors.home_uploads_section, position=20)

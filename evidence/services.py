@@ -53,6 +53,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from config.queue import enqueue_on_commit
 from elections.models import Election, Station
 from observers import services as observer_services
 from observers.models import Deployment, User
@@ -459,7 +460,7 @@ def _complete(upload, path, sha256):
         upload.evidence = evidence
         upload.save(update_fields=["state", "evidence", "updated_at"])
         if stored_now:
-            transaction.on_commit(lambda: _enqueue_processing(original.pk))
+            enqueue_on_commit("evidence.tasks.process_original", original.pk)
     running_hashes.forget(upload.id)
     path.unlink(missing_ok=True)
     return upload
@@ -482,12 +483,6 @@ def _store_original(path, sha256, found, size):
         sha256=sha256, key=key, size=size, media_type=found.format.media_type, format_code=found.format.code,
         kind=found.format.kind, width=found.width or None, height=found.height or None,
     )
-
-
-def _enqueue_processing(original_id):
-    from .tasks import process_original
-
-    process_original.delay(original_id)
 
 
 def terminate_upload(*, upload_id, user):

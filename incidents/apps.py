@@ -2,13 +2,15 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from observers import home
+
 
 def install_missing_categories(sender, **kwargs):
     """After every migrate (and test flush), make sure the shipped incident categories exist.
 
     Only missing categories are created: an administrator's edits to an installed one are kept.
     """
-    from .services import install_shipped_categories
+    from .services import install_shipped_categories  # noqa: PLC0415 models load after apps.py
 
     install_shipped_categories()
 
@@ -19,9 +21,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self):
-        from observers import home
-
-        from . import selectors
+        from . import selectors  # noqa: PLC0415 models load after apps.py
 
         post_migrate.connect(install_missing_categories, sender=self)
         home.register_section(selectors.home_incidents_section, position=30)

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.queue import enqueue_on_commit
 from evidence import selectors as evidence_selectors
 from evidence import services as evidence_services
 from evidence.models import EvidenceFile, Purpose
@@ -152,7 +153,7 @@ def report_incident(*, observer, client_id, category_id, description, deployment
             IncidentEvidence.objects.bulk_create([IncidentEvidence(incident=incident, evidence=item)
                                                   for item in evidence])
             if category.urgent:
-                transaction.on_commit(lambda: _enqueue_notifications(incident.pk))
+                enqueue_on_commit("incidents.tasks.notify_urgent_incident", incident.pk)
     except IntegrityError:
         # The same client_id arrived twice at once: the other request recorded it. Any other
         # broken constraint is a bug to see, not a duplicate to hide.
@@ -168,12 +169,6 @@ def _within(value, limit):
         return -limit <= Decimal(str(value)) <= limit
     except InvalidOperation:
         return False
-
-
-def _enqueue_notifications(incident_id):
-    from .tasks import notify_urgent_incident
-
-    notify_urgent_incident.delay(incident_id)
 
 
 def edit_incident(*, observer, incident_id, **changes):

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
+
+from . import throttling
 
 
 class ObserversConfig(AppConfig):
@@ -8,10 +11,6 @@ class ObserversConfig(AppConfig):
     verbose_name = _("Observers")
 
     def ready(self):
-        from django.contrib.auth.signals import user_login_failed
-
-        from . import throttling
-
         # Every failed login from the web (page, admin, API token) counts against its address
         # and its username; see observers/throttling.py.
         user_login_failed.connect(throttling.record_login_failure, dispatch_uid="observers-login-failures")

@@ -13,6 +13,8 @@ import csv
 import hashlib
 import io
 import json
+import urllib.error
+import urllib.request
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -328,9 +330,6 @@ def fetch_and_import(*, source):
 
     Returns the ImportReport, or None when the server answered 304 Not Modified.
     """
-    import urllib.error
-    import urllib.request
-
     if not source.url.startswith(("https://", "http://")):
         raise ValueError("Only http(s) URLs are fetched.")
     request = urllib.request.Request(source.url, headers={"User-Agent": "election-observers/1"})  # noqa: S310

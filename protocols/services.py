@@ -14,8 +14,10 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.queue import enqueue_on_commit
 from elections import relations as relation_engine
 from elections import selectors as election_selectors
+from elections.models import Commission, Election
 from evidence import services as evidence_services
 from evidence.models import EvidenceFile, Purpose
 from observers import services as observer_services
@@ -23,12 +25,14 @@ from observers.models import CheckIn, Deployment, User
 
 from . import crosscheck
 from .models import (
+    CommissionProtocol,
     Decision,
     Discrepancy,
     ElectionCheck,
     ObserverCopy,
     ObserverCopyPhoto,
     OfficialVersion,
+    PhotoPublication,
     StationCheck,
 )
 
@@ -190,13 +194,8 @@ def mark_inputs_changed(*, election_id, station_ids, election_stations=None):
         return
     now = timezone.now()
     _upsert_station_marks(election_id, station_ids, changed_at=now, queued_at=now)
-    from .tasks import check_stations_task
-
-    def enqueue():
-        for start in range(0, len(station_ids), CHECK_BATCH):
-            check_stations_task.delay(election_id, station_ids[start:start + CHECK_BATCH])
-
-    transaction.on_commit(enqueue)
+    for start in range(0, len(station_ids), CHECK_BATCH):
+        enqueue_on_commit("protocols.tasks.check_stations", election_id, station_ids[start:start + CHECK_BATCH])
 
 
 def _upsert_station_marks(election_id, station_ids, *, changed_at, queued_at):
@@ -221,9 +220,7 @@ def _upsert_station_marks(election_id, station_ids, *, changed_at, queued_at):
 def _mark_election_changed(election_id):
     now = timezone.now()
     _upsert_election_checks([election_id], inputs_changed_at=now, queued_at=now)
-    from .tasks import check_election_task
-
-    transaction.on_commit(lambda: check_election_task.delay(election_id))
+    enqueue_on_commit("protocols.tasks.check_election", election_id)
 
 
 def _upsert_election_checks(election_ids, **fields):
@@ -241,8 +238,6 @@ def check_stations(*, election_id, station_ids=None):
     station in memory, and the flags are written with bulk upserts. Running it twice changes
     nothing; a flag whose cause went away (a corrected copy) is marked withdrawn, never deleted.
     """
-    from elections.models import Election
-
     election = Election.objects.select_related("template").get(pk=election_id)
     rules = election_rules(election)
     started = timezone.now()
@@ -276,8 +271,6 @@ def without_cycle_collection():
 
 def _request_tabulation_checks(election, station_ids=None):
     """Commissions whose stations' figures may have moved get their summaries re-checked."""
-    from .models import CommissionProtocol
-
     summaries = CommissionProtocol.objects.filter(election=election, is_latest=True)
     if station_ids is not None:
         summaries = summaries.filter(commission__stations__in=station_ids)
@@ -292,10 +285,8 @@ def _request_tabulation_checks(election, station_ids=None):
 def send_tabulation_checks(*, election_id, commission_ids):
     """After commit, ask a worker to check these commissions' summaries against their stations.
     The caller records `queued_at` on the summaries, so the sweep re-sends a lost message."""
-    from .tasks import check_tabulation_task
-
-    commission_ids = sorted(set(commission_ids))
-    transaction.on_commit(lambda: [check_tabulation_task.delay(election_id, pk) for pk in commission_ids])
+    for commission_id in sorted(set(commission_ids)):
+        enqueue_on_commit("protocols.tasks.check_tabulation", election_id, commission_id)
 
 
 def _station_inputs(election, station_ids):
@@ -435,13 +426,11 @@ def sweep(*, now=None, limit=20_000):
         )
         stations = _claim_station_checks(now, cutoff, exclude=in_flight, limit=limit)
         commissions = _claim_tabulation_checks(now, cutoff)
-        transaction.on_commit(lambda: _send(elections, stations, commissions))
+        _send(elections, stations, commissions)
     return {"elections": elections, "stations": stations, "commissions": commissions}
 
 
 def _claim_full_checks(now, cutoff):
-    from elections.models import Election
-
     never_checked = Q(full_check__checked_at__isnull=True)
     due = Election.objects.filter(
         Q(results_deadline__lte=now) & (never_checked | Q(full_check__checked_at__lt=F("results_deadline")))
@@ -481,8 +470,6 @@ def _claim_station_checks(now, cutoff, *, exclude, limit):
 
 
 def _claim_tabulation_checks(now, cutoff):
-    from .models import CommissionProtocol
-
     due = CommissionProtocol.objects.filter(Q(queued_at__isnull=True) | Q(queued_at__lte=cutoff), is_latest=True,
                                             checked_at__isnull=True)
     pairs = sorted(set(due.values_list("election_id", "commission_id")))
@@ -491,16 +478,15 @@ def _claim_tabulation_checks(now, cutoff):
 
 
 def _send(elections, stations, commissions):
-    from .tasks import check_election_task, check_stations_task, check_tabulation_task
-
+    """The claimed checks, each sent once the claim commits."""
     for election_id in elections:
-        check_election_task.delay(election_id)
+        enqueue_on_commit("protocols.tasks.check_election", election_id)
     for election_id, pairs in groupby(stations, key=lambda pair: pair[0]):
         station_ids = [station_id for _election, station_id in pairs]
         for start in range(0, len(station_ids), CHECK_BATCH):
-            check_stations_task.delay(election_id, station_ids[start:start + CHECK_BATCH])
+            enqueue_on_commit("protocols.tasks.check_stations", election_id, station_ids[start:start + CHECK_BATCH])
     for election_id, commission_id in commissions:
-        check_tabulation_task.delay(election_id, commission_id)
+        enqueue_on_commit("protocols.tasks.check_tabulation", election_id, commission_id)
 
 
 # --- The states of a flag, and reviewers' decisions -----------------------------------------
@@ -599,10 +585,6 @@ def latest_check_time(election_id):
 def submit_commission_protocol(*, observer, election_id, commission_id, client_id, figures):
     """An observer's copy of a territorial commission's summary protocol, versioned like a
     station copy; the tabulation check runs once it is stored."""
-    from elections.models import Commission, Election
-
-    from .models import CommissionProtocol
-
     observer_services.ensure_may_submit(observer)
     existing = CommissionProtocol.objects.filter(client_id=client_id).first()
     if existing is not None:
@@ -650,10 +632,6 @@ def _add_up(figure_sets):
 
 def check_tabulation(*, election_id, commission_id):
     """Flag every latest summary protocol of the commission that differs from its stations' sum."""
-    from elections.models import Election
-
-    from .models import CommissionProtocol
-
     election = Election.objects.select_related("template").get(pk=election_id)
     rules = election_rules(election)
     published, corrected, has_confirmed = station_sums(election, commission_id)
@@ -702,8 +680,6 @@ def decide_photo_publication(*, evidence_id, user, publish):
     Only a photo of a protocol, sent for a station and an election, can be published. Deciding
     what already holds changes nothing (a double click records one decision).
     """
-    from .models import PhotoPublication
-
     evidence = EvidenceFile.objects.select_related("uploaded_by", "station__commission").filter(pk=evidence_id).first()
     if evidence is None:
         raise ValidationError({"evidence": _("No such file.")})

@@ -1,5 +1,7 @@
 """Column mappings shipped with the project: one per source of official results."""
 
+from .models import ResultSource
+
 RU_2018_LINES = [
     "Число избирателей, включенных в список избирателей",
     "Число избирательных бюллетеней, полученных участковой избирательной комиссией",
@@ -44,7 +46,5 @@ SHIPPED_SOURCES = [
 
 def install_shipped_sources():
     """Create the shipped sources that are missing; an administrator's edits are kept."""
-    from .models import ResultSource
-
     for data in SHIPPED_SOURCES:
         ResultSource.objects.get_or_create(code=data["code"], defaults=data)

@@ -3,6 +3,8 @@
 from celery import shared_task
 
 from . import services
+from .models import ResultSource
+from .official_import import fetch_and_import
 
 
 @shared_task(name="protocols.tasks.check_stations")
@@ -30,9 +32,6 @@ def check_tabulation_task(election_id, commission_id):
 
 @shared_task(name="protocols.tasks.fetch_source")
 def fetch_source_task(source_id):
-    from .models import ResultSource
-    from .official_import import fetch_and_import
-
     report = fetch_and_import(source=ResultSource.objects.select_related("election").get(pk=source_id))
     return None if report is None else report.versions_added
 
@@ -40,8 +39,6 @@ def fetch_source_task(source_id):
 @shared_task(name="protocols.tasks.fetch_all_sources")
 def fetch_all_sources():
     """Periodic: every source with a URL to follow is fetched (and imported only if it changed)."""
-    from .models import ResultSource
-
     sources = list(ResultSource.objects.filter(fetch_automatically=True, election__isnull=False)
                    .exclude(url="").values_list("id", flat=True))
     for source_id in sources:

@@ -122,3 +122,33 @@ def english_messages():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def sent_tasks():
+    """Read back, from the real broker, the tasks this test sent to the run's own queue.
+
+    `sent_tasks()` returns [(task name, args), ...] in the order they were sent and removes them,
+    so no later worker test receives them. Whatever an earlier test left there is discarded first.
+    """
+    from config.celery import app  # noqa: PLC0415 the Celery app binds to the test settings when used
+
+    def read():
+        found = []
+        with app.connection_for_read() as connection:
+            queue = connection.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE)
+            try:
+                while True:
+                    try:
+                        message = queue.get(block=False)
+                    except queue.Empty:
+                        break
+                    args, _kwargs, _embed = message.decode()
+                    found.append((message.headers["task"], args))
+                    message.ack()
+            finally:
+                queue.close()
+        return found
+
+    read()
+    return read

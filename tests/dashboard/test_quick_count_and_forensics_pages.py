@@ -77,14 +77,15 @@ def _reviewer(client):
 
 
 def test_forensics_page_shows_the_signals_at_once_and_the_monte_carlo_once_a_worker_ran_it(
-        client, published, django_capture_on_commit_callbacks):
+        client, published, django_capture_on_commit_callbacks, sent_tasks):
     _reviewer(client)
     url = reverse("dashboard:forensics", args=["demo-2027"])
-    with django_capture_on_commit_callbacks() as enqueued:
+    with django_capture_on_commit_callbacks(execute=True) as enqueued:
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and "not proof of fraud" in page.text
     assert "Being computed" in page.text and 'http-equiv="refresh"' in page.text
     assert len(enqueued) == 1  # the Monte Carlo goes to a worker, once
+    assert sent_tasks() == [("dashboard.tasks.integer_percentages", [ForensicReport.objects.get().pk])]
     assert "87 of 280 vote counts (those of at least 100)" in page.text  # 40 stations x 7 parties
     with django_capture_on_commit_callbacks() as again:
         assert "Being computed" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").text

@@ -85,16 +85,15 @@ def test_urgent_incident_is_sent_once_by_email_and_webhook_even_if_the_task_runs
 
 
 def test_reporting_an_urgent_incident_enqueues_the_notification_on_commit(
-        observer, deployment, categories, django_capture_on_commit_callbacks, monkeypatch):
-    queued = []
-    monkeypatch.setattr(notify_urgent_incident, "delay", queued.append)
+        observer, deployment, categories, django_capture_on_commit_callbacks, sent_tasks):
     with django_capture_on_commit_callbacks(execute=True):
         urgent, _ = services.report_incident(observer=observer, client_id=uuid.uuid4(), deployment_id=deployment.pk,
                                              category_id=categories["observer-denied-access"].pk,
                                              description="Removed from the station by the chair.")
         services.report_incident(observer=observer, client_id=uuid.uuid4(), deployment_id=deployment.pk,
                                  category_id=categories["vote-buying"].pk, description="Money at the door.")
-    assert queued == [urgent.pk]
+        assert sent_tasks() == []  # nothing before the commit
+    assert sent_tasks() == [("incidents.tasks.notify_urgent_incident", [urgent.pk])]
 
 
 def test_an_ordinary_incident_notifies_no_one(deployment, coordinator, categories, email_backend):

@@ -14,6 +14,9 @@ from demo import results as demo_results
 from elections import services as election_services
 from elections.models import Contestant, Election, ProtocolTemplate, Region, Station
 from observers.models import Accreditation, AccreditationEvent, Deployment, Organisation, User
+from protocols import services as protocol_services
+from protocols.models import OfficialVersion, ResultSource
+from protocols.official_import import import_official_results
 
 DEMO_PASSWORD = "observe-2027"
 ELECTION_SLUG = "kz-mazhilis-demo"
@@ -43,7 +46,6 @@ class Command(BaseCommand):
             organisation = _organisation()
             _accounts(organisation)
             _accredit_and_deploy(election, organisation)
-            election_services.request_summary_refresh(election=election)
         results = _publish_results(election)
         _send_observer_copies(election)
         self.stdout.write(self.style.SUCCESS(
@@ -140,9 +142,6 @@ DEMO_SOURCE = "demo-cec"
 
 def _publish_results(election):
     """The demo's official results, through the real importer (a CSV with a mapping of its own)."""
-    from protocols.models import ResultSource
-    from protocols.official_import import import_official_results
-
     codes = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", *[f"L8.{n}" for n, *_rest in kazakhstan.PARTIES], "L9"]
     source, _created = ResultSource.objects.get_or_create(code=DEMO_SOURCE, defaults={
         "name": "Demo central election commission", "region_column": "region", "commission_column": "commission",
@@ -161,9 +160,6 @@ def _publish_results(election):
 def _send_observer_copies(election):
     """The first observer copies the published protocol faithfully; the second saw 40 votes
     moved before publication, so the cross-check raises a critical flag for the reviewer."""
-    from protocols import services as protocol_services
-    from protocols.models import OfficialVersion
-
     for username, alter in (("observer", False), ("observer2", True)):
         deployment = Deployment.objects.filter(observer__username=username, election=election).first()
         if deployment is None:
