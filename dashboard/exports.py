@@ -1,11 +1,12 @@
 """Exports of the dashboard's tables: CSV, XLSX and GeoJSON, each scoped like the pages."""
 
-import csv
 import io
 import json
 
 from django.http import HttpResponse
 from openpyxl import Workbook
+
+from config.csv_export import stream_csv
 
 
 def table_response(name, header, rows, file_format):
@@ -21,11 +22,7 @@ def table_response(name, header, rows, file_format):
         response = HttpResponse(
             buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        return stream_csv(rows, header, f"{name}.csv")
     response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
     return response
 

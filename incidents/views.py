@@ -4,7 +4,6 @@ Views parse the request, call a service or a selector, and render. Every object 
 through a selector scoped to the user, so a foreign ID answers 404, never someone else's data.
 """
 
-import csv
 import uuid
 from urllib.parse import urlencode
 
@@ -13,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.csv_export import stream_csv
 from elections.models import Election, Region
 from observers import selectors as observer_selectors
 from observers.forms import show_service_errors
@@ -299,34 +299,25 @@ def register(request):
     return render(request, "incidents/register.html", {"page": page})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def register_csv(request):
     """The register of complaints as CSV, streamed, overdue ones marked."""
     coordinator = ensure_coordinator(request.user)
     complaints = selectors.complaint_register(coordinator, today=timezone.localdate())
-    writer = csv.writer(_Echo())
+    header = ["complaint", "incident", "category", "region", "station", "addressed_to", "language", "filed_at",
+              "filed_where", "answer_due", "answered_on", "overdue", "answer", "answer_scan_sha256"]
 
     def rows():
-        yield writer.writerow(["complaint", "incident", "category", "region", "station", "addressed_to", "language",
-                               "filed_at", "filed_where", "answer_due", "answered_on", "overdue", "answer",
-                               "answer_scan_sha256"])
         for item in complaints:
             incident = item.incident
-            yield writer.writerow([
+            yield [
                 item.pk, incident.pk, incident.category.name_en, incident.station.commission.region.name,
                 incident.station.code, item.addressed_to, item.language,
                 item.filed_at.isoformat() if item.filed_at else "", item.filed_where,
                 item.answer_due.isoformat() if item.answer_due else "",
                 item.answered_on.isoformat() if item.answered_on else "", "yes" if item.overdue else "no",
-                item.answer_text, item.answer_scan.original.sha256 if item.answer_scan else ""])
+                item.answer_text, item.answer_scan.original.sha256 if item.answer_scan else ""]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="complaints-register.csv"'
-    return response
+    return stream_csv(rows(), header, "complaints-register.csv")
 
 

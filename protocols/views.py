@@ -1,13 +1,12 @@
 """Pages: the observer's protocol entry, and the reviewers' queue of discrepancies."""
 
-import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.csv_export import stream_csv
 from elections import selectors as election_selectors
 from elections.models import Election, Region
 from observers import selectors as observer_selectors
@@ -243,21 +243,15 @@ def _sides(discrepancy):
             _("Observer's copy"), _("Official"))
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def export_confirmed(request):
     """CSV of confirmed discrepancies, streamed: one row per differing line."""
     _reviewer(request)
     queryset, _filters = _filtered_queue(request, default_status=Discrepancy.Status.CONFIRMED)
-    writer = csv.writer(_Echo())
+    header = ["election", "region", "commission", "station", "kind", "severity", "status", "line", "observer",
+              "official", "delta", "flagged_at"]
 
     def rows():
-        yield writer.writerow(["election", "region", "commission", "station", "kind", "severity", "status", "line",
-                               "observer", "official", "delta", "flagged_at"])
         for item in queryset.select_related("station__commission__region", "commission__region").iterator(
                 chunk_size=2000):
             station, commission = item.station, item.commission
@@ -268,9 +262,7 @@ def export_confirmed(request):
             else:
                 place = ["", "", ""]
             for code, (observer, official, delta) in (item.deltas or {"": [None, None, None]}).items():
-                yield writer.writerow([item.election_id, *place, item.kind, item.severity, item.status, code,
-                                       observer, official, delta, item.created_at.isoformat()])
+                yield [item.election_id, *place, item.kind, item.severity, item.status, code, observer, official,
+                       delta, item.created_at.isoformat()]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="confirmed-discrepancies.csv"'
-    return response
+    return stream_csv(rows(), header, "confirmed-discrepancies.csv")

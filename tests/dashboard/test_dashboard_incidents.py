@@ -79,7 +79,7 @@ def test_a_coordinator_of_another_ngo_sees_only_their_own_incidents(client, worl
     assert [incident.pk for incident in station.context["incidents"]] == [incidents["other_ngo"].pk]
     feed = client.get(reverse("dashboard:feed", args=[SLUG])).json()
     assert [item["id"] for item in feed["items"] if item["type"] == "incident"] == [incidents["other_ngo"].pk]
-    export = client.get(reverse("dashboard:export", args=[SLUG, "incidents", "csv"])).content.decode()
+    export = client.get(reverse("dashboard:export", args=[SLUG, "incidents", "csv"])).getvalue().decode()
     assert [row[0] for row in csv.reader(io.StringIO(export))][1:] == [str(incidents["other_ngo"].pk)]
 
 
@@ -91,7 +91,7 @@ def test_a_coordinator_of_another_region_sees_none_of_them(client, world, incide
                client.get(reverse("dashboard:coverage", args=[SLUG])).context["rows"])
     assert [item for item in client.get(reverse("dashboard:feed", args=[SLUG])).json()["items"]
             if item["type"] == "incident"] == []
-    export = client.get(reverse("dashboard:export", args=[SLUG, "incidents", "csv"])).content.decode()
+    export = client.get(reverse("dashboard:export", args=[SLUG, "incidents", "csv"])).getvalue().decode()
     assert export.splitlines()[1:] == []
     assert client.get(reverse("dashboard:station", args=[SLUG, world["observed"].pk])).status_code == 404
 
@@ -128,7 +128,7 @@ def test_station_page_counts_and_lists_the_stations_incidents(client, world, inc
 
 def test_incident_exports_are_scoped_and_carry_no_observer_name(client, world, incidents):  # noqa: F811
     _login(client, world["coordinator"])
-    text = client.get(reverse("dashboard:export", args=[SLUG, "incidents", "csv"])).content.decode()
+    text = client.get(reverse("dashboard:export", args=[SLUG, "incidents", "csv"])).getvalue().decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["incident", "region", "commission", "station", "category", "severity", "status",
                        "occurred_at", "reported_at"]

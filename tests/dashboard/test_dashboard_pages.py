@@ -134,7 +134,7 @@ def test_exports_respect_the_coordinators_scope(client, world):
 
     client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
     coverage = client.get(reverse("dashboard:export", args=["mazhilis-2027", "coverage", "csv"]))
-    rows = list(csv_module.reader(io_module.StringIO(coverage.content.decode())))
+    rows = list(csv_module.reader(io_module.StringIO(coverage.getvalue().decode())))
     assert rows == [["region", "stations", "deployed", "checked_in", "protocols", "protocols_with_photos", "official",
                      "open_flags", "incidents_low", "incidents_medium", "incidents_high", "incidents_critical"],
                     ["Almaty", "2", "1", "0", "1", "0", "2", "1", "0", "0", "0", "0"]]
@@ -143,7 +143,7 @@ def test_exports_respect_the_coordinators_scope(client, world):
     sheet = list(workbook.active.values)
     assert sheet[0] == ("contestant", "official", "observed", "official_same_stations")
     assert sheet[1] == ("AMANAT", 1040, 500, 540)  # Astana's station is outside this coordinator's scope
-    flags = client.get(reverse("dashboard:export", args=["mazhilis-2027", "flags", "csv"])).content.decode()
+    flags = client.get(reverse("dashboard:export", args=["mazhilis-2027", "flags", "csv"])).getvalue().decode()
     assert "mismatch,critical,open" in flags
     geojson = client.get(reverse("dashboard:export", args=["mazhilis-2027", "stations", "geojson"])).json()
     assert {feature["properties"]["code"]: feature["properties"]["state"] for feature in geojson["features"]} == {

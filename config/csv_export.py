@@ -1,0 +1,28 @@
+"""Every CSV export of the site goes through `stream_csv`: one header row, then the rows as they
+come, streamed so a national export never sits whole in memory."""
+
+import csv
+
+from django.http import StreamingHttpResponse
+
+
+class _Line:
+    """A file-like object whose write() hands back the line csv.writer formatted."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(rows, header):
+    """The header and the rows as CSV text lines (an iterator)."""
+    writer = csv.writer(_Line())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def stream_csv(rows, header, filename):
+    """A download of `filename` (UTF-8 CSV) made of `header` and `rows` (an iterable of sequences)."""
+    response = StreamingHttpResponse(csv_lines(rows, header), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
