@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Commission, Contestant, ControlRelation, Election, Region, Station
+from .models import Contestant, ControlRelation, Election, Region, Station
 
 
 class ContestantSerializer(serializers.ModelSerializer):
@@ -36,12 +36,6 @@ class RegionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Region
         fields = ["id", "country", "code", "name"]
-
-
-class CommissionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Commission
-        fields = ["id", "region", "code", "name"]
 
 
 class StationSerializer(serializers.ModelSerializer):

@@ -1,7 +1,6 @@
 """Every write to the registry: templates, the territory from CSV, the worker's summaries."""
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -292,7 +291,3 @@ def _upsert_commissions(regions, rows, batch_size, update=True):
 def import_stations_from_path(*, country, path):
     with open(path, encoding="utf-8-sig", newline="") as handle:
         return import_stations(country=country, csv_file=handle)
-
-
-def import_stations_from_bytes(*, country, data: bytes):
-    return import_stations(country=country, csv_file=io.StringIO(data.decode("utf-8-sig"), newline=""))

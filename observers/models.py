@@ -88,18 +88,6 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     @property
-    def is_coordinator(self):
-        return self.role == self.Role.COORDINATOR
-
-    @property
-    def is_observer(self):
-        return self.role == self.Role.OBSERVER
-
-    @property
-    def is_reviewer(self):
-        return self.role == self.Role.REVIEWER
-
-    @property
     def is_platform_admin(self):
         return self.role == self.Role.ADMIN or self.is_superuser
 

@@ -62,14 +62,6 @@ def observers_for(user):
     return queryset.none()
 
 
-def accreditation_status(user):
-    return Accreditation.objects.filter(observer=user).values_list("status", flat=True).first()
-
-
-def latest_check_in(deployment):
-    return deployment.check_ins.order_by("-recorded_at", "-id").first()
-
-
 def latest_check_ins(deployment_ids):
     """{deployment ID: its latest check-in or check-out}, in one query for all the deployments."""
     latest = CheckIn.objects.filter(deployment=OuterRef("pk")).order_by("-recorded_at", "-id").values("pk")[:1]
