@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.cells import csv_row
 from elections.models import Election, Region
 from observers import selectors as observer_selectors
 from observers.forms import show_service_errors
@@ -312,18 +313,18 @@ def register_csv(request):
     writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(["complaint", "incident", "category", "region", "station", "addressed_to", "language",
+        yield writer.writerow(csv_row(["complaint", "incident", "category", "region", "station", "addressed_to", "language",
                                "filed_at", "filed_where", "answer_due", "answered_on", "overdue", "answer",
-                               "answer_scan_sha256"])
+                               "answer_scan_sha256"]))
         for item in complaints:
             incident = item.incident
-            yield writer.writerow([
+            yield writer.writerow(csv_row([
                 item.pk, incident.pk, incident.category.name_en, incident.station.commission.region.name,
                 incident.station.code, item.addressed_to, item.language,
                 item.filed_at.isoformat() if item.filed_at else "", item.filed_where,
                 item.answer_due.isoformat() if item.answer_due else "",
                 item.answered_on.isoformat() if item.answered_on else "", "yes" if item.overdue else "no",
-                item.answer_text, item.answer_scan.original.sha256 if item.answer_scan else ""])
+                item.answer_text, item.answer_scan.original.sha256 if item.answer_scan else ""]))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="complaints-register.csv"'

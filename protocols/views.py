@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.cells import csv_row
 from elections import selectors as election_selectors
 from elections.models import Election, Region
 from observers import selectors as observer_selectors
@@ -256,8 +257,8 @@ def export_confirmed(request):
     writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(["election", "region", "commission", "station", "kind", "severity", "status", "line",
-                               "observer", "official", "delta", "flagged_at"])
+        yield writer.writerow(csv_row(["election", "region", "commission", "station", "kind", "severity", "status", "line",
+                               "observer", "official", "delta", "flagged_at"]))
         for item in queryset.select_related("station__commission__region", "commission__region").iterator(
                 chunk_size=2000):
             station, commission = item.station, item.commission
@@ -268,8 +269,8 @@ def export_confirmed(request):
             else:
                 place = ["", "", ""]
             for code, (observer, official, delta) in (item.deltas or {"": [None, None, None]}).items():
-                yield writer.writerow([item.election_id, *place, item.kind, item.severity, item.status, code,
-                                       observer, official, delta, item.created_at.isoformat()])
+                yield writer.writerow(csv_row([item.election_id, *place, item.kind, item.severity, item.status, code,
+                                       observer, official, delta, item.created_at.isoformat()]))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="confirmed-discrepancies.csv"'
