@@ -5,6 +5,8 @@ import csv
 
 from django.http import StreamingHttpResponse
 
+from config.cells import csv_row
+
 
 class _Line:
     """A file-like object whose write() hands back the line csv.writer formatted."""
@@ -14,11 +16,12 @@ class _Line:
 
 
 def csv_lines(rows, header):
-    """The header and the rows as CSV text lines (an iterator)."""
+    """The header and the rows as CSV text lines (an iterator), every formula-like text cell
+    neutralised (config.cells)."""
     writer = csv.writer(_Line())
-    yield writer.writerow(header)
+    yield writer.writerow(csv_row(header))
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow(csv_row(row))
 
 
 def stream_csv(rows, header, filename):

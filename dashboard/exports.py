@@ -6,6 +6,7 @@ import json
 from django.http import HttpResponse
 from openpyxl import Workbook
 
+from config.cells import xlsx_row
 from config.csv_export import stream_csv
 
 
@@ -14,9 +15,9 @@ def table_response(name, header, rows, file_format):
     if file_format == "xlsx":
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(name[:31])
-        sheet.append(header)
+        sheet.append(xlsx_row(sheet, header))
         for row in rows:
-            sheet.append(list(row))
+            sheet.append(xlsx_row(sheet, row))
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(

@@ -92,7 +92,9 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
     if not regions:
         return {}
     group = "c.region_id" if by == "region" else "c.id"
-    incident_sql, incident_params = "SELECT NULL AS station_id, NULL AS severity", []
+    # Typed, and no row: an untyped NULL is text on PostgreSQL, and text = bigint has no operator.
+    incident_sql = "SELECT CAST(NULL AS BIGINT) AS station_id, CAST(NULL AS VARCHAR(20)) AS severity WHERE 1 = 0"
+    incident_params = []
     if incidents is not None:
         # An empty scope (queryset.none()) compiles to nothing: the severity figures stay 0.
         with contextlib.suppress(EmptyResultSet):

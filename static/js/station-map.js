@@ -7,12 +7,23 @@
   var map = L.map(element, { preferCanvas: true }).setView([48, 67], 5);
   L.tileLayer(element.dataset.tiles, { attribution: element.dataset.attribution, maxZoom: 18 }).addTo(map);
   var clusters = L.markerClusterGroup({ chunkedLoading: true, disableClusteringAtZoom: 15 });
+  // The popup is built as DOM nodes, the station's code as text: a code from an imported file is
+  // data, never markup (Leaflet would parse a string as HTML).
+  function popup(point, state) {
+    var content = document.createElement("span");
+    var link = document.createElement("a");
+    link.href = element.dataset.station.replace("999999999", String(Number(point[0])));
+    link.textContent = point[1];
+    content.appendChild(link);
+    content.appendChild(document.createTextNode(" · " + (element.dataset["label_" + state] || "")));
+    return content;
+  }
   fetch(element.dataset.points, { credentials: "same-origin" }).then(function (response) { return response.json(); })
     .then(function (data) {
       var markers = data.points.map(function (point) {
         var state = data.states[point[4]];
         var marker = L.circleMarker([point[2], point[3]], { radius: 6, color: colours[state], fillOpacity: 0.8, weight: 1 });
-        marker.bindPopup('<a href="' + element.dataset.station.replace("999999999", point[0]) + '">' + point[1] + "</a> · " + element.dataset["label_" + state]);
+        marker.bindPopup(function () { return popup(point, state); });
         return marker;
       });
       clusters.addLayers(markers);
