@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from config.broker import enqueue as enqueue_safely
 from protocols.models import ResultImport
 
 from . import forensics, selectors
@@ -112,7 +113,7 @@ def request_integer_percentages(report, *, now=None):
         claimed = ForensicReport.objects.filter(pk=report.pk, integer__isnull=True).filter(
             Q(requested_at__isnull=True) | Q(requested_at__lt=now - REQUEST_EXPIRES)).update(requested_at=now)
         if claimed:
-            transaction.on_commit(lambda: integer_percentages_task.delay(report.pk))
+            transaction.on_commit(lambda: enqueue_safely(integer_percentages_task, report.pk))
     return bool(claimed)
 
 

@@ -11,6 +11,8 @@ from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.broker import enqueue as enqueue_safely
+
 from .models import (
     Commission,
     ControlRelation,
@@ -348,7 +350,7 @@ def request_summary_refresh(*, election):
     """Ask a worker to recompute the summaries once the current transaction has committed."""
     from .tasks import refresh_region_summaries_task
 
-    transaction.on_commit(lambda: refresh_region_summaries_task.delay(election.pk))
+    transaction.on_commit(lambda: enqueue_safely(refresh_region_summaries_task, election.pk))
 
 
 def elections_with_stale_summaries():

@@ -53,6 +53,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from config.broker import enqueue as enqueue_safely
 from elections.models import Election, Station
 from observers import services as observer_services
 from observers.models import Deployment, User
@@ -487,7 +488,7 @@ def _store_original(path, sha256, found, size):
 def _enqueue_processing(original_id):
     from .tasks import process_original
 
-    process_original.delay(original_id)
+    enqueue_safely(process_original, original_id)
 
 
 def terminate_upload(*, upload_id, user):

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.broker import enqueue as enqueue_safely
 from evidence import selectors as evidence_selectors
 from evidence import services as evidence_services
 from evidence.models import EvidenceFile, Purpose
@@ -173,7 +174,7 @@ def _within(value, limit):
 def _enqueue_notifications(incident_id):
     from .tasks import notify_urgent_incident
 
-    notify_urgent_incident.delay(incident_id)
+    enqueue_safely(notify_urgent_incident, incident_id)
 
 
 def edit_incident(*, observer, incident_id, **changes):
