@@ -98,6 +98,9 @@ class TcpProxy:
                 sock.close()
 
     def cut(self):
+        # shutdown() wakes the thread blocked in accept(); close() alone would leave it listening.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         with self._lock:
             live = list(self._sockets)
@@ -158,7 +161,7 @@ def gunicorn_server(transactional_db):
                 cwd=PROJECT_DIR, env=production_env(**env), stdout=log, stderr=subprocess.STDOUT)
         server = Server(process, port, log_path)
         started.append(server)
-        _wait_for(lambda: _answers(server.url + "/i18n/setlang/"), timeout=40, what="gunicorn", log=log_path)
+        _wait_for(lambda: _answers(server.url + "/api/protocol-copies/"), timeout=40, what="gunicorn", log=log_path)
         return server
 
     yield start
