@@ -19,6 +19,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from tests.conftest import PROJECT_DIR, WorkerHandle, _wait_for, database_url_of_test_database
+from tests.protocols.conftest import deployment, election, kz_source, station  # noqa: F401 (fixtures used here)
 
 PORTS = range(8600, 8700)
 
@@ -224,7 +225,7 @@ def token_for(user):
     return Token.objects.get_or_create(user=user)[0].key
 
 
-def test_database_params():
+def run_database_params():
     db = connection.settings_dict
     return {"dbname": db["NAME"], "host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432,
             "user": db["USER"] or "postgres", "password": db["PASSWORD"] or None}

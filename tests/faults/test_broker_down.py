@@ -15,7 +15,7 @@ from protocols.models import Discrepancy, ObserverCopy
 from protocols.official_import import import_official_results
 from tests.factories import CommissionFactory, ContestantFactory, DeploymentFactory, ElectionFactory, RegionFactory
 from tests.faults.conftest import token_for
-from tests.protocols.conftest import KZ_PROTOCOL, kz_source, official_csv  # noqa: F401 (a fixture)
+from tests.protocols.conftest import KZ_PROTOCOL, official_csv
 
 pytestmark = pytest.mark.worker
 
@@ -28,7 +28,7 @@ def _redis_url_through(proxy):
 
 
 def test_submissions_succeed_while_the_broker_is_down_and_the_sweep_checks_them_after(
-        gunicorn_server, celery_worker_process, proxy, kz_source):  # noqa: F811
+        gunicorn_server, celery_worker_process, proxy, kz_source):
     election = ElectionFactory(country="KZ")
     for number in (1, 2, 3):
         ContestantFactory(election=election, ballot_number=number)
