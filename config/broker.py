@@ -23,7 +23,7 @@ def enqueue(task, *args, **kwargs):
     Returns True when the message was published. Meant for `transaction.on_commit` callbacks,
     where the data is already stored and the sweep is the safety net."""
     try:
-        task.apply_async(args, kwargs)
+        task.delay(*args, **kwargs)
     except BROKER_FAULTS as error:
         logger.error("broker unreachable: %s%r not enqueued (the periodic sweep sends it again): %s",
                      task.name, args, error)
