@@ -30,6 +30,10 @@ app.conf.update(
             "task": "protocols.tasks.sweep_changed_stations",
             "schedule": 60.0,
         },
+        "sweep-unsent-notifications": {
+            "task": "incidents.tasks.sweep_unsent_notifications",
+            "schedule": 60.0,
+        },
         "fetch-official-results": {
             "task": "protocols.tasks.fetch_all_sources",
             "schedule": crontab(minute="*/10"),

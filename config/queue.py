@@ -8,10 +8,18 @@ rows that are not there yet, and a rolled-back write sends nothing.
 The task name is the one the task is registered under (`@shared_task(name=...)`, or
 `<module>.<function>` by default); a name no worker knows is refused here, at once, rather than
 lost on a queue.
+
+A broker that cannot be reached when the transaction commits does not fail the write: every
+pipeline records what it still has to do in the database (a station's `queued_at`, a
+notification's unsent row, an original's pending state) before it enqueues, and a periodic sweep
+sends again whatever is still undone. The observer's write has committed and must answer success,
+not a 500 that makes the phone send it again; the failure is logged with the task and its
+arguments (config.broker).
 """
 
 from django.db import transaction
 
+from .broker import send_or_log
 from .celery import app
 
 
@@ -19,7 +27,7 @@ def enqueue_on_commit(task_name, *args, using=None):
     """Send the task `task_name` with these positional arguments (IDs) after the current commit
     (at once outside a transaction)."""
     _check_registered(task_name)
-    transaction.on_commit(lambda: send(task_name, *args), using=using)
+    transaction.on_commit(lambda: send_or_log(send, task_name, *args), using=using)
 
 
 def send(task_name, *args):

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -194,7 +195,18 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="")}}
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message taken by a worker that died (machine lost, not only its process: a killed pool
+    # process is rejected and requeued at once, config/celery.py) comes back after the visibility
+    # timeout. It must outlast the longest task (task_time_limit, 15 minutes) or a running task
+    # would be delivered twice; the periodic sweeps re-send anything older much sooner anyway.
+    # Short socket timeouts: a web request must not hang on a broker that is unreachable
+    # (config/broker.py logs the failure and the sweep catches up).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=20 * 60),
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = 3
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Kombu's filesystem transport: a real broker made of files, so a real worker runs on a

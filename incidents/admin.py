@@ -18,6 +18,7 @@ class IncidentCategoryAdmin(admin.ModelAdmin):
 @admin.register(NotificationSetting)
 class NotificationSettingAdmin(admin.ModelAdmin):
     list_display = ["organisation", "email_enabled", "webhook_url"]
+    readonly_fields = ["webhook_secret"]
 
 
 @admin.register(Incident)

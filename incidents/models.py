@@ -6,14 +6,18 @@ status change and comment is an IncidentEvent, and a complaint's filing and answ
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Election, Station
 from evidence.models import EvidenceFile
 from observers.models import Deployment, Organisation
+
+from . import webhooks
 
 
 class Severity(models.TextChoices):
@@ -170,6 +174,9 @@ class NotificationSetting(models.Model):
     webhook_url = models.URLField(_("webhook URL"), blank=True,
                                   help_text=_("Receives a JSON POST for each urgent incident (chat tools)."))
     email_enabled = models.BooleanField(_("e-mail the coordinators"), default=True)
+    webhook_secret = models.CharField(
+        _("webhook secret"), max_length=64, default=webhooks.new_secret,
+        help_text=_("Signs each webhook (HMAC-SHA256, header X-Observers-Signature); give it to the receiver."))
 
     class Meta:
         verbose_name = _("incident notification setting")
@@ -177,6 +184,15 @@ class NotificationSetting(models.Model):
 
     def __str__(self):
         return str(self.organisation)
+
+    def clean(self):
+        if self.webhook_url and not webhooks_allowed(self.webhook_url):
+            raise ValidationError({"webhook_url": _("The webhook URL must start with https://.")})
+
+
+def webhooks_allowed(url):
+    """Only https outside DEBUG: the payload names a station and what happened there."""
+    return url.lower().startswith("https://") or (settings.DEBUG and url.lower().startswith("http://"))
 
 
 class Notification(models.Model):
@@ -190,9 +206,17 @@ class Notification(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     sent_at = models.DateTimeField(null=True, blank=True)
     detail = models.TextField(blank=True)
+    # Delivery bookkeeping: a run claims the row (a short committed update, no lock held while
+    # sending), records each failure, and the sweep sends again whatever is unsent, with back-off.
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "channel"], name="notification_once_per_channel")]
+        indexes = [models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="notification_unsent")]
 
     def __str__(self):
         return f"#{self.incident_id} {self.channel}"

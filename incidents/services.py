@@ -6,8 +6,10 @@ crossing a boundary (403).
 """
 
 import datetime
-import json
+import hashlib
+import hmac
 import logging
+import time
 import urllib.request
 from decimal import Decimal, InvalidOperation
 
@@ -15,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +28,7 @@ from evidence.models import EvidenceFile, Purpose
 from observers.models import CheckIn, Deployment, User
 from observers.services import coordinator_region_ids, ensure_may_submit
 
-from . import complaint_document, deadlines
+from . import complaint_document, deadlines, webhooks
 from .complaint_document import ComplaintFacts, EvidenceItem
 from .models import (
     COORDINATE_ERRORS,
@@ -39,6 +42,7 @@ from .models import (
     IncidentRevision,
     Notification,
     NotificationSetting,
+    webhooks_allowed,
 )
 from .shipped_categories import SHIPPED_CATEGORIES
 
@@ -153,6 +157,7 @@ def report_incident(*, observer, client_id, category_id, description, deployment
             IncidentEvidence.objects.bulk_create([IncidentEvidence(incident=incident, evidence=item)
                                                   for item in evidence])
             if category.urgent:
+                _record_pending_notifications(incident)
                 enqueue_on_commit("incidents.tasks.notify_urgent_incident", incident.pk)
     except IntegrityError:
         # The same client_id arrived twice at once: the other request recorded it. Any other
@@ -279,10 +284,16 @@ def notification_recipients(incident):
     return sorted(user.email for user in coordinators if region_id in coordinator_region_ids(user))
 
 
-def send_urgent_notifications(*, incident_id):
-    """E-mail and webhook, each at most once per incident: a retried task finds its row already sent."""
-    incident = Incident.objects.select_related("category", "station__commission__region", "organisation",
-                                               "observer").get(pk=incident_id)
+NOTIFICATION_CLAIM = datetime.timedelta(minutes=2)
+"""How long a run's claim on a notification holds: longer than a send (10 s timeout), so two
+runs never send one row at once; a run that died with its claim is overtaken after it."""
+NOTIFICATION_SWEEP_GRACE = datetime.timedelta(minutes=1)
+NOTIFICATION_BACKOFF = datetime.timedelta(seconds=30)
+NOTIFICATION_BACKOFF_MAX = datetime.timedelta(hours=1)
+
+
+def notification_channels(incident):
+    """The channels an urgent incident is sent on, by its organisation's setting."""
     if not incident.category.urgent:
         return []
     setting = NotificationSetting.objects.filter(organisation_id=incident.organisation_id).first()
@@ -291,24 +302,91 @@ def send_urgent_notifications(*, incident_id):
         channels.append(Notification.Channel.EMAIL)
     if setting is not None and setting.webhook_url:
         channels.append(Notification.Channel.WEBHOOK)
-    sent = []
-    for channel in channels:
-        Notification.objects.get_or_create(incident=incident, channel=channel)
-        with transaction.atomic():
-            notification = Notification.objects.select_for_update().get(incident=incident, channel=channel)
-            if notification.sent_at is not None:
-                continue
-            if channel == Notification.Channel.EMAIL:
-                notification.detail = _send_email(incident)
+    return channels
+
+
+def _record_pending_notifications(incident):
+    """In the report's own transaction: the unsent rows are what the sweep reads, so a message
+    lost with the broker delays a notification, never drops it."""
+    Notification.objects.bulk_create([Notification(incident=incident, channel=channel)
+                                      for channel in notification_channels(incident)], ignore_conflicts=True)
+
+
+def send_urgent_notifications(*, incident_id):
+    """E-mail and webhook, each sent once per incident, outside any transaction or row lock.
+
+    Each unsent row is claimed by a short committed update, then sent with no lock held, then
+    marked sent; a failure is recorded on the row (attempts, error) and raised once the other
+    channels had their turn, so the task retries with back-off and the sweep after it.
+    Returns the channels sent by this run.
+    """
+    incident = Incident.objects.select_related("category", "station__commission__region", "organisation",
+                                               "observer").get(pk=incident_id)
+    channels = notification_channels(incident)
+    if not channels:
+        return []
+    Notification.objects.bulk_create([Notification(incident=incident, channel=channel) for channel in channels],
+                                     ignore_conflicts=True)
+    setting = NotificationSetting.objects.filter(organisation_id=incident.organisation_id).first()
+    sent, failures = [], []
+    for notification in Notification.objects.filter(incident=incident, channel__in=channels, sent_at__isnull=True):
+        if not _claim_notification(notification):
+            continue  # another run is sending it, or sent it a moment ago
+        try:
+            if notification.channel == Notification.Channel.EMAIL:
+                detail = _send_email(incident)
             else:
-                notification.detail = _post_webhook(incident, setting.webhook_url)
-            notification.sent_at = timezone.now()
-            notification.save(update_fields=["sent_at", "detail"])
-            sent.append(channel)
+                detail = _post_webhook(incident, setting, delivery=notification.pk)
+        except (OSError, ValidationError) as error:
+            Notification.objects.filter(pk=notification.pk).update(
+                claimed_at=None, attempts=F("attempts") + 1, last_attempt_at=timezone.now(),
+                last_error=f"{type(error).__name__}: {error}"[:1000])
+            logger.warning("notification %s of incident %s not sent: %s", notification.channel, incident.pk, error)
+            failures.append(error)
+            continue
+        Notification.objects.filter(pk=notification.pk).update(
+            sent_at=timezone.now(), detail=detail, claimed_at=None, attempts=F("attempts") + 1,
+            last_attempt_at=timezone.now(), last_error="")
+        sent.append(notification.channel)
+    if failures:
+        raise failures[0]
     return sent
 
 
+def _claim_notification(notification):
+    now = timezone.now()
+    return bool(Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - NOTIFICATION_CLAIM)).update(claimed_at=now))
+
+
+def unsent_notifications_due(*, now=None):
+    """Incidents with a notification still unsent whose next try is due: not younger than the
+    grace left to its queued message, not claimed by a live run, past its back-off (30 s, doubling
+    with each failed attempt, at most an hour)."""
+    now = now or timezone.now()
+    rows = Notification.objects.filter(sent_at__isnull=True, created_at__lt=now - NOTIFICATION_SWEEP_GRACE).filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - NOTIFICATION_CLAIM),
+    ).values_list("incident_id", "attempts", "last_attempt_at")
+    due = set()
+    for incident_id, attempts, last_attempt_at in rows:
+        wait = min(NOTIFICATION_BACKOFF * 2 ** min(attempts, 20), NOTIFICATION_BACKOFF_MAX)
+        if last_attempt_at is None or last_attempt_at <= now - wait:
+            due.add(incident_id)
+    return sorted(due)
+
+
+def sweep_unsent_notifications(*, now=None):
+    """The beat's safety net (every minute): send again every due unsent notification."""
+    due = unsent_notifications_due(now=now)
+    for incident_id in due:
+        enqueue_on_commit("incidents.tasks.notify_urgent_incident", incident_id)
+    return due
+
+
 def _summary(incident):
+    """What a receiver needs, and nothing about who the observer is: their name and phone stay
+    in the platform (a chat tool or a mailbox may leak); `observer_ref` is a pseudonym, the same
+    for one observer's reports, that coordinators match in the platform."""
     station = incident.station
     return {
         "incident": incident.pk,
@@ -320,8 +398,15 @@ def _summary(incident):
         "region": station.commission.region.name,
         "occurred_at": incident.occurred_at.isoformat(),
         "description": incident.description,
-        "observer": incident.observer.get_full_name() or incident.observer.username,
+        "observer_ref": observer_reference(incident.observer_id),
     }
+
+
+def observer_reference(observer_id):
+    """A pseudonym of an observer for messages leaving the platform: keyed (not guessable from
+    the ID), short, stable."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"observer:{observer_id}".encode(), hashlib.sha256)
+    return "obs-" + digest.hexdigest()[:10]
 
 
 def _send_email(incident):
@@ -336,15 +421,18 @@ def _send_email(incident):
     return ", ".join(recipients)
 
 
-def _post_webhook(incident, url):
-    if not url.lower().startswith(("http://", "https://")):
-        raise ValidationError({"webhook_url": _("The webhook URL must start with http:// or https://.")})
+def _post_webhook(incident, setting, *, delivery):
+    url = setting.webhook_url
+    if not webhooks_allowed(url):
+        raise ValidationError({"webhook_url": _("The webhook URL must start with https://.")})
     summary = _summary(incident)
     payload = dict(summary, text=f"URGENT: {summary['category']} — station {summary['station']}, "
                                  f"{summary['region']}: {summary['description']}")
+    body = webhooks.body_of(payload)
+    headers = webhooks.signed_headers(secret=setting.webhook_secret, body=body, timestamp=time.time(),
+                                      delivery=delivery)
     # The scheme is checked above: only http(s), never file: or custom schemes.
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",  # noqa: S310
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return f"HTTP {response.status}"
 

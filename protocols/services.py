@@ -83,27 +83,54 @@ def submit_copy(*, observer, deployment_id, client_id, figures, comment="", evid
     clean = _clean_figures(figures, rules)
     warnings = crosscheck.broken_relations(crosscheck.Copy("observer", 0, clean), rules)
     photos = None if evidence_ids is None else copy_photos(observer=observer, deployment=deployment, ids=evidence_ids)
-    try:
-        with transaction.atomic():
-            previous = ObserverCopy.objects.select_for_update().filter(
-                observer=observer, election=deployment.election, station=deployment.station, is_latest=True).first()
-            if previous is not None:
-                previous.is_latest = False
-                previous.save(update_fields=["is_latest"])
-            copy = ObserverCopy.objects.create(
-                client_id=client_id, deployment=deployment, observer=observer, election=deployment.election,
-                station=deployment.station, version=(previous.version + 1) if previous else 1, figures=clean,
-                comment=comment or "", warnings=warnings,
-            )
-            if photos is None:
-                photo_ids = list(previous.photo_attachments.values_list("evidence_id", flat=True)) if previous else []
-            else:
-                photo_ids = [photo.pk for photo in photos]
-            ObserverCopyPhoto.objects.bulk_create([ObserverCopyPhoto(copy=copy, evidence_id=pk) for pk in photo_ids])
-            mark_inputs_changed(election_id=deployment.election_id, station_ids=[deployment.station_id])
-    except IntegrityError:
-        # The same copy arrived twice at once; the other request stored it.
-        return ObserverCopy.objects.get(client_id=client_id), False
+    for _attempt in range(STORE_ATTEMPTS):
+        try:
+            return _store_copy_version(deployment=deployment, observer=observer, client_id=client_id, clean=clean,
+                                       comment=comment, warnings=warnings, photos=photos)
+        except IntegrityError:
+            # The same copy arrived twice at once and the other request stored it; or, outside the
+            # deployment lock, another version took the number: count again.
+            existing = ObserverCopy.objects.filter(client_id=client_id).first()
+            if existing is not None:
+                if existing.observer_id != observer.pk:
+                    raise ValidationError({"client_id": _("This ID was already used.")}) from None
+                return existing, False
+    raise ValidationError(_("Too many corrections at once; send again."), code="busy")
+
+
+STORE_ATTEMPTS = 5
+
+
+def _store_copy_version(*, deployment, observer, client_id, clean, comment, warnings, photos):
+    """One new version of the observer's copy, numbered under a lock on the deployment row.
+
+    The lock is what orders concurrent corrections of one protocol (eight sent at once by a
+    phone's outbox): each waits for the one before, then reads the latest version it left. A
+    lock on the latest copy alone orders nothing: the second request finds no latest row once
+    the first has committed, and takes the same number."""
+    with transaction.atomic():
+        Deployment.objects.select_for_update().filter(pk=deployment.pk).values_list("pk", flat=True).first()
+        existing = ObserverCopy.objects.filter(client_id=client_id).first()
+        if existing is not None:
+            if existing.observer_id != observer.pk:
+                raise ValidationError({"client_id": _("This ID was already used.")})
+            return existing, False
+        previous = ObserverCopy.objects.select_for_update().filter(
+            observer=observer, election=deployment.election, station=deployment.station, is_latest=True).first()
+        if previous is not None:
+            previous.is_latest = False
+            previous.save(update_fields=["is_latest"])
+        copy = ObserverCopy.objects.create(
+            client_id=client_id, deployment=deployment, observer=observer, election=deployment.election,
+            station=deployment.station, version=(previous.version + 1) if previous else 1, figures=clean,
+            comment=comment or "", warnings=warnings,
+        )
+        if photos is None:
+            photo_ids = list(previous.photo_attachments.values_list("evidence_id", flat=True)) if previous else []
+        else:
+            photo_ids = [photo.pk for photo in photos]
+        ObserverCopyPhoto.objects.bulk_create([ObserverCopyPhoto(copy=copy, evidence_id=pk) for pk in photo_ids])
+        mark_inputs_changed(election_id=deployment.election_id, station_ids=[deployment.station_id])
     return copy, True
 
 

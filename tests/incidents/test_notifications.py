@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def webhook():
-    """A real HTTP server on 127.0.0.1 that records the JSON bodies posted to it."""
+def webhook(settings):
+    """A real HTTP server on 127.0.0.1 that records the JSON bodies posted to it (plain http, as
+    allowed under DEBUG only)."""
+    settings.DEBUG = True
     received = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -37,9 +39,10 @@ def webhook():
 
 
 @pytest.fixture
-def flaky_webhook():
+def flaky_webhook(settings):
     """A real HTTP server that answers the first POST with 500 (a chat tool down for a moment)
     and every later one with 204; it records every body and the status it answered."""
+    settings.DEBUG = True
     received = []
 
     class Handler(BaseHTTPRequestHandler):
