@@ -32,7 +32,7 @@ def error_text(code, details):
         "refused": lambda: _("Not recorded: %(reason)s") % d,
     }
     text = texts.get(code, lambda: _("Message not understood."))()
-    if code in ("incomplete_parts", "refused"):
+    if code in ("incomplete_parts", "refused", "no_deployment", "not_your_station", "which_station"):
         return text
     return f"{text} {_('Formats:')} {FORMATS}"
 

@@ -128,7 +128,7 @@ def process(*, message_id, reprocess=False):
     """Read one stored message and record what it says; the reply is queued to the gateway.
     Safe to call twice: a processed message is left alone unless `reprocess`."""
     with transaction.atomic():
-        message = InboundMessage.objects.select_for_update().select_related("gateway").get(pk=message_id)
+        message = InboundMessage.objects.select_for_update(of=("self",)).select_related("gateway").get(pk=message_id)
         if message.status == Status.QUARANTINED and reprocess:
             _reidentify(message)
         if message.status == Status.QUARANTINED:
