@@ -147,7 +147,7 @@ def send(*, message_id):
     (a failure, or the gateway's minute is full), or None when done."""
     now = timezone.now()
     with transaction.atomic():
-        message = (OutboundMessage.objects.select_for_update(skip_locked=True).select_related("gateway")
+        message = (OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",)).select_related("gateway")
                    .filter(pk=message_id, status=Status.QUEUED).first())
         if message is None:
             return None
