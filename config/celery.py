@@ -50,6 +50,14 @@ app.conf.update(
             "task": "dashboard.tasks.sweep_unfinished_reports",
             "schedule": crontab(minute="*/5"),
         },
+        "sms-sweep-unsent": {
+            "task": "sms.tasks.sweep_unsent",
+            "schedule": 60.0,
+        },
+        "sms-protocol-reminders": {
+            "task": "sms.tasks.send_protocol_reminders",
+            "schedule": crontab(minute="*/10"),
+        },
     },
 )
 app.autodiscover_tasks()

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "protocols",
     "incidents",
     "dashboard",
+    "sms",
     "demo",
 ]
 
@@ -108,6 +109,11 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A check-in farther than this from the station's coordinates is flagged (never refused).
 FAR_CHECK_IN_METRES = env.int("FAR_CHECK_IN_METRES", default=1000)
+# SMS channel: first retry delay (doubling), attempts before a message is failed, and how long
+# before an election's results deadline the "protocol not yet received" reminders go out.
+SMS_RETRY_SECONDS = env.int("SMS_RETRY_SECONDS", default=30)
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
+SMS_REMINDER_LEAD_MINUTES = env.int("SMS_REMINDER_LEAD_MINUTES", default=180)
 # Calendar days a commission has to answer a complaint, counted from the day it was filed.
 COMPLAINT_ANSWER_DAYS = env.int("COMPLAINT_ANSWER_DAYS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

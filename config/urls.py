@@ -36,6 +36,7 @@ urlpatterns = [
     path("protocols/", include("protocols.urls")),
     path("incidents/", include("incidents.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("sms/", include("sms.urls")),
     path("transparency/", include("dashboard.public_urls")),
     # The login page with the failed-login limits, in front of Django's other account pages.
     path("accounts/login/", observers_views.LoginView.as_view(), name="login"),

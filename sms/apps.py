@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SmsConfig(AppConfig):
+    name = "sms"
+    verbose_name = _("SMS channel")
+
+    def ready(self):
+        # observers never imports sms: the accreditation decision reaches it by Django's
+        # post_save signal on observers.AccreditationEvent (see sms.signals).
+        from . import signals  # noqa: F401  (connects the receivers; must run once the apps are loaded)
