@@ -35,6 +35,7 @@ urlpatterns = [
     path("observe/", include("observers.urls")),
     path("protocols/", include("protocols.urls")),
     path("incidents/", include("incidents.urls")),
+    path("checklists/", include("checklists.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("transparency/", include("dashboard.public_urls")),
     # The login page with the failed-login limits, in front of Django's other account pages.
