@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "evidence",
     "protocols",
     "incidents",
+    "checklists",
     "dashboard",
     "sms",
     "demo",

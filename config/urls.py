@@ -35,6 +35,7 @@ urlpatterns = [
     path("observe/", include("observers.urls")),
     path("protocols/", include("protocols.urls")),
     path("incidents/", include("incidents.urls")),
+    path("checklists/", include("checklists.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("sms/", include("sms.urls")),
     path("transparency/", include("dashboard.public_urls")),

@@ -23,6 +23,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from checklists.estimators import stratified_ratio
+
 Z_95 = 1.96
 
 
@@ -122,3 +124,50 @@ def compare(
 def _compare(name: str, quick: Estimate, official: float) -> Comparison:
     official = float(official)
     return Comparison(name, quick.share, quick.margin, official, bool(abs(official - quick.share) > quick.margin))
+
+
+# --- From a sample drawn by region (checklists.sampling): the stratified ratio estimator ---------
+
+
+@dataclass(frozen=True)
+class StratifiedResult:
+    """Estimates (None where withheld) and how many sampled stations reported, per stratum."""
+
+    stations_sampled: int
+    contestants: dict[str, Estimate | None]
+    turnout: Estimate | None
+    reported_by_stratum: dict[str, int]
+    sampled_by_stratum: dict[str, int]
+    withheld: bool
+
+
+def stratified_estimate(rows: Sequence[Mapping], strata: Sequence[Mapping], contestants: Sequence[str], *,
+                        min_per_stratum: int = 2, min_total: int = 30) -> StratifiedResult:
+    """The drawn sample's estimates: `rows` are the reporting sampled stations ({"region",
+    "registered", "cast", "votes"}), `strata` the sample's strata in scope ({"key", "stations",
+    "sampled"}). Withheld (None) below `min_total` reports, or `min_per_stratum` in any stratum."""
+    keys = [str(item["key"]) for item in strata]
+    position = {key: index for index, key in enumerate(keys)}
+    rows = [row for row in rows if str(row["region"]) in position]
+    index = np.array([position[str(row["region"])] for row in rows], dtype=np.int64)
+    population = np.array([item["stations"] for item in strata], dtype=float)
+    reported = {key: 0 for key in keys}
+    for row in rows:
+        reported[str(row["region"])] += 1
+    withheld = len(rows) < min_total or any(count < min_per_stratum for count in reported.values())
+
+    def one(y, x):
+        if withheld:
+            return None
+        result = stratified_ratio(y, x, index, population, minimum=min_per_stratum)
+        return None if result is None else Estimate(share=result.share, margin=result.margin)
+
+    valid = np.array([sum(row["votes"].values()) for row in rows], dtype=float)
+    shares = {name: one(np.array([row["votes"].get(name, 0) for row in rows], dtype=float), valid)
+              for name in contestants}
+    turnout = one(np.array([row["cast"] for row in rows], dtype=float),
+                  np.array([row["registered"] for row in rows], dtype=float))
+    return StratifiedResult(stations_sampled=sum(int(item["sampled"]) for item in strata), contestants=shares,
+                            turnout=turnout, reported_by_stratum=reported,
+                            sampled_by_stratum={str(item["key"]): int(item["sampled"]) for item in strata},
+                            withheld=withheld)

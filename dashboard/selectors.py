@@ -16,6 +16,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     FloatField,
     OuterRef,
     Q,
@@ -27,6 +28,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Round
 from django.utils.translation import get_language
 
+from checklists import selectors as checklist_selectors
 from elections.models import Commission, Region, Station
 from evidence.models import EvidenceFile, Purpose
 from evidence.selectors import evidence_visible_to
@@ -308,14 +310,18 @@ def quick_count_sample(election, region_ids):
     sums the database computes: {"registered", "cast", "votes": {code: votes}}."""
     categories = _codes_by_category(election)
     codes = vote_codes(election)
-    sampled = Deployment.objects.filter(election=election, in_random_sample=True,
-                                        station__commission__region_id__in=region_ids).values("station")
+    # The sample drawn from a seed (checklists) when there is one; else the deployments' flag.
+    drawn = checklist_selectors.sampled_stations(election)
+    sampled = (drawn.filter(station__commission__region_id__in=region_ids).values("station_id") if drawn is not None
+               else Deployment.objects.filter(election=election, in_random_sample=True,
+                                              station__commission__region_id__in=region_ids).values("station"))
     newer = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
                                         id__gt=OuterRef("id"))
     copies = ObserverCopy.objects.filter(election=election, is_latest=True, station__in=sampled).exclude(Exists(newer))
     columns = {"registered_sum": _lines_sum(categories["registered"]), "cast_sum": _lines_sum(categories["cast"]),
+               "region_of": F("station__commission__region_id"),
                **{f"vote_{index}": _line(code) for index, code in enumerate(codes)}}
-    rows = [{"registered": row[0], "cast": row[1], "votes": dict(zip(codes, row[2:], strict=True))}
+    rows = [{"registered": row[0], "cast": row[1], "region": row[2], "votes": dict(zip(codes, row[3:], strict=True))}
             for row in copies.order_by().annotate(**columns).values_list(*columns)]
     population = Station.objects.filter(commission__region_id__in=region_ids).count()
     return rows, population

@@ -15,6 +15,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from checklists import selectors as checklist_selectors
+from checklists import statistics
+from checklists.estimators import METHOD
 from elections.models import Commission, Election, Region, Station
 from incidents.models import Severity
 from observers.models import CheckIn, Deployment
@@ -256,6 +259,9 @@ def quick_count(request, slug):
     rows, population = selectors.quick_count_sample(election, region_ids)
     names = _names(election)
     context = {"election": election, "sampled": len(rows), "population": population}
+    drawn = checklist_selectors.current_sample(election)
+    if drawn is not None:
+        return _drawn_quick_count(request, election, region_ids, drawn, rows, names, context)
     if len(rows) < 2:
         return render(request, "dashboard/quick_count.html", {**context, "too_few": True})
     sample = [quickcount.SampledStation(registered=row["registered"], cast=row["cast"],
@@ -271,6 +277,36 @@ def quick_count(request, slug):
     return render(request, "dashboard/quick_count.html", {
         **context, "turnout": result.turnout, "rows": rows, "outside": [row["name"] for row in rows if row["outside"]],
     })
+
+
+def _drawn_quick_count(request, election, region_ids, drawn, rows, names, context):
+    """The quick count from the sample drawn by region: stratified ratio estimates, the reports per
+    stratum, estimates withheld below the minimum (checklists.statistics' thresholds)."""
+    wanted = {str(pk) for pk in region_ids}
+    strata = [item for item in drawn.strata if item["key"] in wanted]
+    result = quickcount.stratified_estimate(rows, strata, list(names), min_per_stratum=statistics.MIN_PER_STRATUM,
+                                            min_total=statistics.MIN_TOTAL)
+    region_names = dict(Region.objects.filter(pk__in=region_ids).values_list("id", "name"))
+    context.update(drawn=drawn, method=METHOD, withheld=result.withheld, minimum_total=statistics.MIN_TOTAL,
+                   minimum_stratum=statistics.MIN_PER_STRATUM, sample_size=result.stations_sampled,
+                   strata=[{"name": region_names.get(int(key), key), "sampled": result.sampled_by_stratum[key],
+                            "reported": count} for key, count in result.reported_by_stratum.items()])
+    if result.withheld:
+        return render(request, "dashboard/quick_count.html", context)
+    official = selectors.results(election, region_ids)["official"]
+    total = sum(official.values()) or 1
+    turnout = selectors.official_turnout(election, region_ids)
+    table = []
+    for code, estimate in [*result.contestants.items(), ("turnout", result.turnout)]:
+        reference = turnout if code == "turnout" else official.get(code, 0) / total
+        if estimate is None or reference is None:
+            continue
+        outside = abs(reference - estimate.share) > estimate.margin
+        table.append({"name": names.get(code, _("Turnout") if code == "turnout" else code),
+                      "estimate": 100 * estimate.share, "margin": 100 * estimate.margin, "official": 100 * reference,
+                      "outside": outside, "turnout": code == "turnout"})
+    return render(request, "dashboard/quick_count.html", {
+        **context, "turnout": result.turnout, "rows": table, "outside": [row["name"] for row in table if row["outside"]]})
 
 
 def _min_count(request):

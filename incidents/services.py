@@ -43,6 +43,7 @@ from .models import (
     Notification,
     NotificationSetting,
     webhooks_allowed,
+    Severity,
 )
 from .shipped_categories import SHIPPED_CATEGORIES
 
@@ -116,12 +117,13 @@ def attached_evidence(incident):
 
 
 def report_incident(*, observer, client_id, category_id, description, deployment_id=None, occurred_at=None,
-                    witnesses="", latitude=None, longitude=None, accuracy_m=None, evidence_ids=()):
+                    witnesses="", latitude=None, longitude=None, accuracy_m=None, evidence_ids=(), severity=None):
     """Record a report once per client_id, however often the phone re-sends it.
 
     `evidence_ids` are the observer's own uploads (purpose "incident_media") to attach; a re-send
     is a retry, not an edit, so it returns the stored incident with its attachments unchanged.
     Returns (incident, created). An urgent category notifies the coordinators after commit.
+    `severity` (a Severity value) overrides the category's default: a checklist's critical answer says it.
     """
     ensure_may_submit(observer)
     existing = Incident.objects.filter(client_id=client_id).first()
@@ -147,7 +149,8 @@ def report_incident(*, observer, client_id, category_id, description, deployment
     incident = Incident(
         client_id=client_id, observer=observer, organisation_id=deployment.organisation_id, deployment=deployment,
         election_id=deployment.election_id, station_id=deployment.station_id, category=category,
-        severity=category.default_severity, occurred_at=occurred_at or timezone.now(),
+        severity=severity if severity in Severity.values else category.default_severity,
+        occurred_at=occurred_at or timezone.now(),
         description=description.strip(), witnesses=(witnesses or "").strip(),
         latitude=latitude, longitude=longitude, accuracy_m=accuracy_m,
     )

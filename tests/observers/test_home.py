@@ -59,6 +59,7 @@ def test_the_apps_above_register_their_sections():
         "protocols.selectors.home_protocol_section",
         "evidence.selectors.home_uploads_section",
         "incidents.selectors.home_incidents_section",
+        "checklists.selectors.home_section",
     ]
 
 

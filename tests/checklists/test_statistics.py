@@ -1,0 +1,94 @@
+"""Process statistics: shares, counts, missing answers and sample margins, by hand and from the database."""
+
+import uuid
+
+import pytest
+
+from checklists import selectors, services, statistics
+from checklists.models import QuickCountSample, SampledStation
+from elections.models import Region
+from tests.factories import CommissionFactory, DeploymentFactory, ObserverFactory, StationFactory
+
+
+def test_hand_worked_shares_counts_missing_and_margins():
+    # Region 1: 5 stations reported; 4 answered: yes yes no yes (one missing).
+    # Region 2: 5 reported, 5 answered: yes no no no no.
+    # Shares of the 9 answering stations: yes 4/9, no 5/9.  In the sample (strata "1": N = 10,
+    # "2": N = 20), every reporting station is sampled; the estimate of "yes" is
+    # (10 * 3/4 + 20 * 1/5) / 30 = 0.383333 with margin 1.96 * sqrt(0.0175) = 0.259284
+    # (worked in tests/checklists/test_sampling_and_estimators.py).
+    rows = [(1, True, None, None, 5), (2, True, None, None, 5),
+            (1, True, "q", None, 4), (2, True, "q", None, 5),
+            (1, True, "q", "yes", 3), (1, True, "q", "no", 1), (2, True, "q", "yes", 1), (2, True, "q", "no", 4)]
+    result = statistics.process_statistics(rows, {"q": ["yes", "no"]}, population={"1": 10, "2": 20}, min_total=5)
+    figures = result["questions"][0]
+    assert (result["reporting"], figures.answered, figures.missing) == (10, 9, 1)
+    yes, no = figures.shares
+    assert (yes.stations, no.stations) == (4, 5)
+    assert yes.share == pytest.approx(4 / 9) and no.share == pytest.approx(5 / 9)
+    assert yes.estimate.share == pytest.approx(11.5 / 30)
+    assert yes.estimate.margin == pytest.approx(0.259284, abs=1e-6)
+    assert no.estimate.share == pytest.approx(1 - 11.5 / 30)
+    assert figures.by_region[1] == {"reporting": 5, "answered": 4, "missing": 1,
+                                    "shares": {"yes": (3, 0.75), "no": (1, 0.25)}}
+    assert figures.sample_by_stratum == {"1": 4, "2": 5}
+    # Below the minimum of sampled stations in total, no estimate is given.
+    withheld = statistics.process_statistics(rows, {"q": ["yes", "no"]}, population={"1": 10, "2": 20})
+    assert withheld["questions"][0].withheld and withheld["questions"][0].shares[0].estimate is None
+
+
+@pytest.mark.django_db
+def test_the_statistics_page_shows_shares_and_margins_from_the_database(client, counting):
+    region = counting["station"].commission.region
+    commission = CommissionFactory(region=region)
+    stations = [counting["station"], *StationFactory.create_batch(3, commission=commission)]
+    answers = ["no", "yes", "yes", "yes"]
+    for station, value in zip(stations, answers, strict=True):
+        observer = ObserverFactory(organisation=counting["coordinator"].organisation)
+        deployment = DeploymentFactory(observer=observer, election=counting["election"], station=station)
+        services.submit_answers(observer=observer, client_id=uuid.uuid4(), deployment_id=deployment.pk,
+                                version_id=counting["version"].pk, answers={"observers-allowed": value})
+    rows = selectors.process_counts(counting["checklist"], {region.pk})
+    result = statistics.process_statistics(rows, selectors.categorical_questions(counting["checklist"]))
+    allowed = result["questions"][0]
+    assert [(share.value, share.stations, share.share) for share in allowed.shares] == [("yes", 3, 0.75),
+                                                                                         ("no", 1, 0.25)]
+    client.force_login(counting["coordinator"])
+    page = client.get(f"/checklists/{counting['election'].slug}/statistics/", headers={"Accept-Language": "en"})
+    text = page.content.decode()
+    assert "4 stations sent this checklist." in text and ">75.0<" in text
+    export = client.get(f"/checklists/{counting['election'].slug}/statistics/{counting['checklist'].pk}.csv")
+    assert "observers-allowed" in export.content.decode()
+    drill = client.get(f"/checklists/{counting['election'].slug}/statistics/{counting['checklist'].pk}/"
+                       f"observers-allowed/no/")
+    assert f"· {counting['station'].code}<" in drill.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_coordinator_of_another_region_sees_nothing_of_these_answers(client, counting):
+    services.submit_answers(observer=counting["observer"], client_id=uuid.uuid4(),
+                            deployment_id=counting["deployment"].pk, version_id=counting["version"].pk,
+                            answers={"observers-allowed": "yes"})
+    other_region = Region.objects.create(country="KZ", code="far", name="Far away")
+    rows = selectors.process_counts(counting["checklist"], {other_region.pk})
+    assert rows == []
+
+
+@pytest.mark.django_db
+def test_the_sample_drawn_twice_with_the_same_seed_is_identical_and_marks_deployments(client, counting):
+    regions = [counting["station"].commission.region, CommissionFactory().region]
+    for region, count in zip(regions, (9, 20), strict=True):
+        StationFactory.create_batch(count, commission=CommissionFactory(region=region))
+    first = services.draw_sample(user=counting["coordinator"], election_id=counting["election"].pk, size=6, seed=7)
+    second = services.draw_sample(user=counting["coordinator"], election_id=counting["election"].pk, size=6, seed=7)
+    ids = lambda sample: sorted(SampledStation.objects.filter(sample=sample).values_list("station_id", flat=True))  # noqa: E731
+    assert ids(first) == ids(second) == sorted(services.redraw(first))
+    # 10 and 20 stations (the fixture's one is in the first region): 6 * 10/30 = 2 and 6 * 20/30 = 4.
+    assert [(item["stations"], item["sampled"]) for item in second.strata] == [(10, 2), (20, 4)]
+    assert QuickCountSample.objects.filter(is_current=True).get() == second
+    assert second.drawn_by == counting["coordinator"] and second.seed == 7
+    counting["deployment"].refresh_from_db()
+    assert counting["deployment"].in_random_sample == (counting["station"].pk in ids(second))
+    client.force_login(counting["coordinator"])
+    page = client.get(f"/checklists/{counting['election'].slug}/sample/", headers={"Accept-Language": "en"})
+    assert "seed 7" in page.content.decode()
