@@ -83,6 +83,8 @@ def submit_copy(*, observer, deployment_id, client_id, figures, comment="", evid
         with transaction.atomic():
             previous = ObserverCopy.objects.select_for_update().filter(
                 observer=observer, election=deployment.election, station=deployment.station, is_latest=True).first()
+            if previous is not None and _same_copy(previous, figures=clean, comment=comment, photos=photos):
+                return previous, False
             if previous is not None:
                 previous.is_latest = False
                 previous.save(update_fields=["is_latest"])
@@ -101,6 +103,17 @@ def submit_copy(*, observer, deployment_id, client_id, figures, comment="", evid
         # The same copy arrived twice at once; the other request stored it.
         return ObserverCopy.objects.get(client_id=client_id), False
     return copy, True
+
+
+def _same_copy(previous, *, figures, comment, photos):
+    """Whether a submission repeats the observer's latest version: the same figures and comment,
+    and the same photos (or none named, which keeps them). A phone that re-sends a protocol under a
+    new client_id (a draft restored after its acknowledgement was lost) makes no new version."""
+    if previous.figures != figures or (previous.comment or "") != (comment or ""):
+        return False
+    if photos is None:
+        return True
+    return set(previous.photo_attachments.values_list("evidence_id", flat=True)) == {photo.pk for photo in photos}
 
 
 def copy_photos(*, observer, deployment, ids):
