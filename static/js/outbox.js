@@ -442,7 +442,7 @@
         if (response.status >= 500 || response.status === 429) { throw new Error("server " + response.status); }
         return response.text().then(function (html) {
           var page = new DOMParser().parseFromString(html, "text/html");
-          var errors = texts(page.querySelectorAll("main .messages li.error, main form .error, main form [role=alert]"));
+          var errors = texts(page.querySelectorAll("main .messages li.error, main form .error, main form .errorlist, main form [role=alert]"));
           if (!response.redirected || errors.length) { throw new Refusal(errors.join(" ") || T.refusedGeneric); }
           var messages = Array.prototype.map.call(page.querySelectorAll("main .messages li"), function (li) {
             return { text: li.textContent.trim(), level: li.className };

@@ -22,16 +22,18 @@ function observerPage(url) {
 
 workbox.routing.registerRoute(function (options) {
   return options.request.mode === "navigate" && observerPage(options.url);
-}, new workbox.strategies.NetworkFirst({ cacheName: PAGES, networkTimeoutSeconds: 6, plugins: [ok] }));
+}, new workbox.strategies.NetworkFirst({
+  // Vary (Cookie, Accept-Language) is ignored: these caches hold this phone's observer's pages only.
+  cacheName: PAGES, networkTimeoutSeconds: 6, plugins: [ok], matchOptions: { ignoreVary: true } }));
 
 workbox.routing.registerRoute(function (options) {
   return options.url.origin === self.location.origin && options.url.pathname.indexOf(STATIC_PREFIX) === 0;
-}, new workbox.strategies.CacheFirst({ cacheName: STATIC, plugins: [ok] }));
+}, new workbox.strategies.CacheFirst({ cacheName: STATIC, plugins: [ok], matchOptions: { ignoreVary: true } }));
 
 // Offline, a page never kept falls back to My station, where the outbox is.
 workbox.routing.setCatchHandler(function (options) {
   if (options.request.mode !== "navigate") { return Promise.resolve(Response.error()); }
-  return caches.open(PAGES).then(function (cache) { return cache.match(HOME); })
+  return caches.open(PAGES).then(function (cache) { return cache.match(HOME, { ignoreVary: true }); })
     .then(function (response) { return response || Response.error(); });
 });
 
@@ -61,7 +63,7 @@ function keep(urls, assets) {
       });
     }, Promise.resolve()).then(function () {
       return Promise.all(Array.from(found).map(function (asset) {
-        return statics.match(asset).then(function (hit) {
+        return statics.match(asset, { ignoreVary: true }).then(function (hit) {
           if (hit) { return; }
           return fetch(asset).then(function (response) { if (response.ok) { return statics.put(asset, response); } })
             .catch(function () {});
