@@ -8,6 +8,7 @@ from elections import views as elections_views
 from evidence import api as evidence_api
 from incidents import api as incidents_api
 from observers import api as observers_api
+from observers import pwa as observers_pwa
 from observers import views as observers_views
 from protocols import api as protocols_api
 
@@ -31,6 +32,9 @@ router.register("complaints", incidents_api.ComplaintViewSet, basename="complain
 urlpatterns = [
     path("", elections_views.home, name="home"),
     path("healthz", elections_views.healthz, name="healthz"),
+    path("sw.js", observers_pwa.service_worker, name="service-worker"),
+    path("manifest.webmanifest", observers_pwa.manifest, name="manifest"),
+    path("app/session/", observers_pwa.session, name="app-session"),
     path("elections/", include("elections.urls")),
     path("observe/", include("observers.urls")),
     path("protocols/", include("protocols.urls")),

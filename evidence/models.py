@@ -48,6 +48,9 @@ class Upload(models.Model):
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.OTHER)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RECEIVING)
     evidence = models.ForeignKey("EvidenceFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # What the phone computed when the photo was taken or picked: the chain starts on the phone.
+    device_sha256 = models.CharField(_("SHA-256 computed on the phone"), max_length=64, blank=True)
+    device_captured_at = models.DateTimeField(_("taken (phone's clock)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last received"), auto_now=True)
 

@@ -35,6 +35,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -50,6 +51,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -245,9 +247,11 @@ def create_upload(*, user, length, metadata):
         raise UploadRefused("too_large", _too_large_message(kind))
     if length == 0:
         raise UploadRefused("invalid", content_error_message(content.ContentError("empty", "")))
+    device_sha256, device_captured_at = device_claim(metadata)
     upload = Upload.objects.create(
         uploaded_by=user, client_id=client_id, length=length, filename=filename, declared_type=declared_type,
         station=station, election=election, purpose=purpose,
+        device_sha256=device_sha256, device_captured_at=device_captured_at,
     )
     scratch_path(upload.id).touch()
     return upload
@@ -432,6 +436,7 @@ def _complete(upload, path, sha256):
                 content_error_message(error))
     if upload.length > max_bytes_for(found.format.kind):
         _refuse(upload, path, "too_large", _too_large_message(found.format.kind))
+    ensure_device_hash_matches(upload, path, sha256)
     with transaction.atomic():
         upload = Upload.objects.select_for_update().select_related("uploaded_by").get(pk=upload.pk)
         if upload.state == Upload.State.COMPLETE:
@@ -455,6 +460,7 @@ def _complete(upload, path, sha256):
                 "uploaded_by": upload.uploaded_by_id, "username": upload.uploaded_by.username,
                 "station": upload.station_id, "election": upload.election_id, "purpose": upload.purpose,
                 "filename": upload.filename, "client_id": str(upload.client_id), "first_copy": stored_now,
+                **device_log_fields(upload),
             })
         upload.state = Upload.State.COMPLETE
         upload.evidence = evidence
@@ -464,6 +470,40 @@ def _complete(upload, path, sha256):
     running_hashes.forget(upload.id)
     path.unlink(missing_ok=True)
     return upload
+
+
+# --- The phone's own hash (tus Upload-Metadata "sha256" and "captured_at") --------------------
+
+
+def device_claim(metadata):
+    """The SHA-256 (64 hex digits) and capture time (ISO 8601) the phone sent, or ("", None)."""
+    claimed = (metadata.get("sha256") or "").strip().lower()
+    if claimed and not re.fullmatch(r"[0-9a-f]{64}", claimed):
+        raise UploadRefused("invalid", _("sha256 must be 64 hexadecimal digits."))
+    captured = (metadata.get("captured_at") or "").strip()
+    captured_at = None
+    if captured:
+        captured_at = parse_datetime(captured)
+        if captured_at is None:
+            raise UploadRefused("invalid", _("captured_at must be a date and time (ISO 8601)."))
+        if timezone.is_naive(captured_at):
+            captured_at = timezone.make_aware(captured_at, datetime.UTC)
+    return claimed, captured_at
+
+
+def ensure_device_hash_matches(upload, path, sha256):
+    """Refuse (and discard) a file whose bytes are not the ones the phone hashed."""
+    if upload.device_sha256 and upload.device_sha256 != sha256:
+        _refuse(upload, path, "checksum", _("The file that arrived is not the one your phone sealed (its SHA-256 "
+                                            "differs): nothing was stored. Send it again."))
+
+
+def device_log_fields(upload):
+    """The phone's hash and capture time, for the evidence log entry of the received file."""
+    if not upload.device_sha256:
+        return {}
+    return {"device_sha256": upload.device_sha256,
+            "device_captured_at": _iso(upload.device_captured_at) if upload.device_captured_at else None}
 
 
 def _store_original(path, sha256, found, size):

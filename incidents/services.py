@@ -42,8 +42,8 @@ from .models import (
     IncidentRevision,
     Notification,
     NotificationSetting,
-    webhooks_allowed,
     Severity,
+    webhooks_allowed,
 )
 from .shipped_categories import SHIPPED_CATEGORIES
 

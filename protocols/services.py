@@ -117,6 +117,8 @@ def _store_copy_version(*, deployment, observer, client_id, clean, comment, warn
             return existing, False
         previous = ObserverCopy.objects.select_for_update().filter(
             observer=observer, election=deployment.election, station=deployment.station, is_latest=True).first()
+        if previous is not None and _same_copy(previous, figures=clean, comment=comment, photos=photos):
+            return previous, False
         if previous is not None:
             previous.is_latest = False
             previous.save(update_fields=["is_latest"])
@@ -132,6 +134,17 @@ def _store_copy_version(*, deployment, observer, client_id, clean, comment, warn
         ObserverCopyPhoto.objects.bulk_create([ObserverCopyPhoto(copy=copy, evidence_id=pk) for pk in photo_ids])
         mark_inputs_changed(election_id=deployment.election_id, station_ids=[deployment.station_id])
     return copy, True
+
+
+def _same_copy(previous, *, figures, comment, photos):
+    """Whether a submission repeats the observer's latest version: the same figures and comment,
+    and the same photos (or none named, which keeps them). A phone that re-sends a protocol under a
+    new client_id (a draft restored after its acknowledgement was lost) makes no new version."""
+    if previous.figures != figures or (previous.comment or "") != (comment or ""):
+        return False
+    if photos is None:
+        return True
+    return set(previous.photo_attachments.values_list("evidence_id", flat=True)) == {photo.pk for photo in photos}
 
 
 def copy_photos(*, observer, deployment, ids):

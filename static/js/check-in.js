@@ -9,7 +9,11 @@
       var button = form.querySelector("button");
       button.disabled = true;
       button.textContent = button.dataset.locating;
-      var send = function () { form.dataset.located = "1"; form.submit(); };
+      // requestSubmit, not submit(): the submit event runs again, so the outbox (outbox.js) queues it.
+      var send = function () {
+        form.dataset.located = "1";
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      };
       navigator.geolocation.getCurrentPosition(function (position) {
         form.elements.latitude.value = position.coords.latitude.toFixed(6);
         form.elements.longitude.value = position.coords.longitude.toFixed(6);

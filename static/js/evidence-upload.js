@@ -80,7 +80,7 @@
 
   // --- The upload page ---------------------------------------------------------------------------
   var form = document.getElementById("evidence-upload");
-  if (form) {
+  if (form && !form.hasAttribute("data-outbox")) {  // an outbox form is sent by outbox.js
     var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
     var refreshList = function () {
       fetch(form.dataset.list, { credentials: "same-origin" }).then(function (response) { return response.text(); })
@@ -104,6 +104,7 @@
   // --- Pickers inside other forms ----------------------------------------------------------------
   document.querySelectorAll("[data-evidence-picker]").forEach(function (picker) {
     var owner = picker.closest("form");
+    if (owner.hasAttribute("data-outbox")) { return; }  // its files wait in the outbox (outbox.js)
     var input = picker.querySelector("[data-evidence-files]");
     var choices = picker.querySelector("[data-evidence-choices]");
     var pending = 0;

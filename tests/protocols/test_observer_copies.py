@@ -31,6 +31,22 @@ def test_a_resent_copy_is_stored_once(deployment):
     assert created and not created_again and first.pk == again.pk and ObserverCopy.objects.count() == 1
 
 
+def test_the_same_protocol_resent_under_a_new_client_id_is_the_version_already_sent(deployment):
+    """A phone whose acknowledgement was lost may send the same figures again with a fresh
+    client_id (a draft restored on another page): the observer still has one version."""
+    first, created = services.submit_copy(observer=deployment.observer, deployment_id=deployment.pk,
+                                          client_id=uuid.uuid4(), figures=KZ_PROTOCOL, comment="Stamp smudged")
+    again, created_again = services.submit_copy(observer=deployment.observer, deployment_id=deployment.pk,
+                                                client_id=uuid.uuid4(), figures=dict(KZ_PROTOCOL),
+                                                comment="Stamp smudged")
+    assert created and not created_again and again.pk == first.pk and again.version == 1
+    assert ObserverCopy.objects.count() == 1
+    corrected, created_corrected = services.submit_copy(
+        observer=deployment.observer, deployment_id=deployment.pk, client_id=uuid.uuid4(),
+        figures=KZ_PROTOCOL, comment="Stamp smudged; signatures of 9 members")
+    assert created_corrected and corrected.version == 2  # a changed comment is a correction
+
+
 def test_an_inconsistent_copy_is_accepted_with_warnings(deployment):
     copy, _ = services.submit_copy(observer=deployment.observer, deployment_id=deployment.pk,
                                    client_id=uuid.uuid4(), figures={**KZ_PROTOCOL, "L8.1": 600})
