@@ -204,6 +204,21 @@ class Election(models.Model):
         help_text=_("Anyone, signed in or not, may see per-station official figures beside the observers' confirmed "
                     "figures and the protocol photos chosen for publication. Never shows who observed."),
     )
+    class ThresholdBase(models.TextChoices):
+        LIST_VOTES = "list_votes", _("Valid votes for the lists")
+        CAST = "cast", _("All ballots cast")
+        LISTS_AND_AGAINST_ALL = "lists_against_all", _("Votes for the lists plus votes against all (Kazakhstan's CEC)")
+
+    class TieBreak(models.TextChoices):
+        MORE_VOTES = "more_votes", _("The list with more votes, then a lot")
+        BALLOT_ORDER = "ballot_order", _("The list registered earlier (ballot order)")
+
+    seat_threshold_base = models.CharField(
+        _("threshold base"), max_length=20, choices=ThresholdBase.choices, default=ThresholdBase.LIST_VOTES,
+        help_text=_("What the seat threshold is a share of."))
+    seat_tie_break = models.CharField(
+        _("equal remainders or averages"), max_length=20, choices=TieBreak.choices, default=TieBreak.MORE_VOTES,
+        help_text=_("Which list wins a seat when two are tied."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -294,6 +309,14 @@ class Station(models.Model):
     registered_voters = models.PositiveIntegerField(_("registered voters"), default=0)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    class Kind(models.TextChoices):
+        # A counting unit with no precinct number (remote e-voting counted per district, say): its
+        # code is the source's label, unique within its commission.
+        PRECINCT = "precinct", _("Polling station (precinct)")
+        COMMISSION_UNIT = "commission_unit", _("Counting unit of a commission (no station number)")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PRECINCT)
+
     class Meta:
         verbose_name = _("polling station")
         verbose_name_plural = _("polling stations")
@@ -312,3 +335,69 @@ class Station(models.Model):
 
     def __str__(self):
         return _("Station %(code)s") % {"code": self.code}
+
+
+
+class ElectionStation(models.Model):
+    """A station takes part in an election: recorded by the station list or an official import.
+
+    Coverage, the map, the quick count's population, forensics, exports and the public page count
+    the election's stations, not every station of the country (elections.selectors.election_stations).
+    `official_blank`: the latest official publication listed the station with every figure empty
+    (its results were not published).
+    """
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="station_memberships",
+                                 db_index=False)
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="election_memberships")
+    official_blank = models.BooleanField(_("results not published"), default=False)
+
+    class Meta:
+        verbose_name = _("station of an election")
+        verbose_name_plural = _("stations of elections")
+        constraints = [models.UniqueConstraint(fields=["election", "station"], name="election_station_unique")]
+
+    def __str__(self):
+        return f"{self.election_id} / {self.station_id}"
+
+
+class TerritoryAlias(models.Model):
+    """Another spelling of a region's or a commission's name, as a publication writes it ("1 Адыгейская"
+    for "Адыгейская"): the importer reads it as the canonical name. Editable in the admin; the
+    importer adds the spellings it matched."""
+
+    class Kind(models.TextChoices):
+        REGION = "region", _("Region")
+        COMMISSION = "commission", _("Commission")
+
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    region_code = models.CharField(_("region code"), max_length=100, blank=True,
+                                   help_text=_("For a commission: the code of its region."))
+    alias = models.CharField(_("spelling in a publication"), max_length=200)
+    canonical = models.CharField(_("code it stands for"), max_length=100)
+
+    class Meta:
+        verbose_name = _("name alias")
+        verbose_name_plural = _("name aliases")
+        ordering = ["country", "kind", "alias"]
+        constraints = [models.UniqueConstraint(fields=["country", "kind", "region_code", "alias"],
+                                               name="territory_alias_unique")]
+
+    def __str__(self):
+        return f"{self.alias} → {self.canonical}"
+
+
+class StationAlias(models.Model):
+    """A station's number as a publication spelled it ("УИК №1" for station 1), kept for the record."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="aliases", db_index=False)
+    alias = models.CharField(_("spelling in a publication"), max_length=200)
+
+    class Meta:
+        verbose_name = _("station alias")
+        verbose_name_plural = _("station aliases")
+        constraints = [models.UniqueConstraint(fields=["station", "alias"], name="station_alias_unique")]
+
+    def __str__(self):
+        return self.alias

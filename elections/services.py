@@ -12,10 +12,14 @@ from django.utils.translation import gettext as _
 from .models import (
     Commission,
     ControlRelation,
+    Election,
+    ElectionStation,
     ProtocolLine,
     ProtocolTemplate,
     Region,
     Station,
+    StationAlias,
+    TerritoryAlias,
 )
 from .shipped_templates import SHIPPED_TEMPLATES
 
@@ -130,9 +134,10 @@ def station_ids(*, country):
     }
 
 
-def add_missing_stations(*, country, keys, batch_size=5000):
+def add_missing_stations(*, country, keys, batch_size=5000, kinds=None):
     """Create the regions, commissions and stations named by (region, commission, station) keys
-    that do not exist yet, names taken from the codes; existing ones are left untouched.
+    that do not exist yet, names taken from the codes; existing ones are left untouched. `kinds`:
+    each new station's Station.Kind (a polling station unless given).
     Returns {key: station id} for every key given."""
     rows = [{"region_code": region, "region_name": region[:200], "commission_code": commission,
              "commission_name": commission[:200], "station_code": station} for region, commission, station in keys]
@@ -143,26 +148,72 @@ def add_missing_stations(*, country, keys, batch_size=5000):
         commissions = _upsert_commissions(regions, rows, batch_size, update=False)
         commission_ids = [commissions[(row["region_code"], row["commission_code"])] for row in rows]
         codes = [row["station_code"] for row in rows]
+        kinds = list(kinds) if kinds is not None else [Station.Kind.PRECINCT] * len(codes)
         if connection.vendor == "postgresql":
             # One statement with two arrays: a national file's 100,000 stations in about a second.
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "INSERT INTO elections_station (commission_id, code, name, address, registered_voters, "
-                    "updated_at) SELECT commission_id, code, '', '', 0, %s "
-                    "FROM unnest(%s::bigint[], %s::text[]) AS new (commission_id, code) "
+                    "INSERT INTO elections_station (commission_id, code, kind, name, address, registered_voters, "
+                    "updated_at) SELECT commission_id, code, kind, '', '', 0, %s "
+                    "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS new (commission_id, code, kind) "
                     "ON CONFLICT (commission_id, code) DO NOTHING RETURNING id, commission_id, code",
-                    [timezone.now(), commission_ids, codes],
+                    [timezone.now(), commission_ids, codes, kinds],
                 )
                 created = {(commission_id, code): pk for pk, commission_id, code in cursor.fetchall()}
         else:
             Station.objects.bulk_create(
-                [Station(commission_id=commission_id, code=code) for commission_id, code in zip(
-                    commission_ids, codes, strict=True)], batch_size=batch_size, ignore_conflicts=True)
+                [Station(commission_id=commission_id, code=code, kind=kind) for commission_id, code, kind in zip(
+                    commission_ids, codes, kinds, strict=True)], batch_size=batch_size, ignore_conflicts=True)
             created = {}
         if len(created) < len(rows):  # some existed already (or SQLite, which returns no IDs)
             created.update({(commission_id, code): pk for pk, commission_id, code in Station.objects.filter(
                 commission_id__in=set(commission_ids), code__in=set(codes)).values_list("id", "commission_id", "code")})
     return {key: created[(commission_id, key[2])] for key, commission_id in zip(keys, commission_ids, strict=True)}
+
+
+def record_election_stations(*, election, station_ids, blank_ids=()):
+    """The stations take part in the election (one statement, however many): `blank_ids` are those
+    the publication listed with every figure empty (results not published); the others' flag is
+    cleared."""
+    station_ids = sorted(set(station_ids))
+    if not station_ids:
+        return
+    blank = set(blank_ids)
+    flags = [pk in blank for pk in station_ids]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO elections_electionstation (election_id, station_id, official_blank) "
+                "SELECT %s, station_id, blank FROM unnest(%s::bigint[], %s::boolean[]) AS new (station_id, blank) "
+                "ON CONFLICT (election_id, station_id) DO UPDATE SET official_blank = EXCLUDED.official_blank "
+                "WHERE elections_electionstation.official_blank IS DISTINCT FROM EXCLUDED.official_blank",
+                [election.pk, station_ids, flags])
+        return
+    ElectionStation.objects.bulk_create(
+        [ElectionStation(election_id=election.pk, station_id=pk, official_blank=flag)
+         for pk, flag in zip(station_ids, flags, strict=True)],
+        batch_size=5000, update_conflicts=True, unique_fields=["election", "station"], update_fields=["official_blank"])
+
+
+def keep_aliases(*, country, region_aliases=None, commission_aliases=None, station_aliases=()):
+    """Keep the spellings a publication used: {("", region spelling): region code},
+    {(region code, commission spelling): commission code}, {(station id, spelling)}. Known ones stay."""
+    aliases = [TerritoryAlias(country=country, kind=TerritoryAlias.Kind.REGION, region_code="", alias=alias[:200],
+                              canonical=code) for (_scope, alias), code in (region_aliases or {}).items()]
+    aliases += [TerritoryAlias(country=country, kind=TerritoryAlias.Kind.COMMISSION, region_code=region[:100],
+                               alias=alias[:200], canonical=code)
+                for (region, alias), code in (commission_aliases or {}).items()]
+    TerritoryAlias.objects.bulk_create(aliases, batch_size=2000, ignore_conflicts=True)
+    station_aliases = list(station_aliases)
+    if station_aliases and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO elections_stationalias (station_id, alias) SELECT * FROM unnest(%s::bigint[], %s::text[]) "
+                "ON CONFLICT (station_id, alias) DO NOTHING",
+                [[pk for pk, _alias in station_aliases], [alias[:200] for _pk, alias in station_aliases]])
+    elif station_aliases:
+        StationAlias.objects.bulk_create([StationAlias(station_id=pk, alias=alias[:200])
+                                          for pk, alias in station_aliases], batch_size=5000, ignore_conflicts=True)
 
 
 def _read_station_rows(csv_file):

@@ -6,6 +6,8 @@ codes of the election's protocol lines: one row per station and source keeps a n
 overwritten: a correction or a new publication is a new version, the old one stays.
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -144,6 +146,27 @@ class ResultSource(models.Model):
     line_columns = models.JSONField(
         _("line columns"), help_text=_("Protocol line code for each column, e.g. {\"Число избирателей...\": \"L1\"}.")
     )
+    station_pattern = models.CharField(
+        _("station number pattern"), max_length=200, blank=True,
+        help_text=_("A regular expression finding the number in the station column, e.g. (\\d+) for “УИК №1”; "
+                    "its first group (or the whole match) is the number."))
+    fallback_station_label = models.CharField(
+        _("label of a unit without a station number"), max_length=40, blank=True,
+        help_text=_("A row with an empty station column becomes its commission's counting unit of this name "
+                    "(e.g. “ДЭГ” for remote e-voting); empty: such a row is refused."))
+    region_pattern = models.CharField(
+        _("region name: text to drop"), max_length=200, blank=True,
+        help_text=_("A regular expression removed from region names before matching, e.g. ^\\d+\\s+ for a "
+                    "leading number."))
+    commission_pattern = models.CharField(
+        _("commission name: text to drop"), max_length=200, blank=True,
+        help_text=_("A regular expression removed from commission names before matching."))
+    skip_rows = models.JSONField(
+        _("rows to skip"), default=dict, blank=True,
+        help_text=_("Rows whose column has one of these values are skipped, e.g. {\"level\": [\"region\"]}."))
+    ignore_columns = models.JSONField(
+        _("columns to ignore"), default=list, blank=True,
+        help_text=_("Columns read by nothing and not reported as unknown, e.g. [\"url\"]."))
     url = models.URLField(_("URL to fetch"), blank=True)
     election = models.ForeignKey(Election, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                  help_text=_("The election whose results the URL publishes."))
@@ -163,6 +186,18 @@ class ResultSource(models.Model):
     def clean(self):
         if self.level == self.Level.STATION and not self.station_column:
             raise ValidationError({"station_column": _("A source of per-station results needs a station column.")})
+        for name in ("station_pattern", "region_pattern", "commission_pattern"):
+            try:
+                re.compile(getattr(self, name))
+            except re.error as error:
+                raise ValidationError({name: _("Not a valid pattern: %(error)s") % {"error": error}},
+                                      code="bad_pattern") from None
+        if not isinstance(self.skip_rows, dict) or not all(
+                isinstance(values, list) for values in self.skip_rows.values()):
+            raise ValidationError({"skip_rows": _("Give a column and a list of values, e.g. {\"level\": [\"region\"]}.")},
+                                  code="bad_skip_rows")
+        if not isinstance(self.ignore_columns, list):
+            raise ValidationError({"ignore_columns": _("Give a list of column names.")}, code="bad_ignore_columns")
 
 
 class ResultImport(models.Model):
@@ -178,6 +213,11 @@ class ResultImport(models.Model):
     rows = models.PositiveIntegerField(default=0)
     stations_created = models.PositiveIntegerField(default=0)
     versions_added = models.PositiveIntegerField(default=0)
+    rows_refused = models.PositiveIntegerField(default=0)
+    rows_blank = models.PositiveIntegerField(_("rows not published"), default=0)
+    problem_count = models.PositiveIntegerField(default=0)
+    problems_csv = models.TextField(blank=True, help_text=_("Every problem of the file, one per line (CSV)."))
+    unused_columns = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("official results import")

@@ -1,4 +1,10 @@
-"""Import official per-station results: streamed, set-based, all or nothing.
+"""Import official per-station results: streamed, set-based, read by a mapping written as data.
+
+The source's mapping (protocols.mapping) says where the key columns and the lines are, how names
+are normalised and which rows to skip. A station is one identity: country, normalised region and
+station number, whatever the commission's spelling. A blank row (every figure empty) is a station
+whose results were not published: it joins the election's stations, with no official version. A
+preview (`dry_run`) reads and matches everything and writes nothing.
 
 A file of 100,000 stations costs a handful of queries: the country's stations (one), the latest
 official versions (one), and bulk writes of what changed. Each changed or new station gets a new
@@ -24,77 +30,384 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from elections import services as election_services
-from elections.models import Commission
+from elections.models import Commission, Region, Station, TerritoryAlias
 
+from . import mapping as source_mapping
 from . import services as protocol_services
 from .models import CommissionProtocol, OfficialVersion, ResultImport
 
+# An import that would create more than this share of the rows as new stations, in a country that
+# already has stations, asks for confirmation: most likely the file spells stations another way.
+CONFIRM_NEW_SHARE = 0.2
+CONFIRM_NEW_MINIMUM = 50
+PROBLEMS_SHOWN = 100
+
 
 class ResultImportError(Exception):
-    """The file was refused; nothing was written. `errors` lists (line number, message)."""
+    """The file was refused; nothing was written. `errors` lists every (line number, message);
+    `report` is the preview, when the file could be read."""
 
-    def __init__(self, errors):
+    def __init__(self, errors, report=None):
         self.errors = errors
+        self.report = report
         super().__init__("\n".join(f"line {line}: {message}" for line, message in errors[:20]))
+
+
+class ConfirmationNeeded(Exception):
+    """The import would create a large share of new stations in a country that has stations: run
+    it again with `confirm=True` once the preview (`report`) has been looked at."""
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(_("%(new)s of %(rows)s stations would be created although the country has stations: "
+                           "check the mapping, then confirm.") % {"new": report.stations_to_create,
+                                                                 "rows": report.rows})
 
 
 @dataclass
 class ImportReport:
-    rows: int = 0
+    rows: int = 0  # stations read: with figures or blank
     stations_created: int = 0
     versions_added: int = 0
     unchanged: int = 0
     result_import_id: int | None = None
     changed_station_ids: list = field(default_factory=list)
+    rows_read: int = 0  # every data row of the file
+    rows_blank: int = 0
+    rows_skipped: int = 0
+    rows_refused: int = 0
+    stations_matched: int = 0
+    stations_to_create: int = 0
+    unused_columns: list = field(default_factory=list)
+    problems: list = field(default_factory=list)  # every (line, message)
+    dry_run: bool = False
+
+    @property
+    def problem_count(self):
+        return len(self.problems)
+
+    @property
+    def first_problems(self):
+        return self.problems[:PROBLEMS_SHOWN]
+
+    def problems_csv(self):
+        return problems_csv(self.problems)
+
+    def as_dict(self):
+        return {"rows_read": self.rows_read, "rows": self.rows, "rows_blank": self.rows_blank,
+                "rows_skipped": self.rows_skipped, "rows_refused": self.rows_refused,
+                "problem_count": self.problem_count, "stations_matched": self.stations_matched,
+                "stations_to_create": self.stations_to_create, "stations_created": self.stations_created,
+                "versions_added": self.versions_added, "unchanged": self.unchanged,
+                "unused_columns": self.unused_columns, "dry_run": self.dry_run,
+                "problems": [{"line": line, "message": message} for line, message in self.first_problems]}
+
+
+def problems_csv(problems):
+    """Every problem as CSV text (line, message), formulas neutralised for spreadsheets."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["line", "problem"])
+    for line, message in problems:
+        text = str(message)
+        writer.writerow([line, "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text])
+    return out.getvalue()
 
 
 def import_official_results(*, election, source, stream, file_name, create_stations=False, user=None,
-                            progress=None):
-    """Read `stream` (binary) with `source`'s column mapping and store what changed.
+                            progress=None, dry_run=False, confirm=False, skip_refused=False):
+    """Read `stream` (binary) with `source`'s mapping and store what changed.
 
+    `dry_run`: read and match everything, write nothing, return the preview. Rows refused make the
+    whole file refused (ResultImportError with every problem) unless `skip_refused`: the other rows
+    are then imported and the refused ones recorded with the import. An import that would create a
+    large share of new stations raises ConfirmationNeeded unless `confirm`.
     `progress(rows_read)` is called now and then, for a progress bar.
     """
     with protocol_services.without_cycle_collection():
         return _import(election=election, source=source, stream=stream, file_name=file_name,
-                       create_stations=create_stations, user=user, progress=progress)
+                       create_stations=create_stations, user=user, progress=progress, dry_run=dry_run,
+                       confirm=confirm, skip_refused=skip_refused)
 
 
-def _import(*, election, source, stream, file_name, create_stations, user, progress):
+@dataclass
+class _Read:
+    keys: list  # (region, commission, station) as normalised from the file; station None for summaries
+    units: list  # True where the row is a counting unit without a station number
+    values: list  # figures in the layout's code order, or None for a blank row
+    lines: list
+    spellings: list  # the station column's own text
+    codes: list
+    errors: list
+    rows_read: int = 0
+    skipped: int = 0
+    unused: list = field(default_factory=list)
+
+
+def _import(*, election, source, stream, file_name, create_stations, user, progress, dry_run, confirm,
+            skip_refused):
     digest = hashlib.sha256()
     text = io.TextIOWrapper(_HashingReader(stream, digest), encoding="utf-8-sig", newline="")
     summaries = source.level == source.Level.COMMISSION
     if not summaries and not source.station_column:
         raise ResultImportError([(1, _("The source names no station column."))])
+    read = _read_file(text, source, summaries, progress)
+    report = ImportReport(rows_read=read.rows_read, rows_skipped=read.skipped, unused_columns=read.unused,
+                          dry_run=dry_run)
+    if summaries:
+        if read.errors and not skip_refused:
+            report.problems = read.errors
+            raise ResultImportError(read.errors, report)
+        if not read.keys:
+            raise ResultImportError([(1, _("The file has no commissions."))])
+        return _store_summaries(election=election, source=source, read=read, digest=digest, file_name=file_name,
+                                user=user, report=report, dry_run=dry_run)
+    plan = _match_stations(election.country, source, read)
+    errors = sorted(read.errors + plan.errors, key=lambda problem: problem[0])
+    report.stations_to_create = len(plan.to_create)
+    if plan.to_create and not create_stations:
+        errors = sorted(errors + [
+            (read.lines[index], _("unknown station %(station)s of %(commission)s, %(region)s")
+             % {"station": read.keys[index][2], "commission": read.keys[index][1], "region": read.keys[index][0]})
+            for index in plan.to_create_rows], key=lambda problem: problem[0])
+        plan.drop(plan.to_create_rows)
+    accepted = [index for index in range(len(read.keys)) if plan.accepted[index]]
+    report.problems = errors
+    report.rows_refused = len({line for line, _message in errors})
+    report.rows = len(accepted)
+    report.rows_blank = sum(1 for index in accepted if read.values[index] is None)
+    report.stations_matched = len({plan.station_of[index] for index in accepted if plan.station_of[index]})
+    if dry_run:
+        return report
+    if errors and not skip_refused:
+        raise ResultImportError(errors, report)
+    if not accepted:
+        raise ResultImportError(errors or [(1, _("The file has no stations."))], report)
+    if (not confirm and plan.country_has_stations and report.stations_to_create > CONFIRM_NEW_MINIMUM
+            and report.stations_to_create > CONFIRM_NEW_SHARE * report.rows):
+        raise ConfirmationNeeded(report)
+    return _store_station_results(election=election, source=source, read=read, plan=plan, accepted=accepted,
+                                  digest=digest, file_name=file_name, user=user, report=report)
+
+
+def _read_file(text, source, summaries, progress):
     key_columns = [source.region_column, source.commission_column] + ([] if summaries else [source.station_column])
-    columns = [*key_columns, *source.line_columns]
-    codes = list(source.line_columns.values())
-    rows = _json_rows(text, columns) if source.format == source.Format.JSON else _csv_rows(text, columns)
-    keys, values, line_of, errors = _read_rows(rows, codes, columns, len(key_columns), progress)
-    if errors:
-        raise ResultImportError(errors)
-    if not keys:
-        raise ResultImportError([(1, _("The file has no commissions.") if summaries else _("The file has no stations."))])
-    store = _store_summaries if summaries else _store_station_results
-    return store(election=election, source=source, keys=keys, values=values, codes=codes, line_of=line_of,
-                 digest=digest, file_name=file_name, create_stations=create_stations, user=user)
+    header, rows = _json_table(text) if source.format == source.Format.JSON else _csv_table(text)
+    layout = source_mapping.resolve_header(header, key_columns=key_columns, line_columns=source.line_columns,
+                                           skip_rows=source.skip_rows or {}, ignore_columns=source.ignore_columns or [])
+    if layout.missing:
+        raise ResultImportError([(1, _("missing columns: %(columns)s") % {"columns": ", ".join(layout.missing)})])
+    if layout.ambiguous:
+        raise ResultImportError([(1, _("the file gives these lines under two headers: %(codes)s")
+                                  % {"codes": ", ".join(layout.ambiguous)})])
+    read = _Read(keys=[], units=[], values=[], lines=[], spellings=[], codes=layout.codes, errors=[],
+                 unused=layout.unused)
+    column_names = [header[index] for index in layout.line_indexes]
+    region_of = source_mapping.NameNormaliser(source.region_pattern)
+    commission_of = source_mapping.NameNormaliser(source.commission_pattern)
+    number_of = source_mapping.StationNumber(source.station_pattern)
+    fallback = source.fallback_station_label.strip()
+    region_index, commission_index = layout.key_indexes[0], layout.key_indexes[1]
+    station_index = None if summaries else layout.key_indexes[2]
+    line_indexes, skip = layout.line_indexes, layout.skip
+    width = max([*layout.key_indexes, *line_indexes, *(index for index, _values in skip)]) + 1
+    seen, errors = {}, read.errors
+    count = 0
+    for count, (number, row) in enumerate(rows, start=1):
+        if len(row) < width:
+            row += [""] * (width - len(row))
+        if skip and any(row[index].strip() in values for index, values in skip):
+            read.skipped += 1
+            continue
+        raw = [row[index] for index in line_indexes]
+        row_errors = []
+        try:
+            figures = [int(value) for value in raw]
+            valid = min(figures, default=0) >= 0 and max(figures, default=0) < 10**9
+        except ValueError:
+            valid = False
+        if not valid:
+            given = [bool(value.strip()) for value in raw]
+            if not any(given):
+                figures = None  # a blank row: the station's results were not published
+            elif not all(given):
+                row_errors.append(_("some figures are empty (%(lines)s) while others are given: a row gives every "
+                                    "figure, or none when the results were not published")
+                                  % {"lines": ", ".join(code for code, present in zip(read.codes, given, strict=True)
+                                                        if not present)})
+            else:
+                row_errors.extend(_figure_errors(raw, read.codes, column_names))
+        region, commission = region_of(row[region_index].strip()), commission_of(row[commission_index].strip())
+        unit = False
+        if station_index is None:
+            station = spelling = None
+            key = (region, commission)
+            given_key = all(key)
+        else:
+            spelling = row[station_index].strip()
+            if spelling:
+                station = number_of(spelling)
+                if station is None:
+                    row_errors.append(_("no station number in “%(value)s”") % {"value": spelling[:40]})
+                    station = spelling
+            elif fallback:
+                station, unit = fallback, True
+            else:
+                station = ""
+            key = (region, commission, station)
+            given_key = all(key)
+        if not given_key:
+            row_errors.append(_("region, commission and station must all be given") if station_index is not None
+                              else _("region and commission must both be given"))
+        elif key in seen:
+            row_errors.append(_("station already on line %(line)s") % {"line": seen[key]} if station_index is not None
+                              else _("commission already on line %(line)s") % {"line": seen[key]})
+        if row_errors:
+            errors.extend((number, message) for message in row_errors)
+            continue
+        seen[key] = number
+        read.keys.append(key)
+        read.units.append(unit)
+        read.values.append(figures)
+        read.lines.append(number)
+        read.spellings.append(spelling)
+        if progress and count % 5000 == 0:
+            progress(count)
+    read.rows_read = count
+    if progress:
+        progress(count)
+    return read
 
 
-def _store_station_results(*, election, source, keys, values, codes, line_of, digest, file_name, create_stations,
-                           user):
-    station_of = election_services.station_ids(country=election.country)
-    missing = [key for key in keys if key not in station_of]
-    created = 0
-    if missing and not create_stations:
-        raise ResultImportError([
-            (line_of[key], _("unknown station %(station)s of %(commission)s, %(region)s")
-             % {"station": key[2], "commission": key[1], "region": key[0]}) for key in missing[:200]
-        ])
+@dataclass
+class _Plan:
+    """Which station each read row is: an existing one, or one to create (by its resolved key)."""
 
+    keys: list  # (region code, commission code, station code) resolved
+    station_of: list  # station id or None (to create)
+    accepted: list
+    errors: list
+    to_create: dict  # resolved key -> first row index
+    to_create_rows: list
+    country_has_stations: bool
+    region_aliases: dict
+    commission_aliases: dict
+
+    def drop(self, indexes):
+        for index in indexes:
+            self.accepted[index] = False
+        self.to_create, self.to_create_rows = {}, []
+
+
+def _match_stations(country, source, read):
+    """One identity per station: country, normalised region and station number (a unit without a
+    number: its commission and the source's label). Names go through the alias table, then the
+    known codes and names; a station already known under another commission is the same station."""
+    regions, commissions = _territory(country, read.keys)
+    exact, by_region = {}, {}
+    rows = Station.objects.filter(commission__region__country=country).values_list(
+        "id", "commission__region__code", "commission__code", "code", "kind")
+    for pk, region, commission, code, kind in rows.iterator(chunk_size=20_000):
+        exact[(region, commission, code)] = pk
+        if kind == Station.Kind.PRECINCT:
+            by_region[(region, code)] = None if (region, code) in by_region else pk  # None: not one station
+    plan = _Plan(keys=[], station_of=[], accepted=[], errors=[], to_create={}, to_create_rows=[],
+                 country_has_stations=bool(exact), region_aliases=regions.learned,
+                 commission_aliases=commissions.learned)
+    seen_station, seen_new = {}, {}
+    for index, ((region_text, commission_text, station), unit) in enumerate(zip(read.keys, read.units, strict=True)):
+        region = regions.code(region_text)
+        commission = commissions.code(region, commission_text)
+        key = (region, commission, station)
+        pk = exact.get(key)
+        if pk is None and not unit:
+            pk = by_region.get((region, station))
+        plan.keys.append(key)
+        plan.station_of.append(pk)
+        line = read.lines[index]
+        if pk is not None:
+            first = seen_station.setdefault(pk, line)
+        else:
+            first = seen_new.setdefault(key if unit else (region, station), line)
+            if first == line:
+                plan.to_create[key] = index
+                plan.to_create_rows.append(index)
+        if first != line:
+            plan.errors.append((line, _("station already on line %(line)s") % {"line": first}))
+            plan.accepted.append(False)
+        else:
+            plan.accepted.append(True)
+    return plan
+
+
+class _Names:
+    """Region or commission names read as codes: the alias table, then known codes and names (as
+    compared by mapping.name_key), else the name itself (a new one). `learned`: the spellings matched
+    to another code, to be kept as aliases."""
+
+    def __init__(self, aliases, known):
+        self.aliases, self.known, self.learned, self.memo = aliases, known, {}, {}
+
+    def resolve(self, scope, text):
+        memo_key = (scope, text)
+        code = self.memo.get(memo_key)
+        if code is None:
+            key = source_mapping.name_key(text)
+            code = self.aliases.get((scope, key)) or self.known.get((scope, key)) or text
+            if code != text:
+                self.learned[memo_key] = code
+            self.memo[memo_key] = code
+        return code
+
+
+class _RegionNames(_Names):
+    def code(self, text):
+        return self.resolve("", text)
+
+
+class _CommissionNames(_Names):
+    def code(self, region, text):
+        return self.resolve(region, text)
+
+
+def _territory(country, keys):
+    region_aliases = {("", source_mapping.name_key(alias)): canonical for alias, canonical in TerritoryAlias.objects.filter(
+        country=country, kind=TerritoryAlias.Kind.REGION).values_list("alias", "canonical")}
+    known_regions = {}
+    for code, name in Region.objects.filter(country=country).values_list("code", "name"):
+        known_regions.setdefault(("", source_mapping.name_key(name)), code)
+        known_regions[("", source_mapping.name_key(code))] = code
+    commission_aliases = {(region, source_mapping.name_key(alias)): canonical
+                          for region, alias, canonical in TerritoryAlias.objects.filter(
+                              country=country, kind=TerritoryAlias.Kind.COMMISSION).values_list(
+                              "region_code", "alias", "canonical")}
+    known_commissions = {}
+    for region, code, name in Commission.objects.filter(region__country=country).values_list(
+            "region__code", "code", "name"):
+        known_commissions.setdefault((region, source_mapping.name_key(name)), code)
+        known_commissions[(region, source_mapping.name_key(code))] = code
+    return _RegionNames(region_aliases, known_regions), _CommissionNames(commission_aliases, known_commissions)
+
+
+def _store_station_results(*, election, source, read, plan, accepted, digest, file_name, user, report):
+    codes = read.codes
     with transaction.atomic():
-        if missing:
-            added = election_services.add_missing_stations(country=election.country, keys=missing)
-            station_of.update(added)
+        created = 0
+        if plan.to_create:
+            new_keys = list(plan.to_create)
+            kinds = [Station.Kind.COMMISSION_UNIT if read.units[plan.to_create[key]] else Station.Kind.PRECINCT
+                     for key in new_keys]
+            added = election_services.add_missing_stations(country=election.country, keys=new_keys, kinds=kinds)
+            for key, index in plan.to_create.items():
+                plan.station_of[index] = added[key]
             created = len(added)
+        station_ids = [plan.station_of[index] for index in accepted]
+        blank_ids = [plan.station_of[index] for index in accepted if read.values[index] is None]
+        election_services.record_election_stations(election=election, station_ids=station_ids, blank_ids=blank_ids)
+        election_services.keep_aliases(
+            country=election.country, region_aliases=plan.region_aliases, commission_aliases=plan.commission_aliases,
+            station_aliases={(plan.station_of[index], read.spellings[index]) for index in accepted
+                             if read.spellings[index] and read.spellings[index] != plan.keys[index][2]})
         latest, versions = {}, {}
         for station_id, version, figures in OfficialVersion.objects.filter(
             election=election, is_latest=True
@@ -102,12 +415,17 @@ def _store_station_results(*, election, source, keys, values, codes, line_of, di
             latest[station_id], versions[station_id] = figures, version
         now = timezone.now()
         result_import = ResultImport.objects.create(
-            election=election, source=source, file_name=file_name[:300], sha256="", imported_by=user, rows=len(keys),
-            stations_created=created,
+            election=election, source=source, file_name=file_name[:300], sha256="", imported_by=user,
+            rows=report.rows, stations_created=created, rows_refused=report.rows_refused,
+            rows_blank=report.rows_blank, problem_count=report.problem_count,
+            problems_csv=report.problems_csv() if report.problems else "", unused_columns=report.unused_columns,
         )
         changed = []  # (station id, its figures in the mapping's line order)
-        for key, row_values in zip(keys, values, strict=True):
-            station_id = station_of[key]
+        for index in accepted:
+            row_values = read.values[index]
+            if row_values is None:
+                continue
+            station_id = plan.station_of[index]
             previous = latest.get(station_id)
             if previous is None or previous != dict(zip(codes, row_values, strict=True)):
                 changed.append((station_id, row_values))
@@ -121,50 +439,77 @@ def _store_station_results(*, election, source, keys, values, codes, line_of, di
         result_import.versions_added = len(changed)
         result_import.sha256 = digest.hexdigest()
         result_import.save(update_fields=["versions_added", "sha256"])
-    return ImportReport(rows=len(keys), stations_created=created, versions_added=len(changed),
-                        unchanged=len(keys) - len(changed), result_import_id=result_import.pk,
-                        changed_station_ids=changed_ids)
+    report.stations_created = created
+    report.versions_added = len(changed)
+    report.unchanged = report.rows - report.rows_blank - len(changed)
+    report.result_import_id = result_import.pk
+    report.changed_station_ids = changed_ids
+    return report
 
 
-def _store_summaries(*, election, source, keys, values, codes, line_of, digest, file_name, create_stations, user):
+def _store_summaries(*, election, source, read, digest, file_name, user, report, dry_run):
     """Published summary protocols of territorial commissions, keyed by (region, commission): a new
     version for each commission whose figures changed, then the tabulation check of each, which
-    compares it with the sum of the commission's stations like an observer's copy of it.
+    compares it with the sum of the commission's stations like an observer's copy of it. A blank row
+    (a summary not published) adds nothing.
 
     Commissions are never created: a summary is only worth comparing with stations already known.
     """
+    codes = read.codes
+    regions, commissions = _territory(election.country, read.keys)
     commission_of = {(region, code): pk for pk, region, code in Commission.objects.filter(
         region__country=election.country).values_list("id", "region__code", "code")}
-    missing = [key for key in keys if key not in commission_of]
+    resolved = []
+    for region_text, commission_text in read.keys:
+        region = regions.code(region_text)
+        resolved.append((region, commissions.code(region, commission_text)))
+    missing = [(read.lines[index], key) for index, key in enumerate(resolved) if key not in commission_of]
+    errors = read.errors + [
+        (line, _("unknown commission %(commission)s, %(region)s: import its stations first")
+         % {"commission": key[1], "region": key[0]}) for line, key in missing]
+    report.problems = sorted(errors, key=lambda problem: problem[0])
+    report.rows_refused = len({line for line, _message in errors})
+    report.rows = len(resolved) - len(missing)
+    report.rows_blank = sum(1 for index, key in enumerate(resolved) if key in commission_of
+                            and read.values[index] is None)
+    report.stations_matched = report.rows
+    if dry_run:
+        return report
     if missing:
-        raise ResultImportError([
-            (line_of[key], _("unknown commission %(commission)s, %(region)s: import its stations first")
-             % {"commission": key[1], "region": key[0]}) for key in missing[:200]
-        ])
+        raise ResultImportError(report.problems, report)
     with transaction.atomic():
         latest = {commission_id: (version, figures) for commission_id, version, figures in CommissionProtocol.objects.filter(
             election=election, observer__isnull=True, is_latest=True).values_list("commission_id", "version", "figures")}
         now = timezone.now()
         result_import = ResultImport.objects.create(
             election=election, source=source, file_name=file_name[:300], sha256=digest.hexdigest(), imported_by=user,
-            rows=len(keys))
-        changed = []
-        for key, row_values in zip(keys, values, strict=True):
+            rows=report.rows, rows_refused=report.rows_refused, rows_blank=report.rows_blank,
+            problem_count=report.problem_count, problems_csv=report.problems_csv() if report.problems else "",
+            unused_columns=report.unused_columns)
+        changed, previous_of = [], {}
+        for key, row_values in zip(resolved, read.values, strict=True):
+            if row_values is None:
+                continue
             commission_id, figures = commission_of[key], dict(zip(codes, row_values, strict=True))
             version, previous = latest.get(commission_id, (0, None))
             if previous != figures:
                 changed.append(CommissionProtocol(
                     election=election, commission_id=commission_id, result_import=result_import, version=version + 1,
                     figures=figures, queued_at=now))
+                if previous is not None:
+                    previous_of[commission_id] = previous
         changed_ids = [summary.commission_id for summary in changed]
         CommissionProtocol.objects.filter(election=election, observer__isnull=True, is_latest=True,
                                           commission_id__in=changed_ids).update(is_latest=False)
         CommissionProtocol.objects.bulk_create(changed, batch_size=2000)
+        protocol_services.flag_changed_summaries(election=election, changed=changed, previous_of=previous_of)
         protocol_services.send_tabulation_checks(election_id=election.pk, commission_ids=changed_ids)
         result_import.versions_added = len(changed)
         result_import.save(update_fields=["versions_added"])
-    return ImportReport(rows=len(keys), versions_added=len(changed), unchanged=len(keys) - len(changed),
-                        result_import_id=result_import.pk)
+    report.versions_added = len(changed)
+    report.unchanged = report.rows - report.rows_blank - len(changed)
+    report.result_import_id = result_import.pk
+    return report
 
 
 @contextmanager
@@ -201,74 +546,35 @@ class _HashingReader(io.RawIOBase):
         return len(chunk)
 
 
-def _csv_rows(text, columns):
-    """(line number, the wanted columns' text in `columns` order) for each row (csv.reader with
-    indexes: far cheaper than a dict of every column per row).
-
-    The line number is the file's own: where the row starts, counted by the reader, so blank lines
-    and quoted fields that span lines do not shift it.
-    """
+def _csv_table(text):
+    """(header, rows): rows are (line number, the row's fields). The line number is the file's own:
+    where the row starts, counted by the reader, so blank lines and quoted fields that span lines do
+    not shift it."""
     reader = csv.reader(text)
     header = next(reader, [])
-    absent = [column for column in columns if column not in header]
-    if absent:
-        raise ResultImportError([(1, _("missing columns: %(columns)s") % {"columns": ", ".join(absent)})])
-    indexes = [header.index(column) for column in columns]
-    width = max(indexes) + 1
-    start = reader.line_num + 1
-    for row in reader:
-        if row:
-            row += [""] * (width - len(row))
-            yield start, [row[index] for index in indexes]
+
+    def rows():
         start = reader.line_num + 1
+        for row in reader:
+            if row:
+                yield start, row
+            start = reader.line_num + 1
+
+    return header, rows()
 
 
-def _json_rows(text, columns):
+def _json_table(text):
+    """A JSON file as a table: the first record's keys are the header; a record's "line" is its number."""
     data = json.load(text)
     records = data.get("stations", []) if isinstance(data, dict) else data
-    if records and isinstance(records[0], dict):
-        absent = [column for column in columns if column not in records[0]]
-        if absent:
-            raise ResultImportError([(1, _("missing columns: %(columns)s") % {"columns": ", ".join(absent)})])
-    for number, record in enumerate(records, start=1):  # a JSON file's "line" is the record's number
-        yield number, ["" if record.get(column) is None else str(record.get(column)) for column in columns]
+    header = list(records[0]) if records and isinstance(records[0], dict) else []
 
+    def rows():
+        for number, record in enumerate(records, start=1):
+            record = record if isinstance(record, dict) else {}
+            yield number, ["" if record.get(column) is None else str(record.get(column)) for column in header]
 
-def _read_rows(rows, codes, columns, width, progress):
-    """Keys (region, commission[, station]: the first `width` columns), figures in the mapping's
-    line order, and the line of each key.
-
-    The common case (every figure a plain number) takes one int() per figure; only a row that
-    fails it is examined figure by figure, to name what is wrong.
-    """
-    keys, values, errors, seen = [], [], [], {}
-    for count, (number, row) in enumerate(rows, start=1):
-        key = (row[0].strip(), row[1].strip(), row[2].strip()) if width == 3 else (row[0].strip(), row[1].strip())
-        try:
-            figures = [int(value) for value in row[width:]]
-            valid = min(figures, default=0) >= 0 and max(figures, default=0) < 10**9
-        except ValueError:
-            valid = False
-        row_errors = [] if valid else _figure_errors(row[width:], codes, columns[width:])
-        if not all(key):
-            row_errors.append(_("region, commission and station must all be given") if width == 3
-                              else _("region and commission must both be given"))
-        elif key in seen:
-            row_errors.append(_("station already on line %(line)s") % {"line": seen[key]} if width == 3
-                              else _("commission already on line %(line)s") % {"line": seen[key]})
-        if row_errors:
-            errors.extend((number, message) for message in row_errors)
-            if len(errors) > 1000:
-                break
-            continue
-        seen[key] = number
-        keys.append(key)
-        values.append(figures)
-        if progress and count % 5000 == 0:
-            progress(count)
-    if progress:
-        progress(len(keys))
-    return keys, values, seen, errors
+    return header, rows()
 
 
 def _figure_errors(raw_values, codes, columns):

@@ -322,6 +322,25 @@ def _request_tabulation_checks(election, station_ids=None):
     send_tabulation_checks(election_id=election.pk, commission_ids=commissions)
 
 
+def flag_changed_summaries(*, election, changed, previous_of):
+    """A published commission summary whose figures changed is flagged "official changed", like a
+    station's: `changed` are the new CommissionProtocol rows (saved), `previous_of` {commission id:
+    the figures they replace}."""
+    flags = []
+    for summary in changed:
+        previous = previous_of.get(summary.commission_id)
+        if previous is None:
+            continue
+        codes = sorted(set(previous) | set(summary.figures))
+        flags.append(Discrepancy(
+            election=election, station=None, commission_id=summary.commission_id, commission_protocol=summary,
+            key=f"{crosscheck.Kind.OFFICIAL_CHANGED}:summary:{summary.pk}", kind=crosscheck.Kind.OFFICIAL_CHANGED,
+            severity=crosscheck.Severity.CRITICAL, severity_rank=crosscheck.SEVERITY_ORDER[crosscheck.Severity.CRITICAL],
+            deltas=crosscheck.line_deltas(previous, summary.figures, codes), detail=[{"basis": "summary"}]))
+    Discrepancy.objects.bulk_create(flags, batch_size=2000, ignore_conflicts=True)
+    return len(flags)
+
+
 def send_tabulation_checks(*, election_id, commission_ids):
     """After commit, ask a worker to check these commissions' summaries against their stations.
     The caller records `queued_at` on the summaries, so the sweep re-sends a lost message."""

@@ -112,7 +112,7 @@ def test_a_national_import_leaves_one_election_mark_that_the_sweep_turns_into_a_
     rows = [("ALA", "ALA-01", "101", {**KZ_PROTOCOL, "L8.1": 5000})]  # breaks a relation
     rows += [("ALA", "ALA-01", str(200 + number), KZ_PROTOCOL) for number in range(services.CHECK_BATCH)]
     import_official_results(election=election, source=kz_source, stream=io.BytesIO(official_csv(rows)),
-                            file_name="national.csv", create_stations=True)
+                            file_name="national.csv", create_stations=True, confirm=True)
     assert not StationCheck.objects.exists() and services.stations_due_for_check() == []
     marked = ElectionCheck.objects.get(election=election)
     assert marked.inputs_changed_at is not None and marked.checked_at is None

@@ -116,7 +116,11 @@ def test_an_imported_commission_summary_is_compared_with_the_sum_of_its_stations
         (election.pk, two_stations.pk)]
     services.check_tabulation(election_id=election.pk, commission_id=two_stations.pk)
     flag.refresh_from_db()
-    assert flag.status == "withdrawn" and not Discrepancy.objects.filter(status="open").exists()
+    assert flag.status == "withdrawn" and not Discrepancy.objects.filter(status="open", kind="tabulation").exists()
+    # The published summary itself changed: flagged like a station's changed publication.
+    changed = Discrepancy.objects.get(kind="official_changed")
+    assert (changed.commission, changed.commission_protocol, changed.severity) == (two_stations, latest, "critical")
+    assert changed.deltas == {"L8.1": [1100, 1000, -100], "L8.2": [500, 600, 100]}
 
 
 def test_the_reviewer_sees_a_published_summary_named_as_such(client, election, two_stations, summary_source):
