@@ -181,8 +181,11 @@ STORAGES = {
 EVIDENCE_UPLOAD_DIR = Path(env.str("EVIDENCE_UPLOAD_DIR", default=str(MEDIA_ROOT.parent / "uploads")))
 EVIDENCE_MAX_PHOTO_BYTES = env.int("EVIDENCE_MAX_PHOTO_BYTES", default=40 * 1024 * 1024)
 EVIDENCE_MAX_VIDEO_BYTES = env.int("EVIDENCE_MAX_VIDEO_BYTES", default=2 * 1024 * 1024 * 1024)
-# Pillow's own default: a photo with more pixels is refused as a possible decompression bomb.
-EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=89_478_485)
+# A photo with more pixels is refused (read from its header, before any decoding) as a possible
+# decompression bomb: 50 MP is more than a phone's full-resolution photo (48-50 MP sensors) and
+# bounds what the web and Celery workers decode. Pillow's own limit is set to the same number
+# (evidence/apps.py) for every other decode.
+EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=50_000_000)
 # An upload with no byte received for this long is deleted by the periodic sweep.
 EVIDENCE_UPLOAD_EXPIRY_HOURS = env.int("EVIDENCE_UPLOAD_EXPIRY_HOURS", default=24)
 
