@@ -242,11 +242,14 @@ REST_FRAMEWORK = {
 RATE_LIMITS = {
     # Sign-ups from one address, the page and the API together.
     "sign-up": (env.int("SIGN_UP_LIMIT_PER_HOUR", default=20), 3600),
-    # Failed logins (page, admin, API token) from one address, and for one username from anywhere;
-    # when either is spent, logins are refused until its 15 minutes are over.
-    "login-address": (env.int("LOGIN_FAILURES_PER_ADDRESS", default=30), 900),
-    "login-username": (env.int("LOGIN_FAILURES_PER_USERNAME", default=10), 900),
+    # Failed logins (page, admin, second factor, API token) of one username from one address,
+    # counted over a day; past this many, each further failure locks that pair (and only that
+    # pair) for LOGIN_LOCKOUT_SECONDS, doubling.
+    "login": (env.int("LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS", default=5), 86400),
 }
+# The first lockout of a (username, address) pair and the longest one, in seconds.
+LOGIN_LOCKOUT_SECONDS = (env.int("LOGIN_LOCKOUT_FIRST_SECONDS", default=60),
+                         env.int("LOGIN_LOCKOUT_LONGEST_SECONDS", default=3600))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Election observer platform API",
     "DESCRIPTION": "Observers, protocols, evidence and incidents for citizen election observation.",

@@ -8,10 +8,11 @@ class ObserversConfig(AppConfig):
     verbose_name = _("Observers")
 
     def ready(self):
-        from django.contrib.auth.signals import user_login_failed
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
 
         from . import throttling
 
-        # Every failed login from the web (page, admin, API token) counts against its address
-        # and its username; see observers/throttling.py.
+        # Every failed login from the web (page, admin, API token) counts against its (username,
+        # address) pair, and a successful one clears it; see observers/throttling.py.
         user_login_failed.connect(throttling.record_login_failure, dispatch_uid="observers-login-failures")
+        user_logged_in.connect(throttling.clear_login_failures, dispatch_uid="observers-login-success")
