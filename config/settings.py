@@ -189,8 +189,11 @@ STORAGES = {
 EVIDENCE_UPLOAD_DIR = Path(env.str("EVIDENCE_UPLOAD_DIR", default=str(MEDIA_ROOT.parent / "uploads")))
 EVIDENCE_MAX_PHOTO_BYTES = env.int("EVIDENCE_MAX_PHOTO_BYTES", default=40 * 1024 * 1024)
 EVIDENCE_MAX_VIDEO_BYTES = env.int("EVIDENCE_MAX_VIDEO_BYTES", default=2 * 1024 * 1024 * 1024)
-# Pillow's own default: a photo with more pixels is refused as a possible decompression bomb.
-EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=89_478_485)
+# A photo with more pixels is refused (read from its header, before any decoding) as a possible
+# decompression bomb: 50 MP is more than a phone's full-resolution photo (48-50 MP sensors) and
+# bounds what the web and Celery workers decode. Pillow's own limit is set to the same number
+# (evidence/apps.py) for every other decode.
+EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=50_000_000)
 # An upload with no byte received for this long is deleted by the periodic sweep.
 EVIDENCE_UPLOAD_EXPIRY_HOURS = env.int("EVIDENCE_UPLOAD_EXPIRY_HOURS", default=24)
 
@@ -258,11 +261,14 @@ REST_FRAMEWORK = {
 RATE_LIMITS = {
     # Sign-ups from one address, the page and the API together.
     "sign-up": (env.int("SIGN_UP_LIMIT_PER_HOUR", default=20), 3600),
-    # Failed logins (page, admin, API token) from one address, and for one username from anywhere;
-    # when either is spent, logins are refused until its 15 minutes are over.
-    "login-address": (env.int("LOGIN_FAILURES_PER_ADDRESS", default=30), 900),
-    "login-username": (env.int("LOGIN_FAILURES_PER_USERNAME", default=10), 900),
+    # Failed logins (page, admin, second factor, API token) of one username from one address,
+    # counted over a day; past this many, each further failure locks that pair (and only that
+    # pair) for LOGIN_LOCKOUT_SECONDS, doubling.
+    "login": (env.int("LOGIN_FAILURES_PER_USERNAME_AND_ADDRESS", default=5), 86400),
 }
+# The first lockout of a (username, address) pair and the longest one, in seconds.
+LOGIN_LOCKOUT_SECONDS = (env.int("LOGIN_LOCKOUT_FIRST_SECONDS", default=60),
+                         env.int("LOGIN_LOCKOUT_LONGEST_SECONDS", default=3600))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Election observer platform API",
     "DESCRIPTION": "Observers, protocols, evidence and incidents for citizen election observation.",

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from PIL import Image
 
 from observers import home
 
@@ -10,6 +12,8 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self):
+        # Every decode in this process (copies in the Celery worker too) stops at our pixel limit.
+        Image.MAX_IMAGE_PIXELS = settings.EVIDENCE_MAX_IMAGE_PIXELS
         from . import selectors  # noqa: PLC0415 models load after apps.py
 
         home.register_section(selectors.home_uploads_section, position=20)

@@ -2,8 +2,11 @@
 
 An observer's photo or video becomes evidence, so the server must know what it stores: a file is
 accepted only when its first bytes are the signature of an accepted format, its container
-structure covers the file exactly (nothing missing: truncated; nothing appended: a polyglot such as
-a JPEG with a ZIP or a script after it, or in its comment or metadata segments), its declared type or name agrees with its bytes
+structure is walked whole and covers the file exactly (every JPEG segment and scan from SOI to EOI,
+every PNG chunk with its CRC to IEND, every ISO-BMFF box; only known types; nothing missing:
+truncated; nothing embedded or appended: a polyglot such as a JPEG with a ZIP or a script after it
+or in a segment, a PNG with a ZIP in a private chunk, an MP4 with an archive in a `free` box),
+its declared type or name agrees with its bytes
 (mislabelled files are refused rather than guessed), and a decoder can read it (Pillow for photos,
 ffprobe for videos when it is installed).
 
@@ -13,11 +16,13 @@ seeking through it (never reading it whole into memory).
 """
 
 import json
+import mmap
 import os
 import shutil
 import struct
 import subprocess
 import warnings
+import zlib
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
@@ -149,10 +154,9 @@ def inspect(path, *, max_pixels, filename="", media_type=""):
 
 def check_structure(stream, fmt, size):
     if fmt.code == "jpeg":
-        _check_jpeg_end(stream, size)
-        _check_jpeg_segments(stream, size)
+        _walk_jpeg(stream, size)
     elif fmt.code == "png":
-        _check_png_end(stream, size)
+        _walk_png(stream, size)
     elif fmt.code == "webp":
         stream.seek(4)
         (riff_size,) = struct.unpack("<I", stream.read(4))
@@ -166,86 +170,224 @@ def check_structure(stream, fmt, size):
         _check_webm(stream, size)
 
 
-def _check_jpeg_end(stream, size):
-    """A JPEG ends with its End Of Image marker (FF D9), allowing only zero padding after it.
+# Signatures of other formats that have no business inside a photo's metadata or a video's boxes:
+# an archive (ZIP local header or end of central directory), a PDF, a web page or a script. A
+# phone writes EXIF, XMP, ICC profiles and maker notes there; binary maker notes hit a 4-byte
+# signature by chance about once in four billion positions, on 64 KB segments.
+FOREIGN_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"%PDF-", b"<script", b"<html", b"<?php", b"<svg", b"<body",
+                      b"<iframe", b"javascript:", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c")
+# In compressed video data (gigabytes of random-looking bytes) a 4-byte signature would match by
+# chance: there only signatures of 6 bytes or more count (a ZIP header with its usual version
+# fields, an end of central directory of disk 0), about once in 2^48 positions.
+STRONG_SIGNATURES = (b"PK\x03\x04\x14\x00", b"PK\x03\x04\x0a\x00", b"PK\x03\x04\x2d\x00", b"PK\x05\x06\x00\x00\x00\x00",
+                     b"%PDF-1.", b"%PDF-2.", b"<script", b"<html", b"<?php", b"<!DOCTYPE html", b"Rar!\x1a\x07",
+                     b"7z\xbc\xaf\x27\x1c")
 
-    Multi-picture JPEGs (phones embed a second image after the first one's EOI) still end with an
-    EOI, so they pass; a JPEG with a ZIP, a PDF or a script appended does not.
+
+def _has_foreign(data, signatures=FOREIGN_SIGNATURES):
+    lowered = data.lower()
+    return any(signature.lower() in lowered for signature in signatures)
+
+
+# --- JPEG: every segment from SOI to EOI --------------------------------------------------
+
+# Segments a camera or phone writes: frame headers (baseline, extended, progressive, lossless;
+# not the arithmetic-coding ones few decoders read), Huffman and quantisation tables, restart
+# interval, number of lines, application segments (EXIF, JFIF, XMP, ICC, MPF, maker notes) and
+# comments. Any other marker is refused.
+JPEG_SEGMENTS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xCC, 0xDB, 0xDC, 0xDD, *range(0xE0, 0xF0), 0xFE}
+JPEG_METADATA = {*range(0xE0, 0xF0), 0xFE}
+# Phones (multi-picture "MPO" files, depth maps, Motion Photos' still) append further complete
+# JPEG images after the first one's EOI; each is walked the same way. More are refused.
+JPEG_MAX_IMAGES = 4
+
+
+def _walk_jpeg(stream, size):
+    """Walk the file as JPEG images back to back: SOI, segments, entropy-coded scans, EOI.
+
+    Nothing may hide anywhere: every metadata segment is checked for another file's signature,
+    every marker must be a known one, the scan data runs marker to marker, and after the last EOI
+    come at most zero bytes of padding. A ZIP or a page appended (even one whose own comment ends
+    with FF D9) is refused, whatever the file's last bytes are.
     """
-    tail_length = min(size, 4096)
-    stream.seek(size - tail_length)
-    tail = stream.read(tail_length).rstrip(b"\x00")
-    if not tail.endswith(b"\xff\xd9"):
-        if b"PK\x05\x06" in tail or b"<" in tail[-256:] or b"%%EOF" in tail:
-            raise ContentError("polyglot", "trailing")
+    if size < 4:
         raise ContentError("truncated", "truncated")
+    with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        position = 0
+        for _image in range(JPEG_MAX_IMAGES):
+            position = _walk_one_jpeg(data, position, size)
+            rest = data[position:position + 2]
+            if rest == b"\xff\xd8":
+                continue
+            if not rest or not data[position:size].rstrip(b"\x00"):
+                return
+            raise ContentError("polyglot", "trailing")
+        raise ContentError("polyglot", "trailing")
 
 
-# Signatures of other formats that have no business inside a photo's metadata: an archive (ZIP local
-# header or end of central directory), a PDF, a web page or a script. A phone writes EXIF, XMP, ICC
-# profiles and maker notes there; binary maker notes hit a 4-byte signature by chance about once in
-# four billion positions, on 64 KB segments.
-FOREIGN_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"%PDF-", b"<script", b"<html", b"<?php", b"<svg")
-
-
-def _check_jpeg_segments(stream, size):
-    """The metadata segments before the image data (comments, APP0-APP15) hold no other file: a
-    JPEG with a ZIP or a script in its comment is a polyglot even though it ends with its EOI."""
-    stream.seek(2)
-    position = 2
-    while position + 4 <= size:
-        marker = stream.read(2)
-        if len(marker) < 2 or marker[0] != 0xFF:
-            return  # not a well-formed segment list: the decoder check judges the file
-        code = marker[1]
+def _walk_one_jpeg(data, position, size):
+    """The offset just after the EOI of the JPEG image starting at `position`."""
+    if data[position:position + 2] != b"\xff\xd8":
+        raise ContentError("polyglot", "trailing")
+    position += 2
+    seen_frame = False
+    while True:
+        if position + 2 > size:
+            raise ContentError("truncated", "truncated")
+        if data[position] != 0xFF:
+            raise ContentError("corrupt", "corrupt")
+        code = data[position + 1]
         if code == 0xFF:  # fill byte before a marker
-            stream.seek(position + 1)
             position += 1
             continue
-        if code == 0xDA or code == 0xD9:  # start of scan (image data follows) or end of image
-            return
-        if code == 0x01 or 0xD0 <= code <= 0xD8:  # markers without a length
-            position += 2
+        if code == 0xD9:
+            if not seen_frame:
+                raise ContentError("corrupt", "corrupt")
+            return position + 2
+        if code == 0xDA:
+            if not seen_frame:
+                raise ContentError("corrupt", "corrupt")
+            position = _skip_segment(data, position, size)
+            position = _skip_scan(data, position, size)
             continue
-        (length,) = struct.unpack(">H", stream.read(2))
-        if length < 2:
-            return
-        if code == 0xFE or 0xE0 <= code <= 0xEF:
-            payload = stream.read(length - 2).lower()
-            if any(signature.lower() in payload for signature in FOREIGN_SIGNATURES):
-                raise ContentError("polyglot", "embedded")
-        position += 2 + length
+        if code not in JPEG_SEGMENTS:
+            raise ContentError("polyglot" if seen_frame else "corrupt", "embedded")
+        if 0xC0 <= code <= 0xCF and code not in (0xC4, 0xCC):
+            seen_frame = True
+        end = _skip_segment(data, position, size)
+        if code in JPEG_METADATA and _has_foreign(data[position + 4:end]):
+            raise ContentError("polyglot", "embedded")
+        position = end
+
+
+def _skip_segment(data, position, size):
+    if position + 4 > size:
+        raise ContentError("truncated", "truncated")
+    (length,) = struct.unpack(">H", data[position + 2:position + 4])
+    if length < 2:
+        raise ContentError("corrupt", "corrupt")
+    end = position + 2 + length
+    if end > size:
+        raise ContentError("truncated", "truncated")
+    return end
+
+
+def _skip_scan(data, position, size):
+    """Entropy-coded data: runs to the next marker that is not a stuffed FF 00 or a restart."""
+    while True:
+        found = data.find(b"\xff", position, size)
+        if found < 0 or found + 1 >= size:
+            raise ContentError("truncated", "truncated")
+        following = data[found + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+            position = found + 1 if following == 0xFF else found + 2
+            continue
+        return found
+
+
+# --- PNG: every chunk, its CRC, nothing after IEND -----------------------------------------
+
+PNG_CHUNKS = {
+    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"cHRM", b"gAMA", b"iCCP", b"sBIT", b"sRGB", b"cICP", b"mDCv",
+    b"cLLi", b"tEXt", b"zTXt", b"iTXt", b"bKGD", b"hIST", b"pHYs", b"sPLT", b"eXIf", b"tIME",
+    b"iDOT",  # Apple's screenshots: offsets of the image data, 28 bytes
+}
+PNG_TEXT_CHUNKS = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"iCCP"}
+PNG_MAX_METADATA_CHUNK = 1 << 20  # an ICC profile or an XMP packet; screenshots carry a few KB
+PNG_MAX_TEXT = 1 << 20  # inflated text of one chunk
+
+
+def _walk_png(stream, size):
+    """Signature, IHDR first, only known chunk types, every CRC right, IEND last and at the end.
+
+    Text chunks (tEXt, zTXt, iTXt; zTXt/iTXt inflated with a bound) and the other metadata chunks
+    may hold no page, script or archive; private chunks (a ZIP in `prVt`) are refused.
+    """
+    position = 8
+    first = True
+    while True:
         stream.seek(position)
+        header = stream.read(8)
+        if len(header) < 8:
+            raise ContentError("truncated", "truncated")
+        length, chunk_type = struct.unpack(">I4s", header)
+        if first and chunk_type != b"IHDR":
+            raise ContentError("corrupt", "corrupt")
+        first = False
+        if not _printable(chunk_type) or chunk_type not in PNG_CHUNKS:
+            raise ContentError("polyglot", "embedded")
+        end = position + 12 + length
+        if end > size:
+            raise ContentError("truncated", "truncated")
+        if chunk_type in PNG_TEXT_CHUNKS and length > PNG_MAX_METADATA_CHUNK:
+            raise ContentError("polyglot", "embedded")
+        crc = zlib.crc32(chunk_type)
+        remaining = length
+        text = b""
+        while remaining:
+            block = stream.read(min(remaining, 1 << 20))
+            if not block:
+                raise ContentError("truncated", "truncated")
+            crc = zlib.crc32(block, crc)
+            if chunk_type in PNG_TEXT_CHUNKS:
+                text += block
+            remaining -= len(block)
+        if struct.unpack(">I", stream.read(4) or b"\x00\x00\x00\x00")[0] != crc & 0xFFFFFFFF:
+            raise ContentError("corrupt", "corrupt")
+        if chunk_type in PNG_TEXT_CHUNKS and _has_foreign(_png_text(chunk_type, text)):
+            raise ContentError("polyglot", "embedded")
+        if chunk_type == b"IEND":
+            if end < size:
+                raise ContentError("polyglot", "trailing")
+            return
+        position = end
 
 
-def _check_png_end(stream, size):
-    stream.seek(max(0, size - 12))
-    if stream.read(12) != b"\x00\x00\x00\x00IEND\xaeB`\x82":
-        stream.seek(0)
-        # Find whether an IEND exists earlier (data appended) or not at all (truncated).
-        found = _find(stream, b"IEND\xaeB`\x82", size)
-        raise ContentError("polyglot" if found else "truncated", "trailing" if found else "truncated")
+def _png_text(chunk_type, data):
+    """The readable text of a text chunk (keyword and value; compressed ones inflated, bounded)."""
+    if chunk_type == b"zTXt":
+        keyword, _, rest = data.partition(b"\x00")
+        return keyword + b"\x00" + _inflate(rest[1:])
+    if chunk_type == b"iTXt":
+        keyword, _, rest = data.partition(b"\x00")
+        if rest[:1] == b"\x01":
+            parts = rest[2:].split(b"\x00", 2)
+            if len(parts) == 3:
+                return keyword + b"\x00" + parts[0] + parts[1] + _inflate(parts[2])
+        return data
+    if chunk_type == b"iCCP":
+        keyword, _, rest = data.partition(b"\x00")
+        return keyword + b"\x00" + _inflate(rest[1:])
+    return data
 
 
-def _find(stream, needle, size, block=1 << 20):
-    position, previous = 0, b""
-    while position < size:
-        data = stream.read(block)
-        if not data:
-            return False
-        if needle in previous + data:
-            return True
-        previous = data[-len(needle):]
-        position += len(data)
-    return False
+def _inflate(data):
+    inflater = zlib.decompressobj()
+    try:
+        text = inflater.decompress(data, PNG_MAX_TEXT)
+    except zlib.error:
+        raise ContentError("corrupt", "corrupt") from None
+    if inflater.unconsumed_tail:
+        raise ContentError("polyglot", "embedded")  # a "text" of more than a megabyte
+    return text
 
 
 def _printable(box_type):
     return all(32 <= byte < 127 for byte in box_type)
 
 
+# --- ISO base media (MP4, MOV, HEIC): known boxes, tiling the file, nothing hidden ----------
+
+ISO_TOP_LEVEL_BOXES = {
+    b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"meta", b"uuid", b"pdin", b"moof", b"mfra", b"sidx",
+    b"styp", b"ssix", b"prft", b"emsg", b"pnot", b"idat", b"iinf", b"iloc",
+}
+ISO_SCAN_BLOCK = 1 << 20
+
+
 def _walk_iso_boxes(stream, size):
-    """Top-level boxes of an ISO base media file must tile the file exactly."""
+    """Top-level boxes of an ISO base media file must be known types and tile the file exactly;
+    no box (`free`, `skip`, `mdat`, `moov`, ... ) holds an archive, a PDF or a page."""
     position = 0
     seen = set()
     while position < size:
@@ -256,20 +398,42 @@ def _walk_iso_boxes(stream, size):
         box_size, box_type = struct.unpack(">I4s", header[:8])
         if not _printable(box_type):
             raise ContentError("polyglot" if seen else "unknown", "trailing")
+        header_length = 8
         if box_size == 1:
             if len(header) < 16:
                 raise ContentError("truncated", "truncated")
             (box_size,) = struct.unpack(">Q", header[8:16])
+            header_length = 16
         elif box_size == 0:
             box_size = size - position  # the last box runs to the end of the file
-        if box_size < 8:
+        if box_size < header_length:
             raise ContentError("corrupt", "corrupt")
         if position + box_size > size:
             raise ContentError("truncated", "truncated")
+        if box_type not in ISO_TOP_LEVEL_BOXES:
+            raise ContentError("polyglot", "embedded")
+        if not seen and box_type not in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"):
+            raise ContentError("corrupt", "corrupt")
+        _scan_box(stream, position + header_length, position + box_size)
         seen.add(box_type)
         position += box_size
     if b"moov" not in seen and b"meta" not in seen:
         raise ContentError("corrupt", "corrupt")
+
+
+def _scan_box(stream, start, end):
+    """No other file's signature anywhere in a box's content, read block by block."""
+    stream.seek(start)
+    position, previous = start, b""
+    overlap = max(len(signature) for signature in STRONG_SIGNATURES) - 1
+    while position < end:
+        block = stream.read(min(ISO_SCAN_BLOCK, end - position))
+        if not block:
+            raise ContentError("truncated", "truncated")
+        if _has_foreign(previous + block, STRONG_SIGNATURES):
+            raise ContentError("polyglot", "embedded")
+        previous = block[-overlap:]
+        position += len(block)
 
 
 def _read_vint(stream):

@@ -96,6 +96,9 @@ def describe(stream, *, sizes=(("thumbnail", THUMBNAIL_PX), ("web", WEB_PX)), dr
     with Image.open(stream) as image:
         facts = read_exif(image)
         width, height = image.size
+        if width * height > Image.MAX_IMAGE_PIXELS:
+            # Refused from the header, before a pixel is decoded (Pillow itself only refuses at twice its limit).
+            raise Image.DecompressionBombError(f"{width}x{height} pixels")
         orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
         if orientation in (5, 6, 7, 8):
             width, height = height, width

@@ -1,9 +1,10 @@
 """Rate limits against flooding and password guessing, kept in Django's cache.
 
 - sign-ups: per client address, the HTML page and the API sharing one budget;
-- failed logins: per client address and per username, counted for the login page, the admin's
-  login and `/api/auth/token/` alike (Django's `user_login_failed` signal); while either budget
-  is spent those entry points refuse even the right password, so guessing gains nothing.
+- failed logins: per (username, client address) pair, counted for the login page, the admin's
+  login, the second-factor page and `/api/auth/token/` alike (Django's `user_login_failed`
+  signal), with delays that grow; while a pair is locked those entry points refuse even the
+  right password, so guessing gains nothing, and nobody elsewhere is locked out.
 
 The limits are settings (`RATE_LIMITS`: name -> (count, seconds)). A budget opens with the first
 counted attempt and closes `seconds` later (two cache keys, one `incr` per attempt). The cache
@@ -26,8 +27,7 @@ from django.utils.translation import ngettext
 from rest_framework.throttling import BaseThrottle
 
 SIGN_UP = "sign-up"
-LOGIN_BY_ADDRESS = "login-address"
-LOGIN_BY_USERNAME = "login-username"
+LOGIN = "login"
 
 
 def client_address(request):
@@ -95,32 +95,69 @@ class SignUpThrottle(BaseThrottle):
         return self.wait_seconds
 
 
-# --- Login ----------------------------------------------------------------------------------
+# --- Login ---------------------------------------------------------------------------------
+#
+# Failed logins are counted per (username, address) pair, never per username alone or per address
+# alone: an adversary elsewhere cannot lock a named coordinator out on election night (their own
+# address gets locked, not the coordinator's), and a shared NAT where one person mistypes does not
+# lock out everyone behind it. After `RATE_LIMITS["login"][0]` failures of one pair, each further
+# failure locks that pair for a delay that doubles (LOGIN_LOCKOUT_SECONDS: first, longest); a
+# successful login clears the pair. Staff also need their second factor (observers.two_factor),
+# so a guessed password alone opens nothing.
 
 
 def _username_key(username):
     return (username or "").strip().casefold()
 
 
+def _pair(request, username):
+    return f"{_username_key(username)}\x00{client_address(request)}"
+
+
+def _lock_key(pair):
+    return _key(LOGIN, pair) + ":locked-until"
+
+
 def login_retry_after(request, username):
-    """Seconds to wait before this address, or anyone, may try this username again; None if
-    both budgets of failed logins still have room."""
-    waits = [retry_after(LOGIN_BY_ADDRESS, client_address(request))]
-    if username:
-        waits.append(retry_after(LOGIN_BY_USERNAME, _username_key(username)))
-    waits = [wait for wait in waits if wait is not None]
-    return max(waits) if waits else None
+    """Seconds to wait before this address may try this username again; None when not locked."""
+    locked_until = cache.get(_lock_key(_pair(request, username)))
+    if locked_until is None:
+        return None
+    remaining = math.ceil(locked_until - time.time())
+    return remaining if remaining > 0 else None
+
+
+def lockout_seconds(failures):
+    """The delay after the `failures`-th failure of one pair (0 while within the free attempts)."""
+    limit, _window = settings.RATE_LIMITS[LOGIN]
+    if failures < limit:
+        return 0
+    first, longest = settings.LOGIN_LOCKOUT_SECONDS
+    return min(longest, first * 2 ** min(failures - limit, 32))
+
+
+def count_login_failure(request, username):
+    """One failed attempt (password or second-factor code) of this username from this address."""
+    pair = _pair(request, username)
+    delay = lockout_seconds(hit(LOGIN, pair))
+    if delay:
+        cache.set(_lock_key(pair), time.time() + delay, timeout=delay)
 
 
 def record_login_failure(sender, credentials, request=None, **kwargs):
-    """Receiver of `user_login_failed`: a failed login from the web counts against its address
-    and its username. Logins made by code, without a request, are not counted."""
+    """Receiver of `user_login_failed`: a failed login from the web counts against its
+    (username, address) pair. Logins made by code, without a request, are not counted."""
     if request is None:
         return
-    hit(LOGIN_BY_ADDRESS, client_address(request))
-    username = credentials.get("username")
-    if username:
-        hit(LOGIN_BY_USERNAME, _username_key(username))
+    count_login_failure(request, credentials.get("username"))
+
+
+def clear_login_failures(sender, request=None, user=None, **kwargs):
+    """Receiver of `user_logged_in`: the pair starts again from zero."""
+    if request is None or user is None:
+        return
+    pair = _pair(request, user.get_username())
+    cache.delete_many([_key(LOGIN, pair), _key(LOGIN, pair) + ":since", _lock_key(pair)])
 
 
 def wait_message(seconds):
