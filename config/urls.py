@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from config import health
 from elections import api as elections_api
 from elections import views as elections_views
 from evidence import api as evidence_api
@@ -31,7 +32,7 @@ router.register("complaints", incidents_api.ComplaintViewSet, basename="complain
 
 urlpatterns = [
     path("", elections_views.home, name="home"),
-    path("healthz", elections_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("sw.js", observers_pwa.service_worker, name="service-worker"),
     path("manifest.webmanifest", observers_pwa.manifest, name="manifest"),
     path("app/session/", observers_pwa.session, name="app-session"),

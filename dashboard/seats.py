@@ -411,6 +411,32 @@ def two_round(votes: Mapping[str, int], participants: int, *, seed: int = 0) -> 
     return TwoRoundResult(winner=None, runoff=runoff, participants=participants, votes=dict(votes), lots=tuple(lots))
 
 
+def single_seat_outcomes(scopes: Iterable[tuple[str, Mapping[str, int], int]], *, fptp_race: bool) -> list[dict]:
+    """The single-seat outcome of each scope (the country in scope, or each region): its winner or
+    its run-off, and every candidate with their share, most votes first.
+
+    `scopes` are (name, votes by candidate, participants: ballots cast, invalid ones included).
+    A first-past-the-post share is of the candidates' votes (the most votes wins); a two-round
+    share is of those who took part, since more than half of them wins round one.
+    """
+    outcomes = []
+    for scope, votes, participants in scopes:
+        ranked = sorted(votes.items(), key=lambda item: -item[1])
+        candidates_votes = sum(votes.values())
+        if fptp_race:
+            result = fptp(votes)
+            outcome = {"winner": result.winner, "runoff": (), "lots": result.lots}
+            base = candidates_votes
+        else:
+            base = max(participants, candidates_votes)
+            result = two_round(votes, base)
+            outcome = {"winner": result.winner, "runoff": result.runoff, "lots": result.lots}
+        outcomes.append({"scope": scope, **outcome, "participants": participants,
+                         "ranked": [{"name": name, "votes": count, "share": 100 * count / (base or 1)}
+                                    for name, count in ranked]})
+    return outcomes
+
+
 # --- Ties ----------------------------------------------------------------------------------------
 
 

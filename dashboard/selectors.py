@@ -29,7 +29,7 @@ from django.db.models.functions import Cast, Coalesce, Round
 from django.utils.translation import get_language
 
 from checklists import selectors as checklist_selectors
-from elections.models import Commission, Region, Station
+from elections.models import Commission, Election, Region, Station
 from evidence.models import EvidenceFile, Purpose
 from evidence.selectors import evidence_visible_to
 from incidents.models import Severity
@@ -468,3 +468,86 @@ def public_station_figures(election, station_ids):
         if basis is not None:
             result[station_id]["confirmed"].append((figures, basis))
     return result
+
+
+# --- What each page looks up (the views parse and render only) ----------------------------------
+
+
+def election_with_template(slug):
+    """The election of a dashboard URL with its protocol template, or None."""
+    return Election.objects.select_related("template").filter(slug=slug).first()
+
+
+def dashboard_elections():
+    """The elections the dashboard lists: all but drafts, newest first."""
+    return Election.objects.exclude(status=Election.Status.DRAFT).order_by("-date")
+
+
+def regions_in_scope(region_ids):
+    return Region.objects.filter(pk__in=region_ids).order_by("name")
+
+
+def region_in_scope(region_id, region_ids):
+    """The region, if the user may see it (else None)."""
+    return Region.objects.filter(pk=region_id).filter(pk__in=region_ids).first()
+
+
+def commissions_of(region):
+    return Commission.objects.filter(region=region).order_by("name")
+
+
+def commission_in_scope(commission_id, region_ids):
+    return Commission.objects.select_related("region").filter(pk=commission_id, region_id__in=region_ids).first()
+
+
+def station_in_scope(station_id, region_ids):
+    return Station.objects.select_related("commission__region").filter(
+        pk=station_id, commission__region_id__in=region_ids).first()
+
+
+def station_story(user, election, station, region_ids):
+    """Everything known about one station in an election: the incidents the user may see (counted
+    by severity, then listed), protocol photos, observers, check-ins, protocol and official
+    versions, and flags. Querysets, each read once by the page."""
+    incidents = incidents_in_scope(user, election, region_ids).filter(station=station)
+    by_severity = incident_severities(incidents, "station_id").get(station.pk, dict.fromkeys(INCIDENT_FIGURES, 0))
+    return {
+        "incident_counts": [(label, by_severity[f"incidents_{value}"]) for value, label in Severity.choices],
+        "incidents": incidents.select_related("category").order_by("-reported_at", "-id"),
+        "photos": station_protocol_photos(user, election, station).select_related("original"),
+        "deployments": Deployment.objects.filter(election=election, station=station).select_related("observer"),
+        "check_ins": CheckIn.objects.filter(deployment__election=election, deployment__station=station)
+        .select_related("deployment__observer").order_by("-recorded_at"),
+        "copies": ObserverCopy.objects.filter(election=election, station=station).select_related("observer")
+        .order_by("-submitted_at"),
+        "officials": OfficialVersion.objects.filter(election=election, station=station).order_by("-version"),
+        "flags": Discrepancy.objects.filter(election=election, station=station).order_by("-severity_rank"),
+    }
+
+
+def contestant_names(election):
+    """{ballot number: name}."""
+    return dict(election.contestants.values_list("ballot_number", "name"))
+
+
+def vote_code_names(election):
+    """{vote code ("L8.3"): contestant name}, in two queries whatever the number of contestants."""
+    line_codes = list(election.template.lines.filter(kind="votes").values_list("code", flat=True))
+    return {f"{line_code}.{number}": name for number, name in election.contestants.values_list("ballot_number", "name")
+            for line_code in line_codes}
+
+
+def flag_rows(election, region_ids):
+    """The flags of the stations in scope, most severe first: (region, station, kind, severity,
+    status, flagged at)."""
+    flags = Discrepancy.objects.filter(election=election, station__commission__region_id__in=region_ids)
+    return flags.order_by("-severity_rank", "created_at").values_list(
+        "station__commission__region__name", "station__code", "kind", "severity", "status", "created_at")
+
+
+def incident_rows(incidents):
+    """The incidents as export rows, oldest first, without the observer: (id, region, commission,
+    station, category, severity, status, occurred at, reported at)."""
+    return incidents.select_related(None).order_by("reported_at", "id").values_list(
+        "id", "station__commission__region__name", "station__commission__name", "station__code",
+        "category__code", "severity", "status", "occurred_at", "reported_at")

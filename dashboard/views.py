@@ -11,23 +11,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from checklists import selectors as checklist_selectors
 from checklists import statistics
 from checklists.estimators import METHOD
-from elections.models import Commission, Election, Region, Station
+from elections.models import Election, Region
 from incidents.models import Severity
-from observers.models import CheckIn, Deployment
-from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 
 from . import exports, forensics, quickcount, seats, selectors, services
 
 
 def _election(request, slug):
-    election = get_object_or_404(Election.objects.select_related("template"), slug=slug)
+    election = selectors.election_with_template(slug)
+    if election is None:
+        raise Http404
     return election, selectors.visible_region_ids(request.user, election)
 
 
@@ -49,7 +49,7 @@ def _coverage_context(election, rows, totals, **extra):
 
 @login_required
 def index(request):
-    elections = Election.objects.exclude(status=Election.Status.DRAFT).order_by("-date")
+    elections = selectors.dashboard_elections()
     if request.user.role not in ("coordinator", "reviewer", "admin") and not request.user.is_superuser:
         raise PermissionDenied
     return render(request, "dashboard/index.html", {"elections": elections})
@@ -60,7 +60,7 @@ def coverage(request, slug):
     election, region_ids = _election(request, slug)
     table = selectors.coverage(election, region_ids,
                                incidents=selectors.incidents_in_scope(request.user, election, region_ids))
-    regions = Region.objects.filter(pk__in=region_ids).order_by("name")
+    regions = selectors.regions_in_scope(region_ids)
     rows, totals = _with_totals([{"group": region, "figures": table.get(region.pk, dict.fromkeys(
         selectors.COVERAGE_FIGURES, 0))} for region in regions])
     return render(request, "dashboard/coverage.html", _coverage_context(election, rows, totals, level="region"))
@@ -69,12 +69,12 @@ def coverage(request, slug):
 @login_required
 def region(request, slug, region_id):
     election, region_ids = _election(request, slug)
-    if region_id not in region_ids:
+    region = selectors.region_in_scope(region_id, region_ids)
+    if region is None:
         raise Http404
-    region = get_object_or_404(Region, pk=region_id)
     table = selectors.coverage(election, region_ids, by="commission", region_id=region_id,
                                incidents=selectors.incidents_in_scope(request.user, election, region_ids))
-    commissions = Commission.objects.filter(region=region).order_by("name")
+    commissions = selectors.commissions_of(region)
     rows, totals = _with_totals([{"group": commission, "figures": table.get(commission.pk, dict.fromkeys(
         selectors.COVERAGE_FIGURES, 0))} for commission in commissions])
     return render(request, "dashboard/coverage.html", _coverage_context(election, rows, totals, region=region,
@@ -84,8 +84,9 @@ def region(request, slug, region_id):
 @login_required
 def commission(request, slug, commission_id):
     election, region_ids = _election(request, slug)
-    commission = get_object_or_404(Commission.objects.select_related("region"), pk=commission_id,
-                                   region_id__in=region_ids)
+    commission = selectors.commission_in_scope(commission_id, region_ids)
+    if commission is None:
+        raise Http404
     return render(request, "dashboard/commission.html", {
         "election": election, "commission": commission,
         "stations": selectors.station_states(election, commission.pk)})
@@ -97,28 +98,16 @@ def station(request, slug, station_id):
     protocol photos (with the button that publishes one on the public page), flags, and the
     incidents the user may see (counted by severity, then listed)."""
     election, region_ids = _election(request, slug)
-    station = get_object_or_404(Station.objects.select_related("commission__region"), pk=station_id,
-                                commission__region_id__in=region_ids)
-    incidents = selectors.incidents_in_scope(request.user, election, region_ids).filter(station=station)
-    by_severity = selectors.incident_severities(incidents, "station_id").get(
-        station.pk, dict.fromkeys(selectors.INCIDENT_FIGURES, 0))
+    station = selectors.station_in_scope(station_id, region_ids)
+    if station is None:
+        raise Http404
     return render(request, "dashboard/station.html", {
         "election": election, "station": station,
-        "incident_counts": [(label, by_severity[f"incidents_{value}"]) for value, label in Severity.choices],
-        "incidents": incidents.select_related("category").order_by("-reported_at", "-id"),
-        "photos": selectors.station_protocol_photos(request.user, election, station).select_related("original"),
-        "deployments": Deployment.objects.filter(election=election, station=station).select_related("observer"),
-        "check_ins": CheckIn.objects.filter(deployment__election=election, deployment__station=station)
-        .select_related("deployment__observer").order_by("-recorded_at"),
-        "copies": ObserverCopy.objects.filter(election=election, station=station).select_related("observer")
-        .order_by("-submitted_at"),
-        "officials": OfficialVersion.objects.filter(election=election, station=station).order_by("-version"),
-        "flags": Discrepancy.objects.filter(election=election, station=station).order_by("-severity_rank"),
-    })
+        **selectors.station_story(request.user, election, station, region_ids)})
 
 
 def _contestant_rows(election, figures_by_source, codes):
-    names = dict(election.contestants.values_list("ballot_number", "name"))
+    names = selectors.contestant_names(election)
     rows = []
     for code in codes:
         number = int(code.rsplit(".", 1)[1])
@@ -143,7 +132,7 @@ def results(request, slug):
         row["difference"] = row["observed"] - row["official_same_stations"]
     return render(request, "dashboard/results.html", {
         "election": election, "rows": rows, "data": data, "selected": selected,
-        "regions": Region.objects.filter(pk__in=selectors.visible_region_ids(request.user, election)).order_by("name"),
+        "regions": selectors.regions_in_scope(selectors.visible_region_ids(request.user, election)),
     })
 
 
@@ -228,28 +217,8 @@ def _single_seat(election, options, national, cast, districts):
     """First past the post, or round one of a two-round election, nationally or per region."""
     scopes = ([(_("All regions in scope"), national, cast)] if options["districts"] == "national" else
               [(name, district["votes"], district["cast"]) for name, district in sorted(districts.items())])
-    outcomes = []
-    for scope, votes, participants in scopes:
-        ranked = sorted(votes.items(), key=lambda item: -item[1])
-        if election.kind == Election.Kind.FPTP:
-            result = seats.fptp(votes)
-            outcome = {"winner": result.winner, "runoff": (), "lots": result.lots}
-        else:
-            result = seats.two_round(votes, max(participants, sum(votes.values())))
-            outcome = {"winner": result.winner, "runoff": result.runoff, "lots": result.lots}
-        # A two-round winner needs more than half of those who took part; FPTP only the most votes.
-        base = (sum(votes.values()) if election.kind == Election.Kind.FPTP else max(participants, sum(votes.values()))) or 1
-        outcomes.append({"scope": scope, **outcome, "participants": participants,
-                         "ranked": [{"name": name, "votes": count, "share": 100 * count / base}
-                                    for name, count in ranked]})
-    return {"outcomes": outcomes, "fptp": election.kind == Election.Kind.FPTP}
-
-
-def _names(election):
-    """{vote code ("L8.3"): contestant name}, in two queries whatever the number of contestants."""
-    line_codes = list(election.template.lines.filter(kind="votes").values_list("code", flat=True))
-    return {f"{line_code}.{number}": name for number, name in election.contestants.values_list("ballot_number", "name")
-            for line_code in line_codes}
+    fptp_race = election.kind == Election.Kind.FPTP
+    return {"outcomes": seats.single_seat_outcomes(scopes, fptp_race=fptp_race), "fptp": fptp_race}
 
 
 @login_required
@@ -257,7 +226,7 @@ def quick_count(request, slug):
     """Parallel vote tabulation from the random-sample stations, against the official figures."""
     election, region_ids = _election(request, slug)
     rows, population = selectors.quick_count_sample(election, region_ids)
-    names = _names(election)
+    names = selectors.vote_code_names(election)
     context = {"election": election, "sampled": len(rows), "population": population}
     drawn = checklist_selectors.current_sample(election)
     if drawn is not None:
@@ -342,7 +311,7 @@ def forensics_page(request, slug):
                "second_expected": 100 * float(forensics.SECOND_DIGIT_EXPECTED[digit])} for digit in range(10)]
     return render(request, "dashboard/forensics.html", {
         **context, "report": report, "integer": report.integer, "draws": services.MONTE_CARLO_DRAWS,
-        "leader": _names(election).get(report.leader, report.leader),
+        "leader": selectors.vote_code_names(election).get(report.leader, report.leader),
         "min_count": min_count, "default_min_count": forensics.LAST_DIGIT_MIN_COUNT,
         "last": last, "second": second, "digits": digits, "vote_counts": report.signals["vote_counts"],
         "sensitivity": [{"min_count": choice, "test": last_digits.get(str(choice)), "chosen": choice == min_count}
@@ -389,7 +358,7 @@ def forensics_plot(request, slug, plot, file_format):
     key = f"forensics-plot:{version}:{plot}:{file_format}:{min_count}:{get_language()}"
     image = cache.get(key)
     if image is None:
-        text = _plot_text(plot, _names(election).get(report.leader, report.leader))
+        text = _plot_text(plot, selectors.vote_code_names(election).get(report.leader, report.leader))
         if plot == "fingerprint":
             image = forensics.render_fingerprint(report.signals["fingerprint"], file_format, text)
         elif plot == "integer":
@@ -452,30 +421,25 @@ def export(request, slug, table, file_format):
     if table == "coverage":
         coverage_rows = selectors.coverage(election, region_ids,
                                            incidents=selectors.incidents_in_scope(request.user, election, region_ids))
-        regions = Region.objects.filter(pk__in=region_ids).order_by("name")
+        regions = selectors.regions_in_scope(region_ids)
         rows = [[region.name, *[coverage_rows.get(region.pk, {}).get(figure, 0)
                                 for figure in selectors.COVERAGE_FIGURES]] for region in regions]
         return exports.table_response(name, ["region", *selectors.COVERAGE_FIGURES], rows, file_format)
     if table == "results":
         data = selectors.results(election, region_ids)
-        names = _names(election)
+        names = selectors.vote_code_names(election)
         rows = [[names.get(code, code), data["official"][code], data["observed"][code],
                  data["official_same_stations"][code]] for code in data["codes"]]
         return exports.table_response(name, ["contestant", "official", "observed", "official_same_stations"], rows,
                                       file_format)
     if table == "flags":
-        flags = Discrepancy.objects.filter(election=election, station__commission__region_id__in=region_ids)
-        rows = flags.order_by("-severity_rank", "created_at").values_list(
-            "station__commission__region__name", "station__code", "kind", "severity", "status", "created_at")
+        rows = selectors.flag_rows(election, region_ids)
         return exports.table_response(name, ["region", "station", "kind", "severity", "status", "flagged_at"],
                                       [[*row[:5], row[5].isoformat()] for row in rows], file_format)
     if table == "incidents":
         # No observer's name in the file: it travels further than the page (the incident's number
         # leads back to the triage page, where the coordinator sees who reported it).
-        incidents = selectors.incidents_in_scope(request.user, election, region_ids).select_related(None)
-        rows = incidents.order_by("reported_at", "id").values_list(
-            "id", "station__commission__region__name", "station__commission__name", "station__code",
-            "category__code", "severity", "status", "occurred_at", "reported_at")
+        rows = selectors.incident_rows(selectors.incidents_in_scope(request.user, election, region_ids))
         return exports.table_response(name, ["incident", "region", "commission", "station", "category", "severity",
                                              "status", "occurred_at", "reported_at"],
                                       [[*row[:7], row[7].isoformat(), row[8].isoformat()] for row in rows],

@@ -9,6 +9,7 @@ the default one.
 
 import os
 import sys
+import urllib.error
 import urllib.request
 
 URL = "http://127.0.0.1:8000/healthz"
@@ -38,6 +39,8 @@ def main():
             if response.status == 200:
                 return 0
             print(f"unhealthy: HTTP {response.status}", file=sys.stderr)
+    except urllib.error.HTTPError as error:  # 503: the body names the failing services
+        print(f"unhealthy: HTTP {error.code} {error.read(2000).decode(errors='replace')}", file=sys.stderr)
     except Exception as error:  # any failure means unhealthy
         print(f"unhealthy: {error}", file=sys.stderr)
     return 1

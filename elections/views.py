@@ -1,10 +1,7 @@
-"""Pages of the registry: the home page, an election's overview, the health check."""
+"""Pages of the registry: the home page and an election's overview."""
 
-from django.db import connection
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
 
 from . import selectors
 
@@ -29,11 +26,3 @@ def election_detail(request, slug):
             "relations": election.template.relations.all(),
         },
     )
-
-
-@require_GET
-def healthz(request):
-    """For load balancers and container health checks: the database must answer."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")

@@ -21,6 +21,7 @@ from dashboard.seats import (
     fptp,
     modified_sainte_lague,
     project,
+    single_seat_outcomes,
     two_round,
 )
 
@@ -344,3 +345,16 @@ def test_projection_adds_districts_up_or_allocates_each_with_a_national_threshol
     assert {name: district.seats for name, district in dhondt.districts.items()} == {
         "North": {"A": 2, "B": 1, "C": 0}, "South": {"A": 1, "B": 2, "C": 0}}
     assert dhondt.seats == {"A": 3, "B": 3, "C": 0}
+
+
+def test_single_seat_outcomes_name_the_winner_or_the_runoff_with_shares_of_the_right_base():
+    votes = {"Aliya": 450, "Bolat": 350, "Chingis": 200}
+    (fptp_outcome,) = single_seat_outcomes([("Almaty", votes, 1100)], fptp_race=True)
+    assert fptp_outcome["winner"] == "Aliya" and fptp_outcome["runoff"] == ()
+    assert [row["name"] for row in fptp_outcome["ranked"]] == ["Aliya", "Bolat", "Chingis"]
+    assert fptp_outcome["ranked"][0]["share"] == 45  # of the candidates' 1,000 votes
+    (two_round_outcome,) = single_seat_outcomes([("Almaty", votes, 1100)], fptp_race=False)
+    assert two_round_outcome["winner"] is None and two_round_outcome["runoff"] == ("Aliya", "Bolat")
+    assert round(two_round_outcome["ranked"][0]["share"], 2) == 40.91  # of the 1,100 who took part
+    majority = single_seat_outcomes([("Astana", {"Aliya": 600, "Bolat": 400}, 1000)], fptp_race=False)
+    assert majority[0]["winner"] == "Aliya" and majority[0]["participants"] == 1000

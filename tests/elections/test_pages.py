@@ -27,11 +27,6 @@ def test_language_switch_changes_the_interface(client):
     assert "Выборы" in client.get("/").text
 
 
-def test_health_check(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200 and response.text == "ok"
-
-
 def test_admin_is_served_to_admins(client):
     admin = UserFactory(role="admin", is_staff=True, is_superuser=True)
     assert client.get("/admin/").status_code == 302
