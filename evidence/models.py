@@ -29,7 +29,7 @@ class Purpose(models.TextChoices):
 
 
 class Upload(models.Model):
-    """A resumable upload: `offset` bytes of `length` are in the scratch file so far."""
+    """A resumable upload: `offset` bytes of `length` are stored so far, as chunks (UploadChunk)."""
 
     class State(models.TextChoices):
         RECEIVING = "receiving", _("Receiving")
@@ -53,6 +53,8 @@ class Upload(models.Model):
     device_captured_at = models.DateTimeField(_("taken (phone's clock)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last received"), auto_now=True)
+    # Set while one request (on any web machine) receives a chunk: another gets "locked".
+    receiving_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("upload in progress")
@@ -64,6 +66,23 @@ class Upload(models.Model):
 
     def __str__(self):
         return f"{self.filename or self.id} ({self.offset}/{self.length})"
+
+
+class UploadChunk(models.Model):
+    """The bytes one request brought to an upload, `size` of them from `offset`, kept as their own
+    object in the default storage (shared by every web machine) until the upload completes."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="chunks")
+    offset = models.PositiveBigIntegerField()
+    size = models.PositiveBigIntegerField()
+    key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["upload", "offset"], name="evidence_upload_chunk_once")]
+
+    def __str__(self):
+        return f"{self.upload_id} {self.offset}+{self.size}"
 
 
 class Original(models.Model):

@@ -4,32 +4,30 @@ The upload path, and why it is built this way:
 
 1. `create_upload` (tus POST) checks the observer may submit and is deployed at the station
    (and in the election) the file is sent for, the declared type and the size limit of its
-   kind, and makes an empty scratch file in EVIDENCE_UPLOAD_DIR (local disk, whatever the
-   storage). A retried creation with the same client_id returns the same upload.
-2. `append_chunk` (tus PATCH) streams the request body into the scratch file in 1 MB blocks
-   (never the whole chunk in memory), feeding an incremental SHA-256 as it goes. Exclusion: an
-   exclusive non-blocking `flock` on the scratch file (a second PATCH on the same upload gets
-   "locked" at once) *and* the upload row read `select_for_update` to check the client's offset
-   against the stored one. Bytes received before a dropped connection are kept (fsynced) and the
-   offset advances to them, so the client resumes from the last stored byte. With an
-   Upload-Checksum the chunk is kept only if its SHA-256 matches; otherwise it is cut off again.
-   The running SHA-256 lives in this process's memory (hashlib objects cannot be pickled); another
-   process, or this one after a restart, re-hashes the scratch file once and carries on.
+   kind. A retried creation with the same client_id returns the same upload.
+2. `append_chunk` (tus PATCH) keeps no state on the web machine: consecutive chunks of one upload
+   may reach different processes on different machines behind a load balancer. The request
+   claims the upload (its row read `select_for_update`, the client's offset checked against the
+   stored one, a short `receiving_until` lease set: a second PATCH on the same upload gets
+   "locked" at once), then streams the body in 64 KB blocks (never the whole chunk in memory)
+   into a request-scoped spool, and stores it as its own object in the default storage (the
+   storage every machine shares: S3 in production) with an `UploadChunk` row, the offset
+   advancing in the same transaction. Bytes received before a dropped connection are kept and
+   the client resumes from the last stored byte. With an Upload-Checksum the chunk is kept only
+   if its SHA-256 matches.
 3. After the first bytes the format is sniffed, so a wrong file is refused after one chunk. At the
-   last byte `_complete` checks the whole file by content (`evidence/content.py`), then moves it
-   into the default storage under a content-addressed key `evidence/ab/cd/<sha256>` (a rename
-   on local disk, a streamed multipart upload on S3), unless an original with that SHA-256 is
-   already stored (the same bytes sent twice are stored once). The `EvidenceFile`, the upload's
-   completion and a "received" log entry are written in one transaction; copies are made by
-   Celery after commit.
+   last byte the chunks are assembled in order (hashed as they are read) into one file that
+   `_complete` checks by content (`evidence/content.py`), then stores in the default storage
+   under a content-addressed key `evidence/ab/cd/<sha256>`, unless an original with that SHA-256
+   is already stored (the same bytes sent twice are stored once). The `EvidenceFile`, the
+   upload's completion and a "received" log entry are written in one transaction; copies are
+   made by Celery after commit; the chunk objects are deleted after it.
 
 A refused file leaves nothing behind: the scratch file and the upload row are deleted, nothing
 reaches the storage.
 """
 
-import collections
 import datetime
-import fcntl
 import hashlib
 import io
 import json
@@ -38,7 +36,6 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import uuid
 import zipfile
 from contextlib import contextmanager
@@ -50,6 +47,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -61,7 +59,7 @@ from observers import services as observer_services
 from observers.models import Deployment, User
 
 from . import chain, content, photos, selectors, videos
-from .models import EvidenceFile, EvidenceLogEntry, Original, Purpose, Upload
+from .models import EvidenceFile, EvidenceLogEntry, Original, Purpose, Upload, UploadChunk
 
 logger = logging.getLogger(__name__)
 
@@ -98,60 +96,72 @@ def content_error_message(error):
     return messages.get(error.code, messages["corrupt"])
 
 
-# --- Scratch files and the running SHA-256 -----------------------------------------------------
+# --- Chunks in the shared storage -------------------------------------------------------------
+
+WRITER_LEASE = datetime.timedelta(minutes=2)
+"""How long a request's claim on an upload holds while it receives a chunk. Correctness does not
+depend on it (a chunk is recorded only at the offset it was claimed for); it only lets a client
+whose earlier request died resume without waiting for anything else."""
+SPOOL_BYTES = 1024 * 1024
 
 
-def scratch_dir():
-    folder = Path(settings.EVIDENCE_UPLOAD_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def chunk_root():
+    """The folder of the storage that holds unfinished uploads' chunks."""
+    return settings.EVIDENCE_UPLOAD_CHUNKS.strip("/")
 
 
-def scratch_path(upload_id):
-    return scratch_dir() / f"{upload_id}.part"
+def chunk_prefix(upload_id):
+    return f"{chunk_root()}/{upload_id}/"
 
 
-class _RunningHashes:
-    """upload id -> (offset, sha256 object) in this process; at most `size` uploads remembered."""
-
-    def __init__(self, size=256):
-        self.size = size
-        self.items = collections.OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, upload_id, offset):
-        with self.lock:
-            item = self.items.get(upload_id)
-        if item and item[0] == offset:
-            return item[1].copy()
-        return None
-
-    def put(self, upload_id, offset, hasher):
-        with self.lock:
-            self.items[upload_id] = (offset, hasher)
-            self.items.move_to_end(upload_id)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def forget(self, upload_id):
-        with self.lock:
-            self.items.pop(upload_id, None)
+def stored_chunk_keys():
+    """Every chunk object in the storage, finished uploads' included if not yet cleaned."""
+    root = chunk_root()
+    try:
+        folders, _files = default_storage.listdir(root)
+    except FileNotFoundError:
+        return []
+    return sorted(f"{root}/{folder}/{name}" for folder in folders
+                  for name in default_storage.listdir(f"{root}/{folder}")[1])
 
 
-running_hashes = _RunningHashes()
+def _delete_chunks(upload_id):
+    for key in UploadChunk.objects.filter(upload_id=upload_id).values_list("key", flat=True):
+        default_storage.delete(key)
+    try:
+        leftovers = default_storage.listdir(chunk_prefix(upload_id).rstrip("/"))[1]
+    except FileNotFoundError:
+        leftovers = []
+    for name in leftovers:  # objects of requests that died before recording their chunk
+        default_storage.delete(chunk_prefix(upload_id) + name)
 
 
-def _hash_prefix(path, length):
+def _read_stored(upload, limit=None):
+    """The upload's stored bytes in order, block by block (at most `limit` of them)."""
+    expected = 0
+    for chunk_offset, key in UploadChunk.objects.filter(upload=upload).order_by("offset").values_list(
+            "offset", "key"):
+        if chunk_offset != expected:
+            raise RuntimeError(f"upload {upload.pk}: chunk at {chunk_offset}, expected {expected}")
+        with default_storage.open(key, "rb") as stream:
+            for block in iter(lambda stream=stream: stream.read(READ_BLOCK), b""):
+                if limit is not None and expected >= limit:
+                    return
+                yield block
+                expected += len(block)
+        if limit is not None and expected >= limit:
+            return
+
+
+def _assemble(upload):
+    """The complete file in a request-scoped temporary file, and its SHA-256."""
     hasher = hashlib.sha256()
-    with open(path, "rb") as stream:
-        remaining = length
-        while remaining:
-            block = stream.read(min(READ_BLOCK, remaining))
-            if not block:
-                break
+    handle, name = tempfile.mkstemp(prefix="upload-", suffix=".part")
+    with os.fdopen(handle, "wb") as output:
+        for block in _read_stored(upload):
+            output.write(block)
             hasher.update(block)
-            remaining -= len(block)
-    return hasher
+    return Path(name), hasher.hexdigest()
 
 
 def max_bytes_for(kind):
@@ -253,7 +263,6 @@ def create_upload(*, user, length, metadata):
         station=station, election=election, purpose=purpose,
         device_sha256=device_sha256, device_captured_at=device_captured_at,
     )
-    scratch_path(upload.id).touch()
     return upload
 
 
@@ -265,35 +274,31 @@ def upload_of(*, upload_id, user):
 
 
 def current_offset(*, upload_id, user):
-    """The upload, with its offset reconciled with what the scratch file really holds."""
-    upload = upload_of(upload_id=upload_id, user=user)
-    if upload.state == Upload.State.RECEIVING:
-        path = scratch_path(upload.id)
-        on_disk = path.stat().st_size if path.exists() else 0
-        if on_disk < upload.offset:  # scratch lost (disk replaced): ask the client for the rest again
-            logger.warning("upload %s: scratch holds %s of %s bytes", upload.id, on_disk, upload.offset)
-            Upload.objects.filter(pk=upload.pk).update(offset=on_disk)
-            upload.offset = on_disk
-    return upload
+    """The upload, with the offset every machine agrees on: the one in the database."""
+    return upload_of(upload_id=upload_id, user=user)
 
 
 # --- Appending ---------------------------------------------------------------------------------
 
 
-@contextmanager
-def _exclusive(path):
-    try:
-        stream = open(path, "r+b")  # noqa: SIM115 (closed below, after the lock is released)
-    except FileNotFoundError:
-        raise UploadRefused("not_found", _("No such upload (it may have expired).")) from None
-    try:
-        try:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UploadRefused("locked", _("This upload is already receiving data; try again in a moment.")) from None
-        yield stream
-    finally:
-        stream.close()  # releases the lock
+def _claim(upload, offset):
+    """Take the upload for this request, or refuse: another request holds it (locked), or the
+    client's offset is not the stored one (conflict)."""
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().get(pk=upload.pk)
+        if upload.offset != offset:
+            raise UploadRefused("conflict", _("Upload-Offset %(sent)s does not match the %(stored)s bytes stored.")
+                                % {"sent": offset, "stored": upload.offset})
+        now = timezone.now()
+        if upload.receiving_until is not None and upload.receiving_until > now:
+            raise UploadRefused("locked", _("This upload is already receiving data; try again in a moment."))
+        upload.receiving_until = now + WRITER_LEASE
+        upload.save(update_fields=["receiving_until"])
+    return upload
+
+
+def _release(upload):
+    Upload.objects.filter(pk=upload.pk).update(receiving_until=None)
 
 
 def append_chunk(*, upload_id, user, offset, stream, content_length, checksum=None):
@@ -309,41 +314,52 @@ def append_chunk(*, upload_id, user, offset, stream, content_length, checksum=No
         raise UploadRefused("conflict", _("This upload is already complete."))
     if checksum and checksum[0] not in ("sha256",):
         raise UploadRefused("invalid", _("Unsupported checksum algorithm."))
-    path = scratch_path(upload.id)
-    with _exclusive(path) as scratch:
-        with transaction.atomic():
-            upload = Upload.objects.select_for_update().get(pk=upload.pk)
-            if upload.offset != offset:
-                raise UploadRefused("conflict", _("Upload-Offset %(sent)s does not match the %(stored)s bytes stored.")
-                                    % {"sent": offset, "stored": upload.offset})
+    upload = _claim(upload, offset)
+    try:
         if offset + content_length > upload.length:
             raise UploadRefused("conflict", _("The chunk goes past the declared length of the upload."))
-        if scratch.seek(0, os.SEEK_END) != offset:
-            scratch.truncate(offset)  # bytes of a request that died before its offset was recorded
-        hasher = running_hashes.get(upload.id, offset) or _hash_prefix(path, offset)
-        chunk_hasher = hashlib.sha256() if checksum else None
-        received = _receive(stream, scratch, offset, content_length, hasher, chunk_hasher)
-        if checksum and (received < content_length or chunk_hasher.digest() != checksum[1]):
-            scratch.truncate(offset)
-            os.fsync(scratch.fileno())
-            if received == content_length:
-                raise UploadRefused("checksum", _("The chunk's checksum does not match: it was discarded."))
-            return upload
-        new_offset = offset + received
-        with transaction.atomic():
-            Upload.objects.filter(pk=upload.pk).update(offset=new_offset, updated_at=timezone.now())
-        upload.offset = new_offset
-        running_hashes.put(upload.id, new_offset, hasher)
-        if not upload.format_code and new_offset >= min(upload.length, content.SNIFF_BYTES):
-            _check_first_bytes(upload, path)
-        if new_offset == upload.length:
-            return _complete(upload, path, hasher.hexdigest())
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+            chunk_hasher = hashlib.sha256() if checksum else None
+            received = _receive(stream, spool, content_length, chunk_hasher)
+            if checksum and (received < content_length or chunk_hasher.digest() != checksum[1]):
+                if received == content_length:
+                    raise UploadRefused("checksum", _("The chunk's checksum does not match: it was discarded."))
+                return upload
+            if received:
+                _store_chunk(upload, offset, received, spool)
+    finally:
+        _release(upload)
+    new_offset = offset + received
+    upload.offset = new_offset
+    if not upload.format_code and new_offset >= min(upload.length, content.SNIFF_BYTES):
+        _check_first_bytes(upload)
+    if new_offset == upload.length:
+        path, sha256 = _assemble(upload)
+        try:
+            return _complete(upload, path, sha256)
+        finally:
+            path.unlink(missing_ok=True)
     return upload
 
 
-def _receive(stream, scratch, offset, content_length, hasher, chunk_hasher):
-    """Copy the body to the scratch file block by block; return how many bytes arrived."""
-    scratch.seek(offset)
+def _store_chunk(upload, offset, size, spool):
+    """The chunk as its own object, then its row and the new offset in one transaction. An object
+    whose row never committed (the request died between the two) is deleted with the upload."""
+    spool.seek(0)
+    key = f"{chunk_prefix(upload.pk)}{offset:020d}-{uuid.uuid4().hex}"
+    saved_as = default_storage.save(key, File(spool, name=key))
+    with transaction.atomic():
+        advanced = Upload.objects.filter(pk=upload.pk, offset=offset).update(
+            offset=offset + size, updated_at=timezone.now())
+        if not advanced:  # another request took this offset after our lease expired: its bytes stand
+            transaction.on_commit(lambda: default_storage.delete(saved_as))
+            raise UploadRefused("conflict", _("Upload-Offset %(sent)s does not match the %(stored)s bytes stored.")
+                                % {"sent": offset, "stored": Upload.objects.get(pk=upload.pk).offset})
+        UploadChunk.objects.create(upload=upload, offset=offset, size=size, key=saved_as)
+
+
+def _receive(stream, spool, content_length, chunk_hasher):
+    """Copy the body to the request's spool block by block; return how many bytes arrived."""
     received = 0
     while received < content_length:
         try:
@@ -353,35 +369,32 @@ def _receive(stream, scratch, offset, content_length, hasher, chunk_hasher):
             break
         if not block:
             break
-        scratch.write(block)
-        hasher.update(block)
+        spool.write(block)
         if chunk_hasher is not None:
             chunk_hasher.update(block)
         received += len(block)
-    scratch.flush()
-    os.fsync(scratch.fileno())
     return received
 
 
 def _refuse(upload, path, reason, message):
-    path.unlink(missing_ok=True)
-    running_hashes.forget(upload.id)
+    if path is not None:
+        path.unlink(missing_ok=True)
+    _delete_chunks(upload.pk)
     Upload.objects.filter(pk=upload.pk).delete()
     raise UploadRefused(reason, message)
 
 
-def _check_first_bytes(upload, path):
-    with open(path, "rb") as stream:
-        head = stream.read(content.SNIFF_BYTES)
+def _check_first_bytes(upload):
+    head = b"".join(_read_stored(upload, limit=content.SNIFF_BYTES))[:content.SNIFF_BYTES]
     fmt = content.sniff(head)
     if fmt is None:
-        _refuse(upload, path, "unsupported", content_error_message(content.ContentError("unknown", "")))
+        _refuse(upload, None, "unsupported", content_error_message(content.ContentError("unknown", "")))
     try:
         content.ensure_labelled_as(fmt, filename=upload.filename, media_type=upload.declared_type)
     except content.ContentError as error:
-        _refuse(upload, path, "unsupported", content_error_message(error))
+        _refuse(upload, None, "unsupported", content_error_message(error))
     if upload.length > max_bytes_for(fmt.kind):
-        _refuse(upload, path, "too_large", _too_large_message(fmt.kind))
+        _refuse(upload, None, "too_large", _too_large_message(fmt.kind))
     Upload.objects.filter(pk=upload.pk).update(format_code=fmt.code)
     upload.format_code = fmt.code
 
@@ -398,7 +411,7 @@ def derivative_key(sha256, name):
 
 
 class _ScratchFile(File):
-    """A complete scratch file handed to the storage: local storage renames it (no copy)."""
+    """A complete assembled file handed to the storage: local storage renames it (no copy)."""
 
     def __init__(self, path, media_type):
         super().__init__(open(path, "rb"), name=str(path))  # noqa: SIM115 (closed by the caller)
@@ -467,8 +480,9 @@ def _complete(upload, path, sha256):
         upload.save(update_fields=["state", "evidence", "updated_at"])
         if stored_now:
             enqueue_on_commit("evidence.tasks.process_original", original.pk)
-    running_hashes.forget(upload.id)
     path.unlink(missing_ok=True)
+    _delete_chunks(upload.pk)
+    UploadChunk.objects.filter(upload=upload).delete()
     return upload
 
 
@@ -530,35 +544,45 @@ def terminate_upload(*, upload_id, user):
     upload = upload_of(upload_id=upload_id, user=user)
     if upload.state == Upload.State.COMPLETE:
         raise UploadRefused("completed", _("This file is stored as evidence; evidence is never deleted."))
-    path = scratch_path(upload.id)
-    with _exclusive(path):
-        path.unlink(missing_ok=True)
-        running_hashes.forget(upload.id)
-        Upload.objects.filter(pk=upload.pk).delete()
+    upload = _claim(upload, upload.offset)
+    _delete_chunks(upload.pk)
+    Upload.objects.filter(pk=upload.pk).delete()
 
 
 def clean_abandoned_uploads(*, now=None):
-    """Delete uploads that received nothing for EVIDENCE_UPLOAD_EXPIRY_HOURS, and orphan scratch
-    files; returns how many uploads were removed. Completed uploads' rows go too (their evidence
-    stays)."""
+    """Delete uploads that received nothing for EVIDENCE_UPLOAD_EXPIRY_HOURS with their chunks,
+    and chunk objects no upload knows; returns how many uploads were removed. Completed uploads'
+    rows go too (their evidence stays)."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(hours=settings.EVIDENCE_UPLOAD_EXPIRY_HOURS)
     removed = 0
-    for upload_id in Upload.objects.filter(updated_at__lt=cutoff).values_list("pk", flat=True):
-        path = scratch_path(upload_id)
-        if path.exists():
-            try:
-                with _exclusive(path):
-                    path.unlink(missing_ok=True)
-            except UploadRefused:
-                continue  # receiving right now: not abandoned
-        running_hashes.forget(upload_id)
-        removed += Upload.objects.filter(pk=upload_id, updated_at__lt=cutoff).delete()[0]
-    known = {str(pk) for pk in Upload.objects.values_list("pk", flat=True)}
-    for path in scratch_dir().glob("*.part"):
-        if path.stem not in known and path.stat().st_mtime < cutoff.timestamp():
-            path.unlink(missing_ok=True)
+    abandoned = Upload.objects.filter(updated_at__lt=cutoff).filter(
+        Q(receiving_until__isnull=True) | Q(receiving_until__lt=now))
+    for upload_id in abandoned.values_list("pk", flat=True):
+        _delete_chunks(upload_id)
+        removed += Upload.objects.filter(pk=upload_id, updated_at__lt=cutoff).delete()[1].get("evidence.Upload", 0)
+    root = chunk_root()
+    try:
+        folders = default_storage.listdir(root)[0]
+    except FileNotFoundError:
+        folders = []
+    known = {str(pk) for pk in Upload.objects.filter(pk__in=[
+        folder for folder in folders if _is_uuid(folder)]).values_list("pk", flat=True)}
+    for folder in folders:
+        if folder not in known:
+            for name in default_storage.listdir(f"{root}/{folder}")[1]:
+                key = f"{root}/{folder}/{name}"
+                if default_storage.get_modified_time(key) < cutoff:
+                    default_storage.delete(key)
     return removed
+
+
+def _is_uuid(value):
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 # --- The evidence log -------------------------------------------------------------------------

@@ -85,5 +85,6 @@ def tus_client(observer):
 
 @pytest.fixture(autouse=True)
 def own_scratch_folder(settings, tmp_path):
-    """Each test sees only its own unfinished uploads."""
+    """Each test sees only its own unfinished uploads (their chunks, in the media storage)."""
     settings.EVIDENCE_UPLOAD_DIR = tmp_path / "uploads"
+    settings.EVIDENCE_UPLOAD_CHUNKS = f"uploads-{tmp_path.name}"

@@ -4,7 +4,6 @@ import hashlib
 import io
 import struct
 import zipfile
-from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -63,7 +62,7 @@ def assert_nothing_left(location, tus_client):
     assert not Upload.objects.exists()
     assert not Original.objects.exists() and not EvidenceFile.objects.exists()
     assert not EvidenceLogEntry.objects.exists()
-    assert not list(Path(services.scratch_dir()).glob("*"))
+    assert not services.stored_chunk_keys()
     assert not default_storage.exists("evidence") or not default_storage.listdir("evidence")[0]
     assert tus_client.head(location).status_code == 404
 

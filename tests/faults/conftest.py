@@ -229,3 +229,29 @@ def run_database_params():
     db = connection.settings_dict
     return {"dbname": db["NAME"], "host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432,
             "user": db["USER"] or "postgres", "password": db["PASSWORD"] or None}
+
+
+S3_BUCKET = "evidence-faults"
+
+
+@pytest.fixture
+def s3_server(tmp_path):
+    """moto's S3-compatible server on this suite's ports, with an empty bucket: the one storage
+    every web server of a test shares. Yields (environment for the servers, boto3 client)."""
+    boto3 = pytest.importorskip("boto3") if not os.environ.get("EVIDENCE_S3_TEST_REQUIRED") else __import__("boto3")
+    port = free_port()
+    log_path = tmp_path / "moto.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                   stdout=log, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(lambda: _answers(endpoint), timeout=30, what="the moto server", log=log_path)
+        client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="testing",
+                              aws_secret_access_key="testing", region_name="us-east-1")
+        client.create_bucket(Bucket=S3_BUCKET)
+        env = {"AWS_STORAGE_BUCKET_NAME": S3_BUCKET, "AWS_S3_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
+               "AWS_SECRET_ACCESS_KEY": "testing", "AWS_S3_REGION_NAME": "us-east-1"}
+        yield env, client
+    finally:
+        stop(process)
