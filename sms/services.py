@@ -96,6 +96,8 @@ def ingest(*, gateway, messages, now=None):
             part = parsing.split_part_marker(incoming.text)
             if part is not None:
                 row.part_number, row.part_total, row.status = part.number, part.total, Status.PART
+            else:
+                row.parse = parsing.parse(incoming.text).as_data()
         else:
             row.status = Status.QUARANTINED
             row.organisation_id = gateway.organisation_id if gateway else organisation_id
