@@ -13,7 +13,7 @@ import hashlib
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Func, Q, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -62,12 +62,14 @@ def find_observers(numbers):
         users = users.annotate(digits=digits).filter(Q(phone__in=numbers) | Q(digits__in=variants))
     else:
         users = users.filter(phone__in=numbers | variants)
+    # A stored phone without a country code is read as a local number of the senders' countries.
+    regions = {phones.region_of(number) for number in numbers}
     found = {}
     for pk, phone, organisation_id, status in users.values_list("pk", "phone", "organisation_id",
                                                                 "accreditation__status").order_by("pk"):
-        for number in numbers:
-            region = phones.region_of(number)
-            if phones.e164(phone, region) == number and number not in found:
+        for region in regions:
+            number = phones.e164(phone, region)
+            if number in numbers and number not in found:
                 found[number] = (pk, organisation_id, status == Accreditation.Status.APPROVED)
     return found
 
@@ -96,15 +98,22 @@ def ingest(*, gateway, messages, now=None):
             part = parsing.split_part_marker(incoming.text)
             if part is not None:
                 row.part_number, row.part_total, row.status = part.number, part.total, Status.PART
+            else:
+                row.parse = parsing.parse(incoming.text).as_data()
         else:
             row.status = Status.QUARANTINED
             row.organisation_id = gateway.organisation_id if gateway else organisation_id
         rows.append(row)
-    with transaction.atomic():
-        existing = set(InboundMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-        fresh = [row for row in rows if row.dedupe_key not in existing]
+    existing = set(InboundMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    fresh = [row for row in rows if row.dedupe_key not in existing]
+    try:
+        with transaction.atomic():
+            return InboundMessage.objects.bulk_create(fresh, batch_size=2000)  # IDs come back (RETURNING)
+    except IntegrityError:
+        # The same message arrived at the same moment in another request: keep the one stored.
         InboundMessage.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=2000)
-    return list(InboundMessage.objects.filter(dedupe_key__in=[row.dedupe_key for row in fresh]).order_by("id"))
+        # Both requests may then read the message: `process` locks it and reads it once.
+        return list(InboundMessage.objects.filter(dedupe_key__in=[row.dedupe_key for row in fresh]).order_by("id"))
 
 
 def receive(*, gateway, incoming):

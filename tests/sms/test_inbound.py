@@ -12,7 +12,7 @@ from observers.models import Accreditation, CheckIn
 from protocols import services as protocol_services
 from protocols.models import Discrepancy, ObserverCopy
 from protocols.official_import import import_official_results
-from sms.models import InboundMessage, OutboundMessage
+from sms.models import InboundMessage, OutboundMessage, Subscription
 from tests.factories import DeploymentFactory, ObserverFactory
 from tests.protocols.conftest import KZ_PROTOCOL, official_csv
 from tests.sms.conftest import PHONE, android_payload, post_android, post_generic
@@ -165,3 +165,12 @@ def test_another_observer_with_the_same_number_typed_differently_is_not_confused
     ObserverFactory(phone="+7 702 123 45 67")
     post_android(client, android, android_payload("IN 101"))
     assert CheckIn.objects.get().deployment.observer == sms_deployment.observer
+
+
+def test_the_reply_is_in_the_observers_language(android, sms_deployment, client):
+    Subscription.objects.filter(observer=sms_deployment.observer).update(language="kk")
+    post_android(client, android, android_payload("IN 101"))
+    post_android(client, android, android_payload("P 101 1 15O0"))
+    checked_in, malformed = OutboundMessage.objects.order_by("created_at").values_list("text", flat=True)
+    assert checked_in == "101 учаскесіне келу белгіленді."
+    assert malformed.startswith("1-жол: «15O0» бүтін сан емес. Пішімдер:")

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def login(client, user):
     assert client.login(username=user.username, password=TEST_PASSWORD)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
