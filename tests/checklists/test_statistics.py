@@ -43,16 +43,22 @@ def test_the_statistics_page_shows_shares_and_margins_from_the_database(client, 
     commission = CommissionFactory(region=region)
     stations = [counting["station"], *StationFactory.create_batch(3, commission=commission)]
     answers = ["no", "yes", "yes", "yes"]
-    for station, value in zip(stations, answers, strict=True):
+    problems = [["carousel", "stuffing"], ["none"], [], []]
+    for station, value, ticked in zip(stations, answers, problems, strict=True):
         observer = ObserverFactory(organisation=counting["coordinator"].organisation)
         deployment = DeploymentFactory(observer=observer, election=counting["election"], station=station)
         services.submit_answers(observer=observer, client_id=uuid.uuid4(), deployment_id=deployment.pk,
-                                version_id=counting["version"].pk, answers={"observers-allowed": value})
+                                version_id=counting["version"].pk,
+                                answers={"observers-allowed": value, "problems": ticked})
     rows = selectors.process_counts(counting["checklist"], {region.pk})
     result = statistics.process_statistics(rows, selectors.categorical_questions(counting["checklist"]))
     allowed = result["questions"][0]
     assert [(share.value, share.stations, share.share) for share in allowed.shares] == [("yes", 3, 0.75),
                                                                                          ("no", 1, 0.25)]
+    ticked = result["questions"][2]  # several answers per station: shares of the 2 stations that answered
+    assert (ticked.key, ticked.answered, ticked.missing) == ("problems", 2, 2)
+    assert [(share.value, share.stations, share.share) for share in ticked.shares] == [
+        ("carousel", 1, 0.5), ("stuffing", 1, 0.5), ("none", 1, 0.5)]
     client.force_login(counting["coordinator"])
     page = client.get(f"/checklists/{counting['election'].slug}/statistics/", headers={"Accept-Language": "en"})
     text = page.content.decode()
