@@ -89,16 +89,19 @@ def generate(stations_count):
             SELECT u.id, %s, %s, substring(u.username from 5)::bigint, false, now()
             FROM {_t(User)} u WHERE u.username LIKE 'obs-%%'""", [organisation.pk, election.pk])  # noqa: S608
         cursor.execute(f"""INSERT INTO {_t(Submission)} (client_id, version_id, checklist_id, deployment_id,
-                               observer_id, organisation_id, election_id, station_id, payload, is_latest, submitted_at)
+                               observer_id, organisation_id, election_id, station_id, region_id, payload, is_latest,
+                               submitted_at)
             SELECT md5(d.id::text)::uuid, %s, %s, d.id, d.observer_id, d.organisation_id, d.election_id,
-                   d.station_id, '{{}}', true, now()
-            FROM {_t(Deployment)} d""", [version.pk, checklist.pk])  # noqa: S608
-        # Answers: deterministic but varied: yes for ~70% (hash of station and question), a/b/c for choices.
+                   d.station_id, c.region_id, '{{}}', true, now()
+            FROM {_t(Deployment)} d JOIN {_t(Station)} st ON st.id = d.station_id
+            JOIN {_t(Commission)} c ON c.id = st.commission_id""", [version.pk, checklist.pk])  # noqa: S608
+        # Answers: deterministic but mixed within each region: yes for 70% (a hash of station and
+        # question), a/b/c for the choices.
         cursor.execute(f"""INSERT INTO {_t(Answer)} (submission_id, question_id, key, value)
             SELECT s.id, q.id, q.key,
-                   CASE WHEN q.kind = 'yes_no' THEN CASE WHEN (s.station_id * 7 + q.position * 13) %% 10 < 7
+                   CASE WHEN q.kind = 'yes_no' THEN CASE WHEN (s.station_id * 7919 + q.position * 104729) %% 1000 < 700
                         THEN 'yes' ELSE 'no' END
-                        ELSE (ARRAY['a', 'b', 'c'])[1 + (s.station_id + q.position) %% 3] END
+                        ELSE (ARRAY['a', 'b', 'c'])[1 + (s.station_id * 7919 + q.position * 31) %% 997 %% 3] END
             FROM {_t(Submission)} s CROSS JOIN {_t(Question)} q WHERE q.version_id = %s""", [version.pk])  # noqa: S608
         cursor.execute("ANALYZE")
     services.draw_sample(user=admin, election_id=election.pk, size=min(2000, stations_count // 2), seed=2018)

@@ -3,7 +3,7 @@
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 
-from elections.models import Commission, Station
+from elections.models import Station
 from observers.home import Section
 from observers.services import coordinator_region_ids
 
@@ -46,7 +46,8 @@ def process_counts(checklist, region_ids, *, organisation_id=None):
     """The grouped counts statistics.process_statistics reads, in one SQL statement.
 
     Each station counts once, by its newest latest submission (several observers may report one
-    station): an anti-join drops a latest submission when the same station has a newer one. One
+    station): an anti-join drops a latest submission when the same station has a newer one; the
+    region is the one the submission recorded (no join of stations and commissions). One
     GROUP BY of the answers by (region, in the current drawn sample, question, answer), the
     stations that sent the checklist appended by UNION ALL, and, only when the checklist has
     multiple-choice questions, the stations that answered each of them at all (a station may tick
@@ -65,28 +66,26 @@ def process_counts(checklist, region_ids, *, organisation_id=None):
     organisation_filter = "AND s.organisation_id = %s" if organisation_id is not None else ""
     stations = f"""
         {_table(Submission)} s
-        JOIN {_table(Station)} st ON st.id = s.station_id
-        JOIN {_table(Commission)} c ON c.id = st.commission_id
         LEFT JOIN {_table(SampledStation)} ss ON ss.station_id = s.station_id AND ss.sample_id = %s"""
-    newest = f"""s.checklist_id = %s AND s.is_latest AND c.region_id IN ({placeholders}) {organisation_filter}
+    newest = f"""s.checklist_id = %s AND s.is_latest AND s.region_id IN ({placeholders}) {organisation_filter}
         AND NOT EXISTS (SELECT 1 FROM {_table(Submission)} n WHERE n.checklist_id = s.checklist_id
                         AND n.station_id = s.station_id AND n.is_latest
                         AND (n.submitted_at, n.id) > (s.submitted_at, s.id))"""  # noqa: S608
     scope = [sample.pk if sample else 0, checklist.pk, *regions,
              *([organisation_id] if organisation_id is not None else [])]
     statement = f"""
-        SELECT c.region_id, ss.station_id IS NOT NULL, a.key, a.value, COUNT(*)
+        SELECT s.region_id, ss.station_id IS NOT NULL, a.key, a.value, COUNT(*)
         FROM {_table(Answer)} a JOIN {stations} ON s.id = a.submission_id
         WHERE {newest} AND NOT (a.question_id = ANY(%s))
         GROUP BY 1, 2, 3, 4
         UNION ALL
-        SELECT c.region_id, ss.station_id IS NOT NULL, NULL, NULL, COUNT(*) FROM {stations}
+        SELECT s.region_id, ss.station_id IS NOT NULL, NULL, NULL, COUNT(*) FROM {stations}
         WHERE {newest} GROUP BY 1, 2"""  # noqa: S608 (table names and placeholders only; values are parameters)
     params = [*scope, other_ids, *scope]
     if multiple_ids:
         statement += f"""
         UNION ALL
-        SELECT c.region_id, ss.station_id IS NOT NULL, a.key, NULL, COUNT(DISTINCT s.id)
+        SELECT s.region_id, ss.station_id IS NOT NULL, a.key, NULL, COUNT(DISTINCT s.id)
         FROM {_table(Answer)} a JOIN {stations} ON s.id = a.submission_id
         WHERE {newest} AND a.question_id = ANY(%s)
         GROUP BY 1, 2, 3"""  # noqa: S608
