@@ -154,6 +154,9 @@ class Submission(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="+")
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="checklist_submissions")
+    # The station's region when the answers arrived, kept on the row so that the statistics group
+    # 3,000,000 answers by region without joining stations and commissions (bench/checklists.py).
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     payload = models.JSONField(_("answers as sent"), default=dict)
     is_latest = models.BooleanField(default=True)
     replaces = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -344,7 +344,8 @@ def submit_answers(*, observer, client_id, deployment_id, version_id, answers):
         if existing.observer_id != observer.pk:
             raise ValidationError({"client_id": _("This ID was already used.")})
         return existing, False
-    deployment = Deployment.objects.select_related("station").filter(pk=deployment_id, observer=observer).first()
+    deployment = Deployment.objects.select_related("station__commission").filter(pk=deployment_id,
+                                                                                 observer=observer).first()
     if deployment is None:
         raise ValidationError({"deployment": _("Choose the station where you are deployed.")})
     version = ChecklistVersion.objects.select_related("checklist").filter(
@@ -362,7 +363,8 @@ def submit_answers(*, observer, client_id, deployment_id, version_id, answers):
             submission = Submission.objects.create(
                 client_id=client_id, version=version, checklist=version.checklist, deployment=deployment,
                 observer=observer, organisation_id=deployment.organisation_id, election_id=deployment.election_id,
-                station_id=deployment.station_id, payload=clean, replaces=previous)
+                station_id=deployment.station_id, region_id=deployment.station.commission.region_id, payload=clean,
+                replaces=previous)
             Answer.objects.bulk_create(_answer_rows(submission, version, clean))
             _raise_critical(submission, version, clean, observer)
     except IntegrityError:

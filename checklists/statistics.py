@@ -9,7 +9,8 @@ withheld below a minimum of reporting sampled stations per stratum or in total.
 
 Input: the rows of one grouped SQL statement (selectors.process_counts):
 (region, sampled, key, value, stations) where key None means "stations that sent the checklist",
-value None means "stations that answered this question", else "stations that gave this answer".
+value None means "stations that answered this question" (given for multiple-choice questions;
+for the others it is the sum of their answers' counts), else "stations that gave this answer".
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def process_statistics(rows: Iterable[tuple], questions: Mapping[str, list[str]]
     sampled_answered = defaultdict(lambda: defaultdict(int))  # key -> stratum -> stations
     counts = defaultdict(lambda: defaultdict(int))            # (key, value) -> region -> stations
     sampled_counts = defaultdict(lambda: defaultdict(int))    # (key, value) -> stratum -> stations
+    explicit = set()  # keys whose "answered" counts came with the rows
     for region, sampled, key, value, stations in rows:
         stratum = str(region)
         if key is None:
@@ -65,6 +67,7 @@ def process_statistics(rows: Iterable[tuple], questions: Mapping[str, list[str]]
             if sampled:
                 sampled_reporting[stratum] += stations
         elif value is None:
+            explicit.add(key)
             answered[key][region] += stations
             if sampled:
                 sampled_answered[key][stratum] += stations
@@ -72,6 +75,13 @@ def process_statistics(rows: Iterable[tuple], questions: Mapping[str, list[str]]
             counts[(key, value)][region] += stations
             if sampled:
                 sampled_counts[(key, value)][stratum] += stations
+    for (key, _value), by_region in counts.items():
+        if key in explicit:
+            continue
+        for region, stations in by_region.items():
+            answered[key][region] += stations
+        for stratum, stations in sampled_counts[(key, _value)].items():
+            sampled_answered[key][stratum] += stations
     total_reporting = sum(reporting.values())
     figures = []
     for key, values in questions.items():
@@ -104,10 +114,11 @@ def process_statistics(rows: Iterable[tuple], questions: Mapping[str, list[str]]
 
 def _estimate(strata, population, n_h, hits, minimum):
     """The stratified share from counts: each stratum's answering stations as 1s (the answer) and 0s."""
-    y, index = [], []
-    for h, stratum in enumerate(strata):
-        answered, yes = n_h[stratum], hits.get(stratum, 0)
-        y += [1.0] * yes + [0.0] * (answered - yes)
-        index += [h] * answered
-    return stratified_ratio(np.array(y), np.ones(len(y)), np.array(index, dtype=np.int64),
-                            np.array([population[s] for s in strata]), minimum=minimum)
+    answered = np.array([n_h[stratum] for stratum in strata], dtype=np.int64)
+    yes = np.array([hits.get(stratum, 0) for stratum in strata], dtype=np.int64)
+    index = np.repeat(np.arange(len(strata)), answered)
+    # Within each stratum the first `yes` stations answered it: position in stratum < yes.
+    starts = np.repeat(np.cumsum(answered) - answered, answered)
+    y = ((np.arange(index.size) - starts) < yes[index]).astype(float)
+    return stratified_ratio(y, np.ones(index.size), index, np.array([population[s] for s in strata]),
+                            minimum=minimum)

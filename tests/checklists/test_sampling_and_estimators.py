@@ -61,14 +61,17 @@ def test_hand_worked_stratified_share_of_stations():
     # p = (10 * 0.75 + 20 * 0.2) / 30 = 11.5 / 30 = 0.383333.
     # Linearised: e_A = y - p: 0.616667 x3, -0.383333; mean 0.366667, s^2 = 0.75 * 0.25 * 4/3 = 0.25.
     #   e_B: s^2 = 0.2 * 0.8 * 5/4 = 0.2.  v = [100 * 0.6 * 0.25 / 4 + 400 * 0.75 * 0.2 / 5] / 900
-    #   = (3.75 + 12) / 900 = 0.0175;  margin = 1.96 * 0.132288 = 0.259284.
+    #   = (3.75 + 12) / 900 = 0.0175;  at 1.96: 1.96 * 0.132288 = 0.259284.
     # The jackknife of a share with x = 1 in each stratum equals the linearised variance here.
+    # Satterthwaite: df = (3.75 + 12)^2 / (3.75^2 / 3 + 12^2 / 4) = 248.0625 / 40.6875 = 6.0968;
+    # t(0.975, 6.0968) = 2.43753, so the margin is 2.43753 * 0.132288 = 0.322455.
     y = [1, 1, 0, 1, 1, 0, 0, 0, 0]
     result = stratified_ratio(y, [1] * 9, [0, 0, 0, 0, 1, 1, 1, 1, 1], [10, 20])
     assert result.share == pytest.approx(11.5 / 30)
     assert result.linearised_margin == pytest.approx(0.259284, abs=1e-6)
     assert result.jackknife_margin == pytest.approx(result.linearised_margin)
-    assert result.margin == pytest.approx(0.259284, abs=1e-6)
+    assert result.degrees_of_freedom == pytest.approx(6.096774, abs=1e-6)
+    assert result.margin == pytest.approx(0.322455, abs=1e-6)
 
 
 def test_a_single_stratum_matches_the_quick_count_cluster_formula():

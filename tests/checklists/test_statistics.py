@@ -15,7 +15,7 @@ def test_hand_worked_shares_counts_missing_and_margins():
     # Region 2: 5 reported, 5 answered: yes no no no no.
     # Shares of the 9 answering stations: yes 4/9, no 5/9.  In the sample (strata "1": N = 10,
     # "2": N = 20), every reporting station is sampled; the estimate of "yes" is
-    # (10 * 3/4 + 20 * 1/5) / 30 = 0.383333 with margin 1.96 * sqrt(0.0175) = 0.259284
+    # (10 * 3/4 + 20 * 1/5) / 30 = 0.383333 with margin t(0.975, 6.097) * sqrt(0.0175) = 0.322455
     # (worked in tests/checklists/test_sampling_and_estimators.py).
     rows = [(1, True, None, None, 5), (2, True, None, None, 5),
             (1, True, "q", None, 4), (2, True, "q", None, 5),
@@ -27,7 +27,7 @@ def test_hand_worked_shares_counts_missing_and_margins():
     assert (yes.stations, no.stations) == (4, 5)
     assert yes.share == pytest.approx(4 / 9) and no.share == pytest.approx(5 / 9)
     assert yes.estimate.share == pytest.approx(11.5 / 30)
-    assert yes.estimate.margin == pytest.approx(0.259284, abs=1e-6)
+    assert yes.estimate.margin == pytest.approx(0.322455, abs=1e-6)
     assert no.estimate.share == pytest.approx(1 - 11.5 / 30)
     assert figures.by_region[1] == {"reporting": 5, "answered": 4, "missing": 1,
                                     "shares": {"yes": (3, 0.75), "no": (1, 0.25)}}
@@ -43,16 +43,22 @@ def test_the_statistics_page_shows_shares_and_margins_from_the_database(client, 
     commission = CommissionFactory(region=region)
     stations = [counting["station"], *StationFactory.create_batch(3, commission=commission)]
     answers = ["no", "yes", "yes", "yes"]
-    for station, value in zip(stations, answers, strict=True):
+    problems = [["carousel", "stuffing"], ["none"], [], []]
+    for station, value, ticked in zip(stations, answers, problems, strict=True):
         observer = ObserverFactory(organisation=counting["coordinator"].organisation)
         deployment = DeploymentFactory(observer=observer, election=counting["election"], station=station)
         services.submit_answers(observer=observer, client_id=uuid.uuid4(), deployment_id=deployment.pk,
-                                version_id=counting["version"].pk, answers={"observers-allowed": value})
+                                version_id=counting["version"].pk,
+                                answers={"observers-allowed": value, "problems": ticked})
     rows = selectors.process_counts(counting["checklist"], {region.pk})
     result = statistics.process_statistics(rows, selectors.categorical_questions(counting["checklist"]))
     allowed = result["questions"][0]
     assert [(share.value, share.stations, share.share) for share in allowed.shares] == [("yes", 3, 0.75),
                                                                                          ("no", 1, 0.25)]
+    ticked = result["questions"][2]  # several answers per station: shares of the 2 stations that answered
+    assert (ticked.key, ticked.answered, ticked.missing) == ("problems", 2, 2)
+    assert [(share.value, share.stations, share.share) for share in ticked.shares] == [
+        ("carousel", 1, 0.5), ("stuffing", 1, 0.5), ("none", 1, 0.5)]
     client.force_login(counting["coordinator"])
     page = client.get(f"/checklists/{counting['election'].slug}/statistics/", headers={"Accept-Language": "en"})
     text = page.content.decode()
