@@ -26,7 +26,8 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Round
 from django.utils.translation import get_language
 
-from elections.models import Commission, Region, Station
+from elections.models import Commission, ElectionStation, Region, Station
+from elections.selectors import election_station_ids_sql, election_stations
 from evidence.models import EvidenceFile, Purpose
 from evidence.selectors import evidence_visible_to
 from incidents.models import Severity
@@ -41,7 +42,7 @@ from . import confirmation
 # Incidents are counted per severity, in the order incidents.models.Severity defines.
 INCIDENT_FIGURES = tuple(f"incidents_{severity}" for severity in Severity.values)
 COVERAGE_FIGURES = ("stations", "deployed", "checked_in", "protocols", "protocols_with_photos", "official",
-                    "open_flags", *INCIDENT_FIGURES)
+                    "open_flags", *INCIDENT_FIGURES, "not_published")
 
 
 def visible_region_ids(user, election):
@@ -91,7 +92,7 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
     if not regions:
         return {}
     group = "c.region_id" if by == "region" else "c.id"
-    incident_sql, incident_params = "SELECT NULL AS station_id, NULL AS severity", []
+    incident_sql, incident_params = "SELECT NULL::bigint AS station_id, NULL AS severity", []
     if incidents is not None:
         # An empty scope (queryset.none()) compiles to nothing: the severity figures stay 0.
         with contextlib.suppress(EmptyResultSet):
@@ -101,10 +102,12 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
     severity_columns = ", ".join(f"SUM(CASE WHEN severity = %s THEN 1 ELSE 0 END) AS n{index}"
                                  for index in range(len(Severity.values)))
     placeholders = ", ".join(["%s"] * len(regions))
+    members_sql, members_params = election_station_ids_sql(election)
     # Only table names, column names and placeholders are formatted in; every value is a parameter.
     statement = f"""
         WITH scope AS (SELECT s.id, {group} AS grp FROM {_table(Station)} s
-                       JOIN {_table(Commission)} c ON c.id = s.commission_id WHERE c.region_id IN ({placeholders})),
+                       JOIN {_table(Commission)} c ON c.id = s.commission_id WHERE c.region_id IN ({placeholders})
+                       AND s.id IN ({members_sql})),
              d AS (SELECT DISTINCT station_id FROM {_table(Deployment)} WHERE election_id = %s),
              ci AS (SELECT DISTINCT dp.station_id FROM {_table(CheckIn)} k
                     JOIN {_table(Deployment)} dp ON dp.id = k.deployment_id WHERE dp.election_id = %s AND k.kind = %s),
@@ -116,18 +119,21 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
              o AS (SELECT DISTINCT station_id FROM {_table(OfficialVersion)} WHERE election_id = %s AND is_latest = %s),
              f AS (SELECT station_id, COUNT(*) AS n FROM {_table(Discrepancy)}
                    WHERE election_id = %s AND status = %s AND station_id IS NOT NULL GROUP BY station_id),
-             i AS (SELECT station_id, {severity_columns} FROM ({incident_sql}) visible GROUP BY station_id)
+             i AS (SELECT station_id, {severity_columns} FROM ({incident_sql}) visible GROUP BY station_id),
+             nb AS (SELECT station_id FROM {_table(ElectionStation)} WHERE election_id = %s AND official_blank)
         SELECT scope.grp, COUNT(*), COUNT(d.station_id), COUNT(ci.station_id), COUNT(p.station_id),
-               COUNT(ph.station_id), COUNT(o.station_id), COALESCE(SUM(f.n), 0), {severity_totals}
+               COUNT(ph.station_id), COUNT(o.station_id), COALESCE(SUM(f.n), 0), {severity_totals},
+               COUNT(nb.station_id) - COUNT(CASE WHEN nb.station_id IS NOT NULL THEN o.station_id END)
         FROM scope LEFT JOIN d ON d.station_id = scope.id LEFT JOIN ci ON ci.station_id = scope.id
         LEFT JOIN p ON p.station_id = scope.id LEFT JOIN ph ON ph.station_id = scope.id
         LEFT JOIN o ON o.station_id = scope.id
         LEFT JOIN f ON f.station_id = scope.id LEFT JOIN i ON i.station_id = scope.id
+        LEFT JOIN nb ON nb.station_id = scope.id
         GROUP BY scope.grp
     """  # noqa: S608 (table and column names only; every value is a parameter)
-    params = [*regions, election.pk, election.pk, CheckIn.Kind.CHECK_IN, election.pk, True,
+    params = [*regions, *members_params, election.pk, election.pk, CheckIn.Kind.CHECK_IN, election.pk, True,
               election.pk, True, Purpose.PROTOCOL_PHOTO, election.pk, election.pk, True,
-              election.pk, Discrepancy.Status.OPEN, *Severity.values, *incident_params]
+              election.pk, Discrepancy.Status.OPEN, *Severity.values, *incident_params, election.pk]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
@@ -137,7 +143,7 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
 def station_states(election, commission_id):
     """Each station of a commission with what is known about it, for the drill-down's last level."""
     latest_copy = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("pk"))
-    return Station.objects.filter(commission_id=commission_id).annotate(
+    return election_stations(election).filter(commission_id=commission_id).annotate(
         deployed=Exists(Deployment.objects.filter(election=election, station=OuterRef("pk"))),
         checked_in=Exists(CheckIn.objects.filter(deployment__election=election, deployment__station=OuterRef("pk"),
                                                  kind=CheckIn.Kind.CHECK_IN)),
@@ -316,7 +322,7 @@ def quick_count_sample(election, region_ids):
                **{f"vote_{index}": _line(code) for index, code in enumerate(codes)}}
     rows = [{"registered": row[0], "cast": row[1], "votes": dict(zip(codes, row[2:], strict=True))}
             for row in copies.order_by().annotate(**columns).values_list(*columns)]
-    population = Station.objects.filter(commission__region_id__in=region_ids).count()
+    population = election_stations(election).filter(commission__region_id__in=region_ids).count()
     return rows, population
 
 
@@ -338,7 +344,7 @@ def station_map_rows(election, region_ids):
     )
     state = Case(*[When(condition, then=Value(index)) for index, condition in enumerate(states.values())],
                  default=Value(len(states)))
-    return Station.objects.filter(commission__region_id__in=region_ids, latitude__isnull=False).annotate(
+    return election_stations(election).filter(commission__region_id__in=region_ids, latitude__isnull=False).annotate(
         state=state, lat=Cast(Round("latitude", 5), FloatField()), lon=Cast(Round("longitude", 5), FloatField()),
     ).order_by().values_list("id", "code", "lat", "lon", "state")
 
@@ -406,7 +412,7 @@ def station_protocol_photos(user, election, station):
 def public_stations(election, region_id=None):
     """Stations of the election's country with an official result or an observer copy, in order of
     region, commission and code: the public list (paginated by the view)."""
-    stations = Station.objects.filter(commission__region__country=election.country).filter(
+    stations = election_stations(election).filter(
         Exists(OfficialVersion.objects.filter(election=election, is_latest=True, station=OuterRef("pk")))
         | Exists(ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("pk")))
     )

@@ -137,6 +137,9 @@ class _Read:
     spellings: list  # the station column's own text
     codes: list
     errors: list
+    region_spellings: dict = field(default_factory=dict)  # the file's spelling -> as normalised
+    commission_spellings: dict = field(default_factory=dict)
+    territory_pairs: set = field(default_factory=set)  # (region spelling, commission spelling)
     rows_read: int = 0
     skipped: int = 0
     unused: list = field(default_factory=list)
@@ -264,6 +267,7 @@ def _read_file(text, source, summaries, progress):
             errors.extend((number, message) for message in row_errors)
             continue
         seen[key] = number
+        read.territory_pairs.add((row[region_index].strip(), row[commission_index].strip()))
         read.keys.append(key)
         read.units.append(unit)
         read.values.append(figures)
@@ -272,6 +276,7 @@ def _read_file(text, source, summaries, progress):
         if progress and count % 5000 == 0:
             progress(count)
     read.rows_read = count
+    read.region_spellings, read.commission_spellings = region_of.seen, commission_of.seen
     if progress:
         progress(count)
     return read
@@ -301,7 +306,7 @@ def _match_stations(country, source, read):
     """One identity per station: country, normalised region and station number (a unit without a
     number: its commission and the source's label). Names go through the alias table, then the
     known codes and names; a station already known under another commission is the same station."""
-    regions, commissions = _territory(country, read.keys)
+    regions, commissions = _territory(country, source)
     exact, by_region = {}, {}
     rows = Station.objects.filter(commission__region__country=country).values_list(
         "id", "commission__region__code", "commission__code", "code", "kind")
@@ -310,8 +315,7 @@ def _match_stations(country, source, read):
         if kind == Station.Kind.PRECINCT:
             by_region[(region, code)] = None if (region, code) in by_region else pk  # None: not one station
     plan = _Plan(keys=[], station_of=[], accepted=[], errors=[], to_create={}, to_create_rows=[],
-                 country_has_stations=bool(exact), region_aliases=regions.learned,
-                 commission_aliases=commissions.learned)
+                 country_has_stations=bool(exact), region_aliases={}, commission_aliases={})
     seen_station, seen_new = {}, {}
     for index, ((region_text, commission_text, station), unit) in enumerate(zip(read.keys, read.units, strict=True)):
         region = regions.code(region_text)
@@ -335,26 +339,30 @@ def _match_stations(country, source, read):
             plan.accepted.append(False)
         else:
             plan.accepted.append(True)
+    # The file's own spellings that stand for another code are kept as aliases.
+    for region_spelling, commission_spelling in read.territory_pairs:
+        region = regions.code(read.region_spellings[region_spelling])
+        if region != region_spelling:
+            plan.region_aliases[("", region_spelling)] = region
+        commission = commissions.code(region, read.commission_spellings[commission_spelling])
+        if commission != commission_spelling:
+            plan.commission_aliases[(region, commission_spelling)] = commission
     return plan
 
 
 class _Names:
     """Region or commission names read as codes: the alias table, then known codes and names (as
-    compared by mapping.name_key), else the name itself (a new one). `learned`: the spellings matched
-    to another code, to be kept as aliases."""
+    compared by mapping.name_key), else the name itself (a new one)."""
 
     def __init__(self, aliases, known):
-        self.aliases, self.known, self.learned, self.memo = aliases, known, {}, {}
+        self.aliases, self.known, self.memo = aliases, known, {}
 
     def resolve(self, scope, text):
         memo_key = (scope, text)
         code = self.memo.get(memo_key)
         if code is None:
             key = source_mapping.name_key(text)
-            code = self.aliases.get((scope, key)) or self.known.get((scope, key)) or text
-            if code != text:
-                self.learned[memo_key] = code
-            self.memo[memo_key] = code
+            code = self.memo[memo_key] = self.aliases.get((scope, key)) or self.known.get((scope, key)) or text
         return code
 
 
@@ -368,12 +376,17 @@ class _CommissionNames(_Names):
         return self.resolve(region, text)
 
 
-def _territory(country, keys):
+def _territory(country, source):
+    """The name resolvers of a country's regions and commissions. Known codes and names are also
+    compared as the source's patterns normalise them ("1 Адыгейская" known, "Адыгейская" read)."""
+    normalise_region = source_mapping.NameNormaliser(source.region_pattern)
+    normalise_commission = source_mapping.NameNormaliser(source.commission_pattern)
     region_aliases = {("", source_mapping.name_key(alias)): canonical for alias, canonical in TerritoryAlias.objects.filter(
         country=country, kind=TerritoryAlias.Kind.REGION).values_list("alias", "canonical")}
     known_regions = {}
     for code, name in Region.objects.filter(country=country).values_list("code", "name"):
-        known_regions.setdefault(("", source_mapping.name_key(name)), code)
+        for spelling in (normalise_region(name), normalise_region(code), name):
+            known_regions.setdefault(("", source_mapping.name_key(spelling)), code)
         known_regions[("", source_mapping.name_key(code))] = code
     commission_aliases = {(region, source_mapping.name_key(alias)): canonical
                           for region, alias, canonical in TerritoryAlias.objects.filter(
@@ -382,7 +395,8 @@ def _territory(country, keys):
     known_commissions = {}
     for region, code, name in Commission.objects.filter(region__country=country).values_list(
             "region__code", "code", "name"):
-        known_commissions.setdefault((region, source_mapping.name_key(name)), code)
+        for spelling in (normalise_commission(name), normalise_commission(code), name):
+            known_commissions.setdefault((region, source_mapping.name_key(spelling)), code)
         known_commissions[(region, source_mapping.name_key(code))] = code
     return _RegionNames(region_aliases, known_regions), _CommissionNames(commission_aliases, known_commissions)
 
@@ -454,7 +468,7 @@ def _store_summaries(*, election, source, read, digest, file_name, user, report,
     Commissions are never created: a summary is only worth comparing with stations already known.
     """
     codes = read.codes
-    regions, commissions = _territory(election.country, read.keys)
+    regions, commissions = _territory(election.country, source)
     commission_of = {(region, code): pk for pk, region, code in Commission.objects.filter(
         region__country=election.country).values_list("id", "region__code", "code")}
     resolved = []
