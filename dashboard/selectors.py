@@ -246,11 +246,14 @@ def votes_by_region(election, region_ids, source="official"):
                                            station__commission__region_id__in=region_ids)
             if source == "official" else confirmed_copies(election, region_ids))
     sums = {f"vote_{index}": Sum(_line(code)) for index, code in enumerate(codes)}
+    categories = _codes_by_category(election)
     table = rows.order_by().values("station__commission__region_id").annotate(
-        cast_sum=Sum(_lines_sum(_codes_by_category(election)["cast"])), stations_count=Count("id"), **sums)
+        cast_sum=Sum(_lines_sum(categories["cast"])), stations_count=Count("id"),
+        against_sum=Sum(_lines_sum(categories["against_all"])), **sums)
     return {row["station__commission__region_id"]: {
         "votes": {code: int(row[f"vote_{index}"] or 0) for index, code in enumerate(codes)},
-        "cast": int(row["cast_sum"] or 0), "stations": row["stations_count"]} for row in table}
+        "cast": int(row["cast_sum"] or 0), "stations": row["stations_count"],
+        "against_all": int(row["against_sum"] or 0)} for row in table}
 
 
 def seat_districts(election, region_ids, source="official"):
@@ -264,7 +267,8 @@ def seat_districts(election, region_ids, source="official"):
     def named(votes):
         return {names.get(int(code.rsplit(".", 1)[1]), code): count for code, count in votes.items()}
 
-    districts = {region_names[pk]: {"votes": named(row["votes"]), "cast": row["cast"], "stations": row["stations"]}
+    districts = {region_names[pk]: {"votes": named(row["votes"]), "cast": row["cast"], "stations": row["stations"],
+                                    "against_all": row["against_all"]}
                  for pk, row in by_region.items()}
     return districts, list(names.values())
 
