@@ -190,6 +190,22 @@ def results(election, region_ids):
     }
 
 
+def official_bases(election, region_ids):
+    """The bases of the shares and turnouts, summed over the latest official results in scope, in
+    one query: registered voters, ballots issued, ballots found in the boxes (cast), valid ballots
+    (the template's valid line; without one, the votes plus "against all"), invalid, against all."""
+    categories = _codes_by_category(election)
+    officials = OfficialVersion.objects.filter(election=election, is_latest=True,
+                                               station__commission__region_id__in=region_ids)
+    wanted = ("registered", "issued", "cast", "valid", "invalid", "against_all")
+    sums = officials.aggregate(**{name: Sum(_lines_sum(categories[name])) for name in wanted},
+                               votes=Sum(_lines_sum(vote_codes(election))))
+    bases = {name: int(sums[name] or 0) for name in (*wanted, "votes")}
+    if not categories["valid"]:
+        bases["valid"] = bases["votes"] + bases["against_all"]
+    return bases
+
+
 def _codes_by_category(election):
     categories = defaultdict(list)
     for code, category in election.template.lines.values_list("code", "category"):

@@ -134,12 +134,19 @@ def results(request, slug):
     codes = data["codes"]
     total = {source: sum(data[source].values()) or 1 for source in ("official", "observed", "official_same_stations")}
     rows = _contestant_rows(election, {source: data[source] for source in total}, codes)
+    bases = selectors.official_bases(election, region_ids)
     for row in rows:
         for source in total:
             row[f"{source}_share"] = 100 * row[source] / total[source]
         row["difference"] = row["observed"] - row["official_same_stations"]
+        # Both bases, each labelled on the page: valid votes, and every ballot found in the boxes.
+        row["share_of_valid"] = 100 * row["official"] / bases["valid"] if bases["valid"] else None
+        row["share_of_cast"] = 100 * row["official"] / bases["cast"] if bases["cast"] else None
+    registered = bases["registered"]
+    turnout = {"issued": 100 * bases["issued"] / registered if registered else None,
+               "cast": 100 * bases["cast"] / registered if registered else None}
     return render(request, "dashboard/results.html", {
-        "election": election, "rows": rows, "data": data, "selected": selected,
+        "election": election, "rows": rows, "data": data, "selected": selected, "bases": bases, "turnout": turnout,
         "regions": Region.objects.filter(pk__in=selectors.visible_region_ids(request.user, election)).order_by("name"),
     })
 

@@ -288,3 +288,26 @@ def test_coverage_quick_count_and_exports_show_the_elections_own_stations(tmp_pa
                                                if response.streaming else response.content.decode("utf-8-sig"))))
     assert sum(int(row["stations"]) for row in exported) == 1400 + e_voting
     assert sum(int(row["not_published"]) for row in exported) == blank
+
+
+def test_results_show_both_bases_and_both_turnouts_each_labelled(client, first_election):
+    categories = dict(first_election.template.lines.values_list("code", "category"))
+    sums = official_sums(first_election)
+
+    def base(category):
+        return sum(value for code, value in sums.items() if categories.get(code) == category)
+
+    client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    page = client.get(f"/dashboard/{first_election.slug}/results/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    rows = {row["name"]: row for row in page.context["rows"]}
+    winner = rows[RU_2018_CANDIDATES[3]]
+    assert winner["share_of_valid"] == pytest.approx(100 * sums["L13.4"] / base("valid"))
+    assert winner["share_of_cast"] == pytest.approx(100 * sums["L13.4"] / base("cast"))
+    assert winner["share_of_cast"] < winner["share_of_valid"]
+    turnout = page.context["turnout"]
+    assert turnout["issued"] == pytest.approx(100 * base("issued") / base("registered"))
+    assert turnout["cast"] == pytest.approx(100 * base("cast") / base("registered"))
+    for label in ("% of valid votes", "% of all ballots cast", "Turnout: ballots issued ÷ voters on the list",
+                  "Turnout: ballots found in the boxes ÷ voters on the list"):
+        assert label in page.text
