@@ -11,6 +11,11 @@ not in `votes`). A list needs at least the threshold ("not less than 5%") and at
 Ties, wherever they decide a seat: the list with the larger vote total first, then a lot drawn with
 `random.Random(seed)`, so the same seed re-runs the same draw. Every lot is recorded with the lists
 it was drawn between. A tie that decides nothing (both lists get the seat anyway) draws no lot.
+Where the law settles ties by another order (the list registered earlier, say), `tie_order` gives
+it: the lists in that order, the earlier winning; no lot is drawn.
+
+Kazakhstan's CEC takes the 5% threshold of the votes for the lists plus the votes "against all"
+(`threshold_base` = their sum) and gives its shares of that sum (`shares`).
 """
 
 from __future__ import annotations
@@ -174,6 +179,25 @@ def qualifying_lists(votes: Mapping[str, int], needed: Fraction) -> tuple[str, .
 # --- One district --------------------------------------------------------------------------------
 
 
+class _OrderedTies(random.Random):
+    """The draw's generator, carrying the order that settles ties instead of a lot."""
+
+    def __init__(self, seed, order):
+        super().__init__(seed)
+        self.order = {name: index for index, name in enumerate(order)}
+
+
+def _tie_breaker(seed, tie_order):
+    return random.Random(seed) if tie_order is None else _OrderedTies(seed, tie_order)
+
+
+def shares(votes: Mapping[str, int], base: int) -> dict[str, Fraction]:
+    """Each list's share of `base` (e.g. the lists' votes plus "against all", as Kazakhstan's CEC gives them)."""
+    if base <= 0:
+        return dict.fromkeys(votes, Fraction(0))
+    return {name: Fraction(count, base) for name, count in votes.items()}
+
+
 def allocate(
     votes: Mapping[str, int],
     seats: int,
@@ -182,11 +206,12 @@ def allocate(
     threshold: Fraction = Fraction(0),
     threshold_base: int | None = None,
     seed: int = 0,
+    tie_order: Sequence[str] | None = None,
 ) -> Allocation:
     """Allocate `seats` among the lists of one district (or one national district)."""
     votes = _as_votes(votes)
     needed = threshold_votes(votes, threshold, threshold_base)
-    return _allocate(votes, seats, method, qualifying_lists(votes, needed), needed, random.Random(seed))
+    return _allocate(votes, seats, method, qualifying_lists(votes, needed), needed, _tie_breaker(seed, tie_order))
 
 
 def compare_methods(
@@ -197,10 +222,12 @@ def compare_methods(
     threshold: Fraction = Fraction(0),
     threshold_base: int | None = None,
     seed: int = 0,
+    tie_order: Sequence[str] | None = None,
 ) -> dict[Method, Allocation]:
     """The same votes under every method, side by side; each as `allocate` alone would give it."""
     return {
-        method: allocate(votes, seats, method, threshold=threshold, threshold_base=threshold_base, seed=seed)
+        method: allocate(votes, seats, method, threshold=threshold, threshold_base=threshold_base, seed=seed,
+                         tie_order=tie_order)
         for method in methods
     }
 
@@ -299,6 +326,7 @@ def allocate_districts(
     threshold: Fraction = Fraction(0),
     threshold_base: int | None = None,
     seed: int = 0,
+    tie_order: Sequence[str] | None = None,
 ) -> DistrictAllocation:
     """Allocate each district's seats among the lists that passed the threshold nationally.
 
@@ -311,7 +339,7 @@ def allocate_districts(
     national = _national_totals(district_votes.values())
     needed = threshold_votes(national, threshold, threshold_base)
     qualifying = qualifying_lists(national, needed)
-    rng = random.Random(seed)
+    rng = _tie_breaker(seed, tie_order)
     districts = {
         district: _allocate(
             {name: district_votes[district].get(name, 0) for name in national},
@@ -355,6 +383,7 @@ def project(
     threshold_base: int | None = None,
     methods: Iterable[Method] = METHODS,
     seed: int = 0,
+    tie_order: Sequence[str] | None = None,
 ) -> Projection:
     """Project seats from the votes of each district (a region, say) for `lists`, in their order.
 
@@ -365,11 +394,12 @@ def project(
     national = {name: sum(votes.get(name, 0) for votes in district_votes.values()) for name in lists}
     if by_district:
         allocations = {method: allocate_districts(district_votes, dict.fromkeys(district_votes, seats_each), method,
-                                                  threshold=threshold, threshold_base=threshold_base, seed=seed)
+                                                  threshold=threshold, threshold_base=threshold_base, seed=seed,
+                                                  tie_order=tie_order)
                        for method in methods}
     else:
         allocations = compare_methods(national, seats_each, methods, threshold=threshold,
-                                      threshold_base=threshold_base, seed=seed)
+                                      threshold_base=threshold_base, seed=seed, tie_order=tie_order)
     return Projection(national=national, allocations=allocations, by_district=by_district)
 
 
@@ -459,6 +489,10 @@ def _break_tie(tied, places, votes, rng, lots, *, prize: str, fewest_first: bool
     """
     if places >= len(tied):
         return list(tied)
+    order = getattr(rng, "order", None)
+    if order is not None:  # the law's order (e.g. registered earlier): no lot
+        ranked = sorted(tied, key=lambda name: (order.get(name, len(order)), name))
+        return ranked[len(ranked) - places:] if fewest_first else ranked[:places]
     chosen: list[str] = []
     for total in sorted({votes[name] for name in tied}, reverse=not fewest_first):
         room = places - len(chosen)

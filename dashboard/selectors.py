@@ -29,7 +29,8 @@ from django.db.models.functions import Cast, Coalesce, Round
 from django.utils.translation import get_language
 
 from checklists import selectors as checklist_selectors
-from elections.models import Commission, Election, Region, Station
+from elections.models import Commission, Election, ElectionStation, Region, Station
+from elections.selectors import election_station_ids_sql, election_stations
 from evidence.models import EvidenceFile, Purpose
 from evidence.selectors import evidence_visible_to
 from incidents.models import Severity
@@ -44,7 +45,7 @@ from . import confirmation
 # Incidents are counted per severity, in the order incidents.models.Severity defines.
 INCIDENT_FIGURES = tuple(f"incidents_{severity}" for severity in Severity.values)
 COVERAGE_FIGURES = ("stations", "deployed", "checked_in", "protocols", "protocols_with_photos", "official",
-                    "open_flags", *INCIDENT_FIGURES)
+                    "open_flags", *INCIDENT_FIGURES, "not_published")
 
 
 def visible_region_ids(user, election):
@@ -106,10 +107,12 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
     severity_columns = ", ".join(f"SUM(CASE WHEN severity = %s THEN 1 ELSE 0 END) AS n{index}"
                                  for index in range(len(Severity.values)))
     placeholders = ", ".join(["%s"] * len(regions))
+    members_sql, members_params = election_station_ids_sql(election)
     # Only table names, column names and placeholders are formatted in; every value is a parameter.
     statement = f"""
         WITH scope AS (SELECT s.id, {group} AS grp FROM {_table(Station)} s
-                       JOIN {_table(Commission)} c ON c.id = s.commission_id WHERE c.region_id IN ({placeholders})),
+                       JOIN {_table(Commission)} c ON c.id = s.commission_id WHERE c.region_id IN ({placeholders})
+                       AND s.id IN ({members_sql})),
              d AS (SELECT DISTINCT station_id FROM {_table(Deployment)} WHERE election_id = %s),
              ci AS (SELECT DISTINCT dp.station_id FROM {_table(CheckIn)} k
                     JOIN {_table(Deployment)} dp ON dp.id = k.deployment_id WHERE dp.election_id = %s AND k.kind = %s),
@@ -121,18 +124,21 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
              o AS (SELECT DISTINCT station_id FROM {_table(OfficialVersion)} WHERE election_id = %s AND is_latest = %s),
              f AS (SELECT station_id, COUNT(*) AS n FROM {_table(Discrepancy)}
                    WHERE election_id = %s AND status = %s AND station_id IS NOT NULL GROUP BY station_id),
-             i AS (SELECT station_id, {severity_columns} FROM ({incident_sql}) visible GROUP BY station_id)
+             i AS (SELECT station_id, {severity_columns} FROM ({incident_sql}) visible GROUP BY station_id),
+             nb AS (SELECT station_id FROM {_table(ElectionStation)} WHERE election_id = %s AND official_blank)
         SELECT scope.grp, COUNT(*), COUNT(d.station_id), COUNT(ci.station_id), COUNT(p.station_id),
-               COUNT(ph.station_id), COUNT(o.station_id), COALESCE(SUM(f.n), 0), {severity_totals}
+               COUNT(ph.station_id), COUNT(o.station_id), COALESCE(SUM(f.n), 0), {severity_totals},
+               COUNT(nb.station_id) - COUNT(CASE WHEN nb.station_id IS NOT NULL THEN o.station_id END)
         FROM scope LEFT JOIN d ON d.station_id = scope.id LEFT JOIN ci ON ci.station_id = scope.id
         LEFT JOIN p ON p.station_id = scope.id LEFT JOIN ph ON ph.station_id = scope.id
         LEFT JOIN o ON o.station_id = scope.id
         LEFT JOIN f ON f.station_id = scope.id LEFT JOIN i ON i.station_id = scope.id
+        LEFT JOIN nb ON nb.station_id = scope.id
         GROUP BY scope.grp
     """  # noqa: S608 (table and column names only; every value is a parameter)
-    params = [*regions, election.pk, election.pk, CheckIn.Kind.CHECK_IN, election.pk, True,
+    params = [*regions, *members_params, election.pk, election.pk, CheckIn.Kind.CHECK_IN, election.pk, True,
               election.pk, True, Purpose.PROTOCOL_PHOTO, election.pk, election.pk, True,
-              election.pk, Discrepancy.Status.OPEN, *Severity.values, *incident_params]
+              election.pk, Discrepancy.Status.OPEN, *Severity.values, *incident_params, election.pk]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
@@ -142,7 +148,7 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
 def station_states(election, commission_id):
     """Each station of a commission with what is known about it, for the drill-down's last level."""
     latest_copy = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("pk"))
-    return Station.objects.filter(commission_id=commission_id).annotate(
+    return election_stations(election).filter(commission_id=commission_id).annotate(
         deployed=Exists(Deployment.objects.filter(election=election, station=OuterRef("pk"))),
         checked_in=Exists(CheckIn.objects.filter(deployment__election=election, deployment__station=OuterRef("pk"),
                                                  kind=CheckIn.Kind.CHECK_IN)),
@@ -187,6 +193,22 @@ def results(election, region_ids):
         "official_same_stations": _totals(covered_official, codes),
         "codes": codes,
     }
+
+
+def official_bases(election, region_ids):
+    """The bases of the shares and turnouts, summed over the latest official results in scope, in
+    one query: registered voters, ballots issued, ballots found in the boxes (cast), valid ballots
+    (the template's valid line; without one, the votes plus "against all"), invalid, against all."""
+    categories = _codes_by_category(election)
+    officials = OfficialVersion.objects.filter(election=election, is_latest=True,
+                                               station__commission__region_id__in=region_ids)
+    wanted = ("registered", "issued", "cast", "valid", "invalid", "against_all")
+    sums = officials.aggregate(**{name: Sum(_lines_sum(categories[name])) for name in wanted},
+                               votes=Sum(_lines_sum(vote_codes(election))))
+    bases = {name: int(sums[name] or 0) for name in (*wanted, "votes")}
+    if not categories["valid"]:
+        bases["valid"] = bases["votes"] + bases["against_all"]
+    return bases
 
 
 def _codes_by_category(election):
@@ -245,11 +267,14 @@ def votes_by_region(election, region_ids, source="official"):
                                            station__commission__region_id__in=region_ids)
             if source == "official" else confirmed_copies(election, region_ids))
     sums = {f"vote_{index}": Sum(_line(code)) for index, code in enumerate(codes)}
+    categories = _codes_by_category(election)
     table = rows.order_by().values("station__commission__region_id").annotate(
-        cast_sum=Sum(_lines_sum(_codes_by_category(election)["cast"])), stations_count=Count("id"), **sums)
+        cast_sum=Sum(_lines_sum(categories["cast"])), stations_count=Count("id"),
+        against_sum=Sum(_lines_sum(categories["against_all"])), **sums)
     return {row["station__commission__region_id"]: {
         "votes": {code: int(row[f"vote_{index}"] or 0) for index, code in enumerate(codes)},
-        "cast": int(row["cast_sum"] or 0), "stations": row["stations_count"]} for row in table}
+        "cast": int(row["cast_sum"] or 0), "stations": row["stations_count"],
+        "against_all": int(row["against_sum"] or 0)} for row in table}
 
 
 def seat_districts(election, region_ids, source="official"):
@@ -263,7 +288,8 @@ def seat_districts(election, region_ids, source="official"):
     def named(votes):
         return {names.get(int(code.rsplit(".", 1)[1]), code): count for code, count in votes.items()}
 
-    districts = {region_names[pk]: {"votes": named(row["votes"]), "cast": row["cast"], "stations": row["stations"]}
+    districts = {region_names[pk]: {"votes": named(row["votes"]), "cast": row["cast"], "stations": row["stations"],
+                                    "against_all": row["against_all"]}
                  for pk, row in by_region.items()}
     return districts, list(names.values())
 
@@ -323,7 +349,7 @@ def quick_count_sample(election, region_ids):
                **{f"vote_{index}": _line(code) for index, code in enumerate(codes)}}
     rows = [{"registered": row[0], "cast": row[1], "region": row[2], "votes": dict(zip(codes, row[3:], strict=True))}
             for row in copies.order_by().annotate(**columns).values_list(*columns)]
-    population = Station.objects.filter(commission__region_id__in=region_ids).count()
+    population = election_stations(election).filter(commission__region_id__in=region_ids).count()
     return rows, population
 
 
@@ -345,7 +371,7 @@ def station_map_rows(election, region_ids):
     )
     state = Case(*[When(condition, then=Value(index)) for index, condition in enumerate(states.values())],
                  default=Value(len(states)))
-    return Station.objects.filter(commission__region_id__in=region_ids, latitude__isnull=False).annotate(
+    return election_stations(election).filter(commission__region_id__in=region_ids, latitude__isnull=False).annotate(
         state=state, lat=Cast(Round("latitude", 5), FloatField()), lon=Cast(Round("longitude", 5), FloatField()),
     ).order_by().values_list("id", "code", "lat", "lon", "state")
 
@@ -413,7 +439,7 @@ def station_protocol_photos(user, election, station):
 def public_stations(election, region_id=None):
     """Stations of the election's country with an official result or an observer copy, in order of
     region, commission and code: the public list (paginated by the view)."""
-    stations = Station.objects.filter(commission__region__country=election.country).filter(
+    stations = election_stations(election).filter(
         Exists(OfficialVersion.objects.filter(election=election, is_latest=True, station=OuterRef("pk")))
         | Exists(ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("pk")))
     )

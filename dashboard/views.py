@@ -126,12 +126,19 @@ def results(request, slug):
     codes = data["codes"]
     total = {source: sum(data[source].values()) or 1 for source in ("official", "observed", "official_same_stations")}
     rows = _contestant_rows(election, {source: data[source] for source in total}, codes)
+    bases = selectors.official_bases(election, region_ids)
     for row in rows:
         for source in total:
             row[f"{source}_share"] = 100 * row[source] / total[source]
         row["difference"] = row["observed"] - row["official_same_stations"]
+        # Both bases, each labelled on the page: valid votes, and every ballot found in the boxes.
+        row["share_of_valid"] = 100 * row["official"] / bases["valid"] if bases["valid"] else None
+        row["share_of_cast"] = 100 * row["official"] / bases["cast"] if bases["cast"] else None
+    registered = bases["registered"]
+    turnout = {"issued": 100 * bases["issued"] / registered if registered else None,
+               "cast": 100 * bases["cast"] / registered if registered else None}
     return render(request, "dashboard/results.html", {
-        "election": election, "rows": rows, "data": data, "selected": selected,
+        "election": election, "rows": rows, "data": data, "selected": selected, "bases": bases, "turnout": turnout,
         "regions": selectors.regions_in_scope(selectors.visible_region_ids(request.user, election)),
     })
 
@@ -145,8 +152,13 @@ def _method_label(method):
             seats.Formula.HAGENBACH_BISCHOFF: _("Largest remainder, Hagenbach-Bischoff quota")}[method.formula]
 
 
-def _seat_options(request, kind):
-    """The projection's options from the query string; anything unreadable falls back to its default."""
+SEAT_BASES = {Election.ThresholdBase.LIST_VOTES: "valid", Election.ThresholdBase.CAST: "cast",
+              Election.ThresholdBase.LISTS_AND_AGAINST_ALL: "against_all"}
+
+
+def _seat_options(request, kind, default_base="valid"):
+    """The projection's options from the query string; anything unreadable falls back to its default
+    (the threshold base: the election's own rule)."""
     get = request.GET
     districts = "regions" if get.get("districts") == "regions" else "national"
     default_seats = 7 if districts == "regions" else 69  # the seed proposes districts of 7 to 14 seats
@@ -161,7 +173,8 @@ def _seat_options(request, kind):
     if not 0 <= threshold_percent < 100:
         threshold_percent = Fraction(5)
     return {"source": "confirmed" if get.get("source") == "confirmed" else "official",
-            "base": "cast" if get.get("base") == "cast" else "valid", "districts": districts,
+            "base": get.get("base") if get.get("base") in SEAT_BASES.values() else default_base,
+            "districts": districts,
             "seats": seats_each, "threshold": threshold_percent,
             "single_seat": kind in (Election.Kind.FPTP, Election.Kind.TWO_ROUND)}
 
@@ -175,8 +188,9 @@ def seat_projection(request, slug):
     votes or of all votes cast. A single-seat election (first past the post, two rounds) shows its
     winner, or its run-off, instead."""
     election, region_ids = _election(request, slug)
-    options = _seat_options(request, election.kind)
+    options = _seat_options(request, election.kind, SEAT_BASES.get(election.seat_threshold_base, "valid"))
     districts, lists = selectors.seat_districts(election, region_ids, options["source"])
+    against_all = sum(district.get("against_all", 0) for district in districts.values())
     national = {name: sum(district["votes"].get(name, 0) for district in districts.values()) for name in lists}
     cast = sum(district["cast"] for district in districts.values())
     context = {"election": election, "options": options, "threshold": float(options["threshold"]),
@@ -186,16 +200,18 @@ def seat_projection(request, slug):
     if options["single_seat"]:
         return render(request, "dashboard/seats.html", {**context, **_single_seat(election, options, national, cast,
                                                                                   districts)})
-    base = cast if options["base"] == "cast" else None
+    base = {"cast": cast, "against_all": sum(national.values()) + against_all}.get(options["base"])
+    tie_order = lists if election.seat_tie_break == Election.TieBreak.BALLOT_ORDER else None
     try:
         projection = seats.project({name: district["votes"] for name, district in districts.items()}, lists,
                                    options["seats"], by_district=options["districts"] == "regions",
-                                   threshold=options["threshold"] / 100, threshold_base=base)
+                                   threshold=options["threshold"] / 100, threshold_base=base, tie_order=tie_order)
     except ValueError as error:  # all votes cast fewer than the lists' votes: figures that do not add up
         return render(request, "dashboard/seats.html", {**context, "error": str(error)})
     allocations, methods = projection.allocations, list(projection.allocations)
     total = sum(national.values())
-    rows = [{"name": name, "votes": count, "share": 100 * count / total,
+    share_base = base if options["base"] == "against_all" else total  # the CEC's shares are of its base
+    rows = [{"name": name, "votes": count, "share": 100 * count / share_base,
              "seats": [allocations[method].seats.get(name, 0) for method in methods]}
             for name, count in sorted(national.items(), key=lambda item: -item[1])]
     first = allocations[methods[0]]
@@ -203,7 +219,9 @@ def seat_projection(request, slug):
         **context, "rows": rows, "methods": [_method_label(method) for method in methods],
         "total_seats": options["seats"] * (len(districts) if projection.by_district else 1),
         "district_count": len(districts), "threshold_votes": float(first.threshold_votes),
-        "base_votes": cast if base else total, "qualifying": len(first.qualifying),
+        "base_votes": base if base else total, "qualifying": len(first.qualifying),
+        "against_all": against_all if options["base"] == "against_all" else None,
+        "against_all_share": 100 * against_all / share_base if share_base else 0,
         "regions": [{"name": name, "votes": district["votes"],
                      "rows": [{"name": row["name"], "votes": district["votes"].get(row["name"], 0),
                                "seats": [allocations[method].districts[name].seats.get(row["name"], 0)

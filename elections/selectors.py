@@ -3,7 +3,7 @@
 from django.db.models import Count
 
 from . import lines
-from .models import Election
+from .models import Election, ElectionStation, Station
 
 
 def visible_elections():
@@ -12,6 +12,24 @@ def visible_elections():
         .annotate(contestant_count=Count("contestants"))
         .order_by("-date", "name")
     )
+
+
+def election_stations(election):
+    """The election's stations: those its station list or an official import recorded (ElectionStation).
+    An election with none recorded yet has the stations of its country, as before any import."""
+    if ElectionStation.objects.filter(election=election).exists():
+        return Station.objects.filter(pk__in=ElectionStation.objects.filter(election=election).values("station_id"))
+    return Station.objects.filter(commission__region__country=election.country)
+
+
+def election_station_ids_sql(election):
+    """(SQL, params) selecting the IDs of `election_stations(election)`, for hand-written statements."""
+    return election_stations(election).order_by().values("id").query.sql_with_params()
+
+
+def not_published_stations(election):
+    """The election's stations whose latest publication listed them with every figure empty."""
+    return ElectionStation.objects.filter(election=election, official_blank=True)
 
 
 def election_lines(election):

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from .models import (
     Commission,
     ControlRelation,
-    Election,
     ElectionStation,
     ProtocolLine,
     ProtocolTemplate,
@@ -82,8 +81,9 @@ class StationImportReport:
     errors: list = field(default_factory=list)
 
 
-def import_stations(*, country, csv_file, batch_size=2000):
-    """Import stations from a CSV text stream: all rows or none.
+def import_stations(*, country, csv_file, batch_size=2000, election=None):
+    """Import stations from a CSV text stream: all rows or none. With `election`, the file is that
+    election's station list: its stations are recorded as the election's.
 
     Re-running the same file updates the stations in place; a station is identified by its
     region code, commission code and station code, so nothing is ever duplicated.
@@ -117,6 +117,12 @@ def import_stations(*, country, csv_file, batch_size=2000):
             unique_fields=["commission", "code"],
             update_fields=["name", "address", "latitude", "longitude", "registered_voters", "updated_at"],
         )
+        if election is not None:
+            wanted = {(station.commission_id, station.code) for station in stations}
+            record_election_stations(election=election, station_ids=[
+                pk for pk, commission_id, code in Station.objects.filter(
+                    commission_id__in=commissions.values()).values_list("id", "commission_id", "code")
+                if (commission_id, code) in wanted])
     report.regions = len(regions)
     report.commissions = len(commissions)
     report.stations_updated = sum((station.commission_id, station.code) in existing for station in stations)
@@ -339,6 +345,6 @@ def _upsert_commissions(regions, rows, batch_size, update=True):
     }
 
 
-def import_stations_from_path(*, country, path):
+def import_stations_from_path(*, country, path, election=None):
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        return import_stations(country=country, csv_file=handle)
+        return import_stations(country=country, csv_file=handle, election=election)

@@ -1,10 +1,15 @@
 """Admin for protocols: official sources are editable; figures and flags are records, read-only."""
 
+import secrets
+
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from evidence.selectors import evidence_visible_to
@@ -22,9 +27,22 @@ from .models import (
     ResultImport,
     ResultSource,
 )
-from .official_import import ResultImportError, import_official_results, open_results_file
+from .official_import import (
+    PROBLEMS_SHOWN,
+    ConfirmationNeeded,
+    ResultImportError,
+    import_official_results,
+    open_results_file,
+    problems_csv,
+)
 
-PROBLEMS_SHOWN = 200
+PROBLEMS_CACHE_SECONDS = 3600
+
+
+def _csv_download(text, name):
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @admin.register(ResultSource)
@@ -33,7 +51,18 @@ class ResultSourceAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         upload = path("import/", self.admin_site.admin_view(self.import_view), name="protocols_resultsource_import")
-        return [upload, *super().get_urls()]
+        problems = path("import/problems/<str:token>.csv", self.admin_site.admin_view(self.problems_view),
+                        name="protocols_resultsource_problems")
+        return [upload, problems, *super().get_urls()]
+
+    def problems_view(self, request, token):
+        """Every problem of a refused file or a preview, as CSV (kept an hour after the upload)."""
+        if not request.user.is_platform_admin:
+            raise PermissionDenied
+        text = cache.get(f"result-import-problems:{request.user.pk}:{token}")
+        if text is None:
+            raise Http404
+        return _csv_download(text, "problems.csv")
 
     def import_view(self, request):
         """Upload an official results file: the importer the command and the API use, all rows or
@@ -42,32 +71,76 @@ class ResultSourceAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = ResultsFileForm(request.POST or None, request.FILES or None,
                                initial={"source": request.GET.get("source")})
-        problems = []
+        problems, preview, confirmation = [], None, None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
                 with open_results_file(data["file"], data["file"].name) as stream:
                     report = import_official_results(election=data["election"], source=data["source"], stream=stream,
                                                      file_name=data["file"].name,
-                                                     create_stations=data["create_stations"], user=request.user)
+                                                     create_stations=data["create_stations"], user=request.user,
+                                                     dry_run=data["dry_run"], confirm=data["confirm"],
+                                                     skip_refused=data["skip_refused"])
             except ResultImportError as error:
-                problems = error.errors
+                problems, preview = error.errors, error.report
+            except ConfirmationNeeded as needed:
+                preview, confirmation = needed.report, str(needed)
             else:
-                self.message_user(request, _(
-                    "%(rows)s rows read: %(added)s new versions, %(unchanged)s unchanged, %(created)s stations "
-                    "created.") % {"rows": report.rows, "added": report.versions_added, "unchanged": report.unchanged,
-                                   "created": report.stations_created}, messages.SUCCESS)
-                return redirect("admin:protocols_resultimport_changelist")
+                if report.dry_run:
+                    problems, preview = report.problems, report
+                else:
+                    return self._imported(request, report)
+        token = None
+        if problems:
+            token = secrets.token_urlsafe(16)
+            cache.set(f"result-import-problems:{request.user.pk}:{token}", problems_csv(problems),
+                      PROBLEMS_CACHE_SECONDS)
         return TemplateResponse(request, "admin/protocols/resultsource/import.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Import official results"),
             "form": form, "problems": problems[:PROBLEMS_SHOWN], "problem_count": len(problems),
+            "rows_refused": len({line for line, _message in problems}), "preview": preview,
+            "confirmation": confirmation, "problems_token": token,
         })
+
+    def _imported(self, request, report):
+        self.message_user(request, _(
+            "%(rows)s rows read: %(added)s new versions, %(unchanged)s unchanged, %(created)s stations "
+            "created.") % {"rows": report.rows, "added": report.versions_added, "unchanged": report.unchanged,
+                           "created": report.stations_created}, messages.SUCCESS)
+        if report.problems:
+            self.message_user(request, _("%(refused)s rows refused (%(problems)s problems): see the import's "
+                                         "problem list.") % {"refused": report.rows_refused,
+                                                              "problems": report.problem_count},
+                              messages.WARNING)
+        return redirect("admin:protocols_resultimport_changelist")
 
 
 @admin.register(ResultImport)
 class ResultImportAdmin(ReadOnlyAdmin):
-    list_display = ["file_name", "election", "source", "imported_at", "rows", "versions_added", "stations_created"]
+    list_display = ["file_name", "election", "source", "imported_at", "rows", "versions_added", "stations_created",
+                    "rows_blank", "rows_refused", "problem_count", "problems_link"]
     list_filter = ["election", "source"]
+    exclude = ["problems_csv"]
+
+    def get_urls(self):
+        return [path("<int:pk>/problems.csv", self.admin_site.admin_view(self.problems_view),
+                     name="protocols_resultimport_problems"), *super().get_urls()]
+
+    @admin.display(description=_("problems"))
+    def problems_link(self, obj):
+        if not obj.problem_count:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:protocols_resultimport_problems", args=[obj.pk]),
+                           _("CSV"))
+
+    def problems_view(self, request, pk):
+        """Every problem of the import (refused rows included), as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        result_import = ResultImport.objects.filter(pk=pk).only("problems_csv").first()
+        if result_import is None:
+            raise Http404
+        return _csv_download(result_import.problems_csv or problems_csv([]), f"import-{pk}-problems.csv")
 
 
 @admin.register(OfficialVersion)

@@ -14,7 +14,13 @@ from elections.models import Election
 
 from . import selectors, services
 from .models import Discrepancy, ResultSource
-from .official_import import ResultImportError, import_official_results, open_results_file
+from .official_import import (
+    ConfirmationNeeded,
+    ResultImportError,
+    import_official_results,
+    open_results_file,
+    problems_csv,
+)
 from .serializers import (
     CommissionProtocolInputSerializer,
     CommissionProtocolSerializer,
@@ -95,10 +101,19 @@ class OfficialVersionViewSet(viewsets.ReadOnlyModelViewSet):
             with open_results_file(data["file"], data["file"].name) as stream:
                 report = import_official_results(election=election, source=source, stream=stream,
                                                  file_name=data["file"].name, create_stations=data["create_stations"],
-                                                 user=request.user)
+                                                 user=request.user, dry_run=data["dry_run"], confirm=data["confirm"],
+                                                 skip_refused=data["skip_refused"])
         except ResultImportError as error:
-            return Response({"errors": [{"line": line, "message": message} for line, message in error.errors]},
+            # The first hundred problems by line, every one counted, the full list as CSV text.
+            return Response({"errors": [{"line": line, "message": message} for line, message in error.errors[:100]],
+                             "problem_count": len(error.errors), "problems_csv": problems_csv(error.errors),
+                             "preview": error.report.as_dict() if error.report else None},
                             status=status.HTTP_400_BAD_REQUEST)
+        except ConfirmationNeeded as needed:
+            return Response({"detail": str(needed), "confirmation_needed": True, "preview": needed.report.as_dict()},
+                            status=status.HTTP_409_CONFLICT)
+        if report.dry_run:
+            return Response({"preview": report.as_dict()}, status=status.HTTP_200_OK)
         result_import = source.imports.get(pk=report.result_import_id)
         return Response(ResultImportSerializer(result_import).data, status=status.HTTP_201_CREATED)
 

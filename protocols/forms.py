@@ -75,3 +75,8 @@ class ResultsFileForm(forms.Form):
                                     queryset=ResultSource.objects.order_by("name"))
     create_stations = forms.BooleanField(label=_("Create stations the file names that do not exist yet"),
                                          required=False)
+    dry_run = forms.BooleanField(label=_("Preview only: read and match, write nothing"), required=False)
+    skip_refused = forms.BooleanField(label=_("Import the other rows when some are refused"), required=False,
+                                      help_text=_("The refused rows are listed with the import."))
+    confirm = forms.BooleanField(label=_("Confirm: create the new stations although the country has stations"),
+                                 required=False)

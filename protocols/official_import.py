@@ -19,12 +19,14 @@ import csv
 import hashlib
 import io
 import json
+import operator
 import urllib.error
 import urllib.request
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -139,6 +141,9 @@ class _Read:
     spellings: list  # the station column's own text
     codes: list
     errors: list
+    region_spellings: dict = field(default_factory=dict)  # the file's spelling -> as normalised
+    commission_spellings: dict = field(default_factory=dict)
+    territory_pairs: set = field(default_factory=set)  # (region spelling, commission spelling)
     rows_read: int = 0
     skipped: int = 0
     unused: list = field(default_factory=list)
@@ -192,7 +197,7 @@ def _import(*, election, source, stream, file_name, create_stations, user, progr
 
 def _read_file(text, source, summaries, progress):
     key_columns = [source.region_column, source.commission_column] + ([] if summaries else [source.station_column])
-    header, rows = _json_table(text) if source.format == source.Format.JSON else _csv_table(text)
+    header, reader = _json_table(text) if source.format == source.Format.JSON else _csv_table(text)
     layout = source_mapping.resolve_header(header, key_columns=key_columns, line_columns=source.line_columns,
                                            skip_rows=source.skip_rows or {}, ignore_columns=source.ignore_columns or [])
     if layout.missing:
@@ -211,72 +216,114 @@ def _read_file(text, source, summaries, progress):
     station_index = None if summaries else layout.key_indexes[2]
     line_indexes, skip = layout.line_indexes, layout.skip
     width = max([*layout.key_indexes, *line_indexes, *(index for index, _values in skip)]) + 1
-    seen, errors = {}, read.errors
-    count = 0
-    for count, (number, row) in enumerate(rows, start=1):
+    figures_of = operator.itemgetter(*line_indexes) if len(line_indexes) > 1 else (
+        lambda row: tuple(row[index] for index in line_indexes))
+    # The hot loop of a national file: names are normalised once per spelling (the memos below),
+    # figures converted by map(int) in C; their range is checked for the whole file at once after.
+    region_seen, commission_seen = region_of.seen, commission_of.seen
+    seen, errors, pairs = {}, read.errors, read.territory_pairs
+    keys, values, lines, units, spellings = read.keys, read.values, read.lines, read.units, read.spellings
+    count, last = 0, reader.line_num
+    for row in reader:
+        number, last = last + 1, reader.line_num
+        if not row:
+            continue
+        count += 1
         if len(row) < width:
             row += [""] * (width - len(row))
-        if skip and any(row[index].strip() in values for index, values in skip):
+        if skip and any(row[index].strip() in skipped for index, skipped in skip):
             read.skipped += 1
             continue
-        raw = [row[index] for index in line_indexes]
-        row_errors = []
+        row_errors = None
         try:
-            figures = [int(value) for value in raw]
-            valid = min(figures, default=0) >= 0 and max(figures, default=0) < 10**9
+            figures = list(map(int, figures_of(row)))
         except ValueError:
-            valid = False
-        if not valid:
-            given = [bool(value.strip()) for value in raw]
-            if not any(given):
-                figures = None  # a blank row: the station's results were not published
-            elif not all(given):
-                row_errors.append(_("some figures are empty (%(lines)s) while others are given: a row gives every "
-                                    "figure, or none when the results were not published")
-                                  % {"lines": ", ".join(code for code, present in zip(read.codes, given, strict=True)
-                                                        if not present)})
-            else:
-                row_errors.extend(_figure_errors(raw, read.codes, column_names))
-        region, commission = region_of(row[region_index].strip()), commission_of(row[commission_index].strip())
+            figures, row_errors = _examine_figures(figures_of(row), read.codes, column_names)
+        region_text, commission_text = row[region_index], row[commission_index]
+        region = region_seen.get(region_text)
+        if region is None:
+            region = region_of(region_text.strip())
+            region_seen[region_text] = region
+        commission = commission_seen.get(commission_text)
+        if commission is None:
+            commission = commission_of(commission_text.strip())
+            commission_seen[commission_text] = commission
         unit = False
         if station_index is None:
             station = spelling = None
             key = (region, commission)
-            given_key = all(key)
         else:
             spelling = row[station_index].strip()
             if spelling:
                 station = number_of(spelling)
                 if station is None:
-                    row_errors.append(_("no station number in “%(value)s”") % {"value": spelling[:40]})
+                    row_errors = (row_errors or []) + [_("no station number in “%(value)s”") % {"value": spelling[:40]}]
                     station = spelling
             elif fallback:
                 station, unit = fallback, True
             else:
                 station = ""
             key = (region, commission, station)
-            given_key = all(key)
-        if not given_key:
-            row_errors.append(_("region, commission and station must all be given") if station_index is not None
-                              else _("region and commission must both be given"))
+        if not all(key):
+            row_errors = (row_errors or []) + [
+                _("region, commission and station must all be given") if station_index is not None
+                else _("region and commission must both be given")]
         elif key in seen:
-            row_errors.append(_("station already on line %(line)s") % {"line": seen[key]} if station_index is not None
-                              else _("commission already on line %(line)s") % {"line": seen[key]})
+            row_errors = (row_errors or []) + [
+                _("station already on line %(line)s") % {"line": seen[key]} if station_index is not None
+                else _("commission already on line %(line)s") % {"line": seen[key]}]
         if row_errors:
             errors.extend((number, message) for message in row_errors)
             continue
         seen[key] = number
-        read.keys.append(key)
-        read.units.append(unit)
-        read.values.append(figures)
-        read.lines.append(number)
-        read.spellings.append(spelling)
+        pairs.add((region_text, commission_text))
+        keys.append(key)
+        units.append(unit)
+        values.append(figures)
+        lines.append(number)
+        spellings.append(spelling)
         if progress and count % 5000 == 0:
             progress(count)
+    _check_ranges(read, column_names)
     read.rows_read = count
+    read.region_spellings = {text.strip(): name for text, name in region_seen.items()}
+    read.commission_spellings = {text.strip(): name for text, name in commission_seen.items()}
+    read.territory_pairs = {(region.strip(), commission.strip()) for region, commission in pairs}
     if progress:
         progress(count)
     return read
+
+
+def _examine_figures(raw, codes, column_names):
+    """(figures or None for a blank row, problems) of a row whose figures are not all whole numbers."""
+    given = [bool(value.strip()) for value in raw]
+    if not any(given):
+        return None, None  # a blank row: the station's results were not published
+    if not all(given):
+        return None, [_("some figures are empty (%(lines)s) while others are given: a row gives every figure, or "
+                        "none when the results were not published")
+                      % {"lines": ", ".join(code for code, present in zip(codes, given, strict=True) if not present)}]
+    return None, _figure_errors(raw, codes, column_names)
+
+
+def _check_ranges(read, column_names):
+    """Refuse the rows whose figures int() took but are no count (negative, or a billion and more):
+    checked for the whole file in one numpy pass, then the few rows found are named."""
+    present = [index for index, figures in enumerate(read.values) if figures is not None]
+    if not present or not read.codes:
+        return
+    table = np.array([read.values[index] for index in present], dtype=np.int64)
+    bad = np.flatnonzero((table < 0).any(axis=1) | (table >= 10**9).any(axis=1))
+    if not len(bad):
+        return
+    refused = {present[position] for position in bad.tolist()}
+    for index in sorted(refused):
+        read.errors.extend((read.lines[index], message) for message in _figure_errors(
+            [str(value) for value in read.values[index]], read.codes, column_names))
+    for name in ("keys", "units", "values", "lines", "spellings"):
+        column = getattr(read, name)
+        setattr(read, name, [item for index, item in enumerate(column) if index not in refused])
+    read.errors.sort(key=lambda problem: problem[0])
 
 
 @dataclass
@@ -303,7 +350,7 @@ def _match_stations(country, source, read):
     """One identity per station: country, normalised region and station number (a unit without a
     number: its commission and the source's label). Names go through the alias table, then the
     known codes and names; a station already known under another commission is the same station."""
-    regions, commissions = _territory(country, read.keys)
+    regions, commissions = _territory(country, source)
     exact, by_region = {}, {}
     rows = Station.objects.filter(commission__region__country=country).values_list(
         "id", "commission__region__code", "commission__code", "code", "kind")
@@ -312,8 +359,7 @@ def _match_stations(country, source, read):
         if kind == Station.Kind.PRECINCT:
             by_region[(region, code)] = None if (region, code) in by_region else pk  # None: not one station
     plan = _Plan(keys=[], station_of=[], accepted=[], errors=[], to_create={}, to_create_rows=[],
-                 country_has_stations=bool(exact), region_aliases=regions.learned,
-                 commission_aliases=commissions.learned)
+                 country_has_stations=bool(exact), region_aliases={}, commission_aliases={})
     seen_station, seen_new = {}, {}
     for index, ((region_text, commission_text, station), unit) in enumerate(zip(read.keys, read.units, strict=True)):
         region = regions.code(region_text)
@@ -337,26 +383,30 @@ def _match_stations(country, source, read):
             plan.accepted.append(False)
         else:
             plan.accepted.append(True)
+    # The file's own spellings that stand for another code are kept as aliases.
+    for region_spelling, commission_spelling in read.territory_pairs:
+        region = regions.code(read.region_spellings[region_spelling])
+        if region != region_spelling:
+            plan.region_aliases[("", region_spelling)] = region
+        commission = commissions.code(region, read.commission_spellings[commission_spelling])
+        if commission != commission_spelling:
+            plan.commission_aliases[(region, commission_spelling)] = commission
     return plan
 
 
 class _Names:
     """Region or commission names read as codes: the alias table, then known codes and names (as
-    compared by mapping.name_key), else the name itself (a new one). `learned`: the spellings matched
-    to another code, to be kept as aliases."""
+    compared by mapping.name_key), else the name itself (a new one)."""
 
     def __init__(self, aliases, known):
-        self.aliases, self.known, self.learned, self.memo = aliases, known, {}, {}
+        self.aliases, self.known, self.memo = aliases, known, {}
 
     def resolve(self, scope, text):
         memo_key = (scope, text)
         code = self.memo.get(memo_key)
         if code is None:
             key = source_mapping.name_key(text)
-            code = self.aliases.get((scope, key)) or self.known.get((scope, key)) or text
-            if code != text:
-                self.learned[memo_key] = code
-            self.memo[memo_key] = code
+            code = self.memo[memo_key] = self.aliases.get((scope, key)) or self.known.get((scope, key)) or text
         return code
 
 
@@ -370,12 +420,17 @@ class _CommissionNames(_Names):
         return self.resolve(region, text)
 
 
-def _territory(country, keys):
+def _territory(country, source):
+    """The name resolvers of a country's regions and commissions. Known codes and names are also
+    compared as the source's patterns normalise them ("1 Адыгейская" known, "Адыгейская" read)."""
+    normalise_region = source_mapping.NameNormaliser(source.region_pattern)
+    normalise_commission = source_mapping.NameNormaliser(source.commission_pattern)
     region_aliases = {("", source_mapping.name_key(alias)): canonical for alias, canonical in TerritoryAlias.objects.filter(
         country=country, kind=TerritoryAlias.Kind.REGION).values_list("alias", "canonical")}
     known_regions = {}
     for code, name in Region.objects.filter(country=country).values_list("code", "name"):
-        known_regions.setdefault(("", source_mapping.name_key(name)), code)
+        for spelling in (normalise_region(name), normalise_region(code), name):
+            known_regions.setdefault(("", source_mapping.name_key(spelling)), code)
         known_regions[("", source_mapping.name_key(code))] = code
     commission_aliases = {(region, source_mapping.name_key(alias)): canonical
                           for region, alias, canonical in TerritoryAlias.objects.filter(
@@ -384,7 +439,8 @@ def _territory(country, keys):
     known_commissions = {}
     for region, code, name in Commission.objects.filter(region__country=country).values_list(
             "region__code", "code", "name"):
-        known_commissions.setdefault((region, source_mapping.name_key(name)), code)
+        for spelling in (normalise_commission(name), normalise_commission(code), name):
+            known_commissions.setdefault((region, source_mapping.name_key(spelling)), code)
         known_commissions[(region, source_mapping.name_key(code))] = code
     return _RegionNames(region_aliases, known_regions), _CommissionNames(commission_aliases, known_commissions)
 
@@ -456,7 +512,7 @@ def _store_summaries(*, election, source, read, digest, file_name, user, report,
     Commissions are never created: a summary is only worth comparing with stations already known.
     """
     codes = read.codes
-    regions, commissions = _territory(election.country, read.keys)
+    regions, commissions = _territory(election.country, source)
     commission_of = {(region, code): pk for pk, region, code in Commission.objects.filter(
         region__country=election.country).values_list("id", "region__code", "code")}
     resolved = []
@@ -547,34 +603,31 @@ class _HashingReader(io.RawIOBase):
 
 
 def _csv_table(text):
-    """(header, rows): rows are (line number, the row's fields). The line number is the file's own:
-    where the row starts, counted by the reader, so blank lines and quoted fields that span lines do
-    not shift it."""
+    """(header, reader): the reader's `line_num` tells where each row ends, so a row's line is the
+    file's own (blank lines and quoted fields that span lines do not shift it)."""
     reader = csv.reader(text)
-    header = next(reader, [])
+    return next(reader, []), reader
 
-    def rows():
-        start = reader.line_num + 1
-        for row in reader:
-            if row:
-                yield start, row
-            start = reader.line_num + 1
 
-    return header, rows()
+class _Records:
+    """A JSON file's records as rows of text under the first record's keys; a record's "line" is
+    its number."""
+
+    def __init__(self, records, header):
+        self.records, self.header, self.line_num = records, header, 0
+
+    def __iter__(self):
+        for number, record in enumerate(self.records, start=1):
+            self.line_num = number
+            record = record if isinstance(record, dict) else {}
+            yield ["" if record.get(column) is None else str(record.get(column)) for column in self.header]
 
 
 def _json_table(text):
-    """A JSON file as a table: the first record's keys are the header; a record's "line" is its number."""
     data = json.load(text)
     records = data.get("stations", []) if isinstance(data, dict) else data
     header = list(records[0]) if records and isinstance(records[0], dict) else []
-
-    def rows():
-        for number, record in enumerate(records, start=1):
-            record = record if isinstance(record, dict) else {}
-            yield number, ["" if record.get(column) is None else str(record.get(column)) for column in header]
-
-    return header, rows()
+    return header, _Records(records, header)
 
 
 def _figure_errors(raw_values, codes, columns):

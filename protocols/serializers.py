@@ -74,13 +74,16 @@ class ResultImportInputSerializer(serializers.Serializer):
     source = serializers.SlugField()
     file = serializers.FileField()
     create_stations = serializers.BooleanField(default=False)
+    dry_run = serializers.BooleanField(default=False)
+    skip_refused = serializers.BooleanField(default=False)
+    confirm = serializers.BooleanField(default=False)
 
 
 class ResultImportSerializer(serializers.ModelSerializer):
     class Meta:
         model = ResultImport
         fields = ["id", "election", "source", "file_name", "sha256", "imported_at", "rows", "stations_created",
-                  "versions_added"]
+                  "versions_added", "rows_refused", "rows_blank", "problem_count", "unused_columns"]
         read_only_fields = fields
 
 

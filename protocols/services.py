@@ -33,6 +33,7 @@ from .models import (
     ObserverCopyPhoto,
     OfficialVersion,
     PhotoPublication,
+    ResultSource,
     StationCheck,
 )
 
@@ -320,6 +321,34 @@ def _request_tabulation_checks(election, station_ids=None):
     CommissionProtocol.objects.filter(election=election, commission_id__in=commissions).update(
         checked_at=None, queued_at=timezone.now())
     send_tabulation_checks(election_id=election.pk, commission_ids=commissions)
+
+
+RESULT_SOURCE_FIELDS = ("name", "format", "level", "region_column", "commission_column", "station_column",
+                        "line_columns", "station_pattern", "fallback_station_label", "region_pattern",
+                        "commission_pattern", "skip_rows", "ignore_columns", "url", "create_stations")
+
+
+def save_result_source(*, data):
+    """Create or update a result source (a mapping) from plain data, e.g. a JSON file, keyed by its
+    code; checked like the admin's form. Returns (source, created)."""
+    if not isinstance(data, dict) or not data.get("code"):
+        raise ValueError(_("A source needs a code."))
+    unknown = sorted(set(data) - {"code", *RESULT_SOURCE_FIELDS})
+    if unknown:
+        raise ValueError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(unknown)})
+    source = ResultSource.objects.filter(code=data["code"]).first()
+    created = source is None
+    source = source or ResultSource(code=data["code"])
+    for name in RESULT_SOURCE_FIELDS:
+        if name in data:
+            setattr(source, name, data[name])
+    try:
+        source.full_clean()
+    except ValidationError as error:
+        raise ValueError("; ".join(f"{field}: {' '.join(messages)}"
+                                   for field, messages in error.message_dict.items())) from None
+    source.save()
+    return source, created
 
 
 def flag_changed_summaries(*, election, changed, previous_of):

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from elections.services import record_election_stations
 from incidents.models import Severity
 from tests.dashboard.test_dashboard_pages import world  # noqa: F401 (the fixture)
 from tests.factories import (
@@ -109,6 +110,7 @@ def test_coverage_takes_one_incident_query_whatever_the_number_of_regions(client
     before = incident_queries()
     for number in range(5):
         station = StationFactory(commission=CommissionFactory(region=RegionFactory(name=f"Extra {number}")))
+        record_election_stations(election=world["election"], station_ids=[station.pk])  # on its station list
         _incident(world["election"], station, ObserverFactory(), Severity.LOW)
     after = incident_queries()
     assert len(before) == len(after) == 1 and "GROUP BY" in after[0]

@@ -67,7 +67,7 @@ def test_coverage_counts_per_region_and_only_the_coordinators_regions(client, wo
     assert rows[0]["figures"] == {"stations": 2, "deployed": 1, "checked_in": 0, "protocols": 1,
                                   "protocols_with_photos": 0, "official": 2,
                                   "open_flags": 1, "incidents_low": 0, "incidents_medium": 0, "incidents_high": 0,
-                                  "incidents_critical": 0}
+                                  "incidents_critical": 0, "not_published": 0}
     assert client.get(reverse("dashboard:region", args=["mazhilis-2027", world["astana"].pk])).status_code == 404
 
 
@@ -136,8 +136,9 @@ def test_exports_respect_the_coordinators_scope(client, world):
     coverage = client.get(reverse("dashboard:export", args=["mazhilis-2027", "coverage", "csv"]))
     rows = list(csv_module.reader(io_module.StringIO(coverage.getvalue().decode())))
     assert rows == [["region", "stations", "deployed", "checked_in", "protocols", "protocols_with_photos", "official",
-                     "open_flags", "incidents_low", "incidents_medium", "incidents_high", "incidents_critical"],
-                    ["Almaty", "2", "1", "0", "1", "0", "2", "1", "0", "0", "0", "0"]]
+                     "open_flags", "incidents_low", "incidents_medium", "incidents_high", "incidents_critical",
+                     "not_published"],
+                    ["Almaty", "2", "1", "0", "1", "0", "2", "1", "0", "0", "0", "0", "0"]]
     workbook = load_workbook(io_module.BytesIO(client.get(
         reverse("dashboard:export", args=["mazhilis-2027", "results", "xlsx"])).content))
     sheet = list(workbook.active.values)

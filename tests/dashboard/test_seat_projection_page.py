@@ -185,3 +185,35 @@ def test_confirmed_copies_in_sql_follow_the_confirmation_rule(seat_world):
     assert {pk for pk, known in by_rule.items() if known["confirmed"]} == set(
         selectors.confirmed_copies(election, regions).values_list("station_id", flat=True)) == {
         stations["N1"].pk, stations["S1"].pk}
+
+
+MAZHILIS_2023 = [("AMANAT", 3_431_510), ("Auyl", 693_938), ("Respublica", 547_154), ("Ak Zhol", 535_139),
+                 ("People's Party", 432_920), ("NSDP", 331_058), ("Baytaq", 146_431)]
+
+
+def test_the_2023_mazhilis_national_totals_give_the_cecs_seats_and_percentages(client):
+    """Entered as national totals (one row), with the election's Kazakh base: votes for the lists
+    plus "against all" (248,291), 6,366,441 in all; 69 seats by the Hare quota of the qualifying lists."""
+    election = ElectionFactory(name="Mazhilis 2023", slug="mazhilis-2023", country="KZ", kind=Election.Kind.LIST_PR,
+                               seat_threshold_base=Election.ThresholdBase.LISTS_AND_AGAINST_ALL)
+    for number, (name, _votes) in enumerate(MAZHILIS_2023, start=1):
+        ContestantFactory(election=election, ballot_number=number, name=name)
+    StationFactory(commission=CommissionFactory(region=RegionFactory(code="KZ", name="Kazakhstan"), code="CEC"),
+                   code="national")
+    columns = [f"L8.{number}" for number in range(1, 8)] + ["L9"]
+    source = ResultSource.objects.create(code="kz-national", name="CEC national totals", region_column="r",
+                                         commission_column="c", station_column="s",
+                                         line_columns={code: code for code in columns})
+    figures = [votes for _name, votes in MAZHILIS_2023] + [248_291]
+    import_official_results(election=election, source=source, file_name="2023.csv", stream=io.BytesIO(
+        ("r,c,s," + ",".join(columns) + "\nKZ,CEC,national," + ",".join(map(str, figures)) + "\n").encode()))
+    client.login(username=UserFactory(role="reviewer").username, password=TEST_PASSWORD)
+    page = client.get(reverse("dashboard:seats", args=["mazhilis-2023"]), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and page.context["options"]["base"] == "against_all"
+    seats = _seats(page)
+    assert [seats[name][HARE] for name, _votes in MAZHILIS_2023] == [40, 8, 6, 6, 5, 4, 0]
+    assert page.context["base_votes"] == 6_366_441 and page.context["qualifying"] == 6
+    shares = {row["name"]: round(row["share"], 2) for row in page.context["rows"]}
+    assert shares["AMANAT"] == 53.90 and shares["Auyl"] == 10.90 and shares["Baytaq"] == 2.30
+    assert round(page.context["against_all_share"], 2) == 3.90
+    assert "Against all" in page.text and "% of the votes for the lists and against all" in page.text

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dashboard import seats as seat_rules
 from dashboard.seats import (
     DHONDT,
     HAGENBACH_BISCHOFF,
@@ -358,3 +359,28 @@ def test_single_seat_outcomes_name_the_winner_or_the_runoff_with_shares_of_the_r
     assert round(two_round_outcome["ranked"][0]["share"], 2) == 40.91  # of the 1,100 who took part
     majority = single_seat_outcomes([("Astana", {"Aliya": 600, "Bolat": 400}, 1000)], fptp_race=False)
     assert majority[0]["winner"] == "Aliya" and majority[0]["participants"] == 1000
+
+
+# --- Kazakhstan's own rule: the 2023 Mazhilis, as the CEC counted it ---------------------------
+
+MAZHILIS_2023 = {"AMANAT": 3_431_510, "Auyl": 693_938, "Respublica": 547_154, "Ak Zhol": 535_139,
+                 "People's Party": 432_920, "NSDP": 331_058, "Baytaq": 146_431}
+AGAINST_ALL_2023 = 248_291
+
+
+def test_the_2023_mazhilis_seats_come_out_as_the_cec_gave_them_with_its_base():
+    base = sum(MAZHILIS_2023.values()) + AGAINST_ALL_2023
+    assert base == 6_366_441
+    result = seat_rules.allocate(MAZHILIS_2023, 69, seat_rules.HARE, threshold=Fraction(5, 100), threshold_base=base)
+    assert [result.seats[name] for name in MAZHILIS_2023] == [40, 8, 6, 6, 5, 4, 0]
+    assert result.quota == Fraction(sum(MAZHILIS_2023.values()) - MAZHILIS_2023["Baytaq"], 69)
+    shares = seat_rules.shares(MAZHILIS_2023, base)
+    assert round(float(100 * shares["AMANAT"]), 2) == 53.90 and round(float(100 * shares["Baytaq"]), 2) == 2.30
+
+
+def test_equal_remainders_go_to_the_list_registered_earlier_when_the_election_says_so():
+    votes = {"Later": 150, "Earlier": 150, "Big": 700}
+    by_votes = seat_rules.allocate(votes, 9, seat_rules.HARE, seed=1)
+    assert by_votes.lots  # the vote totals are equal: a lot decides
+    by_order = seat_rules.allocate(votes, 9, seat_rules.HARE, tie_order=["Big", "Earlier", "Later"])
+    assert not by_order.lots and (by_order.seats["Earlier"], by_order.seats["Later"]) == (2, 1)

@@ -127,3 +127,13 @@ def test_import_command_with_progress(tmp_path, election, station, kz_source):
     assert "1 new official versions" in out.getvalue()
     with pytest.raises(CommandError, match="No election"):
         call_command("import_results", str(path), "--election", "nope", "--source", "test-kz")
+
+
+def test_a_negative_or_huge_figure_is_refused_by_its_line(election, station, kz_source):
+    data = official_csv([("ALA", "ALA-01", "101", KZ_PROTOCOL), ("ALA", "ALA-01", "102", {**KZ_PROTOCOL, "L3": -5}),
+                         ("ALA", "ALA-01", "103", {**KZ_PROTOCOL, "L7": 10**9})])
+    with pytest.raises(ResultImportError) as refused:
+        run_import(election, kz_source, data, create_stations=True)
+    assert [(line, "issued" in message or "invalid" in message) for line, message in refused.value.errors] == [
+        (3, True), (4, True)]
+    assert not OfficialVersion.objects.exists()

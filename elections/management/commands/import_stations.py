@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from elections.models import Country
+from elections.models import Country, Election
 from elections.services import StationImportError, import_stations_from_path
 
 
@@ -15,10 +15,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="CSV file, UTF-8, with a header row")
         parser.add_argument("--country", required=True, choices=Country.values)
+        parser.add_argument("--election", help="the election (short name) whose station list this is")
 
-    def handle(self, *args, path, country, **options):
+    def handle(self, *args, path, country, election=None, **options):
+        if election:
+            slug = election
+            election = Election.objects.filter(slug=slug, country=country).first()
+            if election is None:
+                raise CommandError(_("No election “%(slug)s” in this country.") % {"slug": slug})
         try:
-            report = import_stations_from_path(country=country, path=path)
+            report = import_stations_from_path(country=country, path=path, election=election)
         except FileNotFoundError:
             raise CommandError(_("No such file: %(path)s") % {"path": path}) from None
         except UnicodeDecodeError:
