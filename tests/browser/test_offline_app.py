@@ -184,7 +184,7 @@ def test_a_photo_upload_cut_midway_resumes_from_the_servers_offset_after_the_pag
     phone.get_by_role("link", name="Enter the results protocol").click()
     for code, value in KZ_PROTOCOL.items():
         phone.locator(f"input[data-line='{code}']").fill(str(value))
-    photo = tmp_path / "protocol-full.jpg"
+    photo = tmp_path / "protocol-full.png"
     photo.write_bytes(photo_bytes(2400, 1800, image_format="PNG", seed=9))
     size = len(photo.read_bytes())
     assert size > 1_500_000
@@ -205,7 +205,8 @@ def test_a_photo_upload_cut_midway_resumes_from_the_servers_offset_after_the_pag
             deadline_offset = upload.offset
             break
         phone.wait_for_timeout(200)
-    assert deadline_offset is not None and 0 < deadline_offset < size
+    assert deadline_offset is not None and 0 < deadline_offset < size, (
+        network.bytes_up, network.accepted, Upload.objects.count(), outbox_states(phone), phone.url)
     assert not EvidenceFile.objects.exists() and not ObserverCopy.objects.exists()
     phone.close()  # closed with the photo half sent
 
