@@ -101,6 +101,17 @@ def test_offline_check_in_protocol_with_two_photos_and_incident_arrive_once_when
     phone.wait_for_url(f"**/protocols/deployments/{deployment.pk}/protocol/")
     for code, value in KZ_PROTOCOL.items():
         phone.locator(f"input[data-line='{code}']").fill(str(value))
+    # The control relations are checked on the phone, from the page kept offline, in words.
+    phone.locator("input[data-line='L9']").fill("15")
+    warning = phone.locator("#relation-warnings > li")
+    warning.first.wait_for()
+    words = warning.first.inner_text()
+    assert "(890 ≠ 895)" in words and words.count("\n") >= 5  # one line per protocol line involved
+    assert phone.locator("label[for='" + phone.locator("input[data-line='L4']").get_attribute("id") + "']"
+                         ).inner_text().strip() in words
+    assert phone.locator("input[data-line='L4']").get_attribute("aria-invalid") == "true"
+    phone.locator("input[data-line='L9']").fill("10")
+    assert phone.locator("section.warnings").is_hidden() and not phone.locator("input.relation-broken").count()
     photos = []
     for page_number in (1, 2):
         path = tmp_path / f"protocol-page-{page_number}.jpg"
