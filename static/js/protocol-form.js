@@ -41,15 +41,53 @@
     }
   }
 
+  // The lines a relation names (a sum names every sub-line of its prefix), in the form's order.
+  function linesOf(node, codes) {
+    if ("line" in node) { codes.push(node.line); }
+    else if ("sum" in node) {
+      form.querySelectorAll("input[data-line]").forEach(function (input) {
+        if (input.dataset.line.indexOf(node.sum) === 0) { codes.push(input.dataset.line); }
+      });
+    }
+    else if ("negate" in node) { linesOf(node.negate, codes); }
+    else if ("left" in node) { linesOf(node.left, codes); linesOf(node.right, codes); }
+    return codes;
+  }
+
+  // What is wrong, in numbers: the sign that holds instead of the one the protocol requires.
+  var BROKEN = { "==": "≠", "!=": "=", "<=": ">", "<": "≥", ">=": "<", ">": "≤" };
+
   function check() {
     var values = figures();
-    list.innerHTML = "";
-    relations.forEach(function (relation) {
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    form.querySelectorAll("input.relation-broken").forEach(function (input) {
+      input.classList.remove("relation-broken"); input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    });
+    relations.forEach(function (relation, index) {
       var tree = relation.tree, left, right;
       try { left = value(tree.left, values); right = value(tree.right, values); } catch (incomplete) { return; }
       if (holds(tree.op, left - right, relation.tolerance)) return;
       var item = document.createElement("li");
-      item.textContent = relation.label + " (" + relation.expression + ": " + left + " / " + right + ")";
+      item.id = "relation-warning-" + index;
+      var title = document.createElement("strong");
+      title.textContent = relation.label || relation.expression;
+      var numbers = document.createElement("span");
+      numbers.className = "muted";
+      numbers.textContent = " (" + left + " " + (BROKEN[tree.op] || "≠") + " " + right + ")";
+      var lines = document.createElement("ul");
+      linesOf(tree, []).forEach(function (code) {
+        var input = form.querySelector("input[data-line='" + code + "']");
+        if (!input) return;
+        var label = form.querySelector("label[for='" + input.id + "']");
+        var line = document.createElement("li");
+        line.textContent = (label ? label.textContent.trim() : code) + ": " + (input.value === "" ? "—" : input.value);
+        lines.appendChild(line);
+        input.classList.add("relation-broken");
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + item.id).trim());
+      });
+      item.append(title, numbers, lines);
       list.appendChild(item);
     });
     list.closest("section").hidden = list.children.length === 0;

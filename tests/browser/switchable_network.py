@@ -3,6 +3,7 @@ listens on its port, so every request, the service worker's own included, is ref
 Playwright's set_offline alone does not do (Playwright issue 2311). It counts what passes, and can
 cut the connection after a number of bytes sent to the server (a network lost mid-upload)."""
 
+import contextlib
 import socket
 import threading
 
@@ -37,10 +38,8 @@ class SwitchableNetwork:
             listener.close()
         with self.lock:
             for connection in list(self.connections):
-                try:
+                with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 connection.close()
             self.connections.clear()
 
@@ -76,10 +75,8 @@ class SwitchableNetwork:
             pass
         finally:
             for end in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             with self.lock:
                 self.connections.discard(source)
                 self.connections.discard(sink)

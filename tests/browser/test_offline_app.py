@@ -101,6 +101,17 @@ def test_offline_check_in_protocol_with_two_photos_and_incident_arrive_once_when
     phone.wait_for_url(f"**/protocols/deployments/{deployment.pk}/protocol/")
     for code, value in KZ_PROTOCOL.items():
         phone.locator(f"input[data-line='{code}']").fill(str(value))
+    # The control relations are checked on the phone, from the page kept offline, in words.
+    phone.locator("input[data-line='L9']").fill("15")
+    warning = phone.locator("#relation-warnings > li")
+    warning.first.wait_for()
+    words = warning.first.inner_text()
+    assert "(890 ≠ 895)" in words and words.count("\n") >= 5  # one line per protocol line involved
+    assert phone.locator("label[for='" + phone.locator("input[data-line='L4']").get_attribute("id") + "']"
+                         ).inner_text().strip() in words
+    assert phone.locator("input[data-line='L4']").get_attribute("aria-invalid") == "true"
+    phone.locator("input[data-line='L9']").fill("10")
+    assert phone.locator("section.warnings").is_hidden() and not phone.locator("input.relation-broken").count()
     photos = []
     for page_number in (1, 2):
         path = tmp_path / f"protocol-page-{page_number}.jpg"
@@ -184,7 +195,7 @@ def test_a_photo_upload_cut_midway_resumes_from_the_servers_offset_after_the_pag
     phone.get_by_role("link", name="Enter the results protocol").click()
     for code, value in KZ_PROTOCOL.items():
         phone.locator(f"input[data-line='{code}']").fill(str(value))
-    photo = tmp_path / "protocol-full.jpg"
+    photo = tmp_path / "protocol-full.png"
     photo.write_bytes(photo_bytes(2400, 1800, image_format="PNG", seed=9))
     size = len(photo.read_bytes())
     assert size > 1_500_000
@@ -205,7 +216,8 @@ def test_a_photo_upload_cut_midway_resumes_from_the_servers_offset_after_the_pag
             deadline_offset = upload.offset
             break
         phone.wait_for_timeout(200)
-    assert deadline_offset is not None and 0 < deadline_offset < size
+    assert deadline_offset is not None and 0 < deadline_offset < size, (
+        network.bytes_up, network.accepted, Upload.objects.count(), outbox_states(phone), phone.url)
     assert not EvidenceFile.objects.exists() and not ObserverCopy.objects.exists()
     phone.close()  # closed with the photo half sent
 
