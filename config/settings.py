@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -73,8 +76,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "observers.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "observers.middleware.NoStoreForAuthenticatedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -198,6 +204,9 @@ EVIDENCE_MAX_VIDEO_BYTES = env.int("EVIDENCE_MAX_VIDEO_BYTES", default=2 * 1024 
 # bounds what the web and Celery workers decode. Pillow's own limit is set to the same number
 # (evidence/apps.py) for every other decode.
 EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=50_000_000)
+# Per observer: unfinished resumable uploads at once, and the bytes they announce together.
+EVIDENCE_MAX_OPEN_UPLOADS = env.int("EVIDENCE_MAX_OPEN_UPLOADS", default=10)
+EVIDENCE_MAX_OPEN_UPLOAD_BYTES = env.int("EVIDENCE_MAX_OPEN_UPLOAD_BYTES", default=4 * 1024 * 1024 * 1024)
 # An upload with no byte received for this long is deleted by the periodic sweep.
 EVIDENCE_UPLOAD_EXPIRY_HOURS = env.int("EVIDENCE_UPLOAD_EXPIRY_HOURS", default=24)
 
@@ -247,10 +256,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "observers.tokens.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.CappedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -261,6 +270,12 @@ REST_FRAMEWORK = {
     # (DRF's throttles and observers.throttling) use this one rule.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# Phone numbers without a country code are read as numbers of this region (observers/identity.py).
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="KZ")
+# API tokens (observers/tokens.py) expire this many days after they are issued.
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=30)
+# The second factor (observers/two_factor.py): the name authenticator apps show.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Election observers")
 # Rate limits (observers/throttling.py): name -> (attempts, seconds).
 RATE_LIMITS = {
     # Sign-ups from one address, the page and the API together.

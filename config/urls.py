@@ -13,11 +13,25 @@ from observers import pwa as observers_pwa
 from observers import views as observers_views
 from protocols import api as protocols_api
 
-router = DefaultRouter()
+
+class IdRouter(DefaultRouter):
+    """IDs in API URLs are parsed before use: a viewset looked up by its numeric primary key only
+    matches digits, so `/api/accreditations/null,null/document/` is a 404, never a query with
+    "null,null" (or a 500 from a view that trusts the kwarg). Viewsets looked up by another field
+    (a slug) keep their own rule."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if getattr(viewset, "lookup_field", "pk") in ("pk", "id") and not hasattr(viewset, "lookup_value_regex"):
+            viewset.lookup_value_regex = "[0-9]+"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = IdRouter()
 router.register("elections", elections_api.ElectionViewSet, basename="election")
 router.register("regions", elections_api.RegionViewSet, basename="region")
 router.register("stations", elections_api.StationViewSet, basename="station")
 router.register("observers", observers_api.ObserverViewSet, basename="observer")
+router.register("auth/tokens", observers_api.ApiTokenViewSet, basename="api-token-item")
 router.register("accreditations", observers_api.AccreditationViewSet, basename="accreditation")
 router.register("deployments", observers_api.DeploymentViewSet, basename="deployment")
 router.register("check-ins", observers_api.CheckInViewSet, basename="check-in")
@@ -46,12 +60,14 @@ urlpatterns = [
     path("transparency/", include("dashboard.public_urls")),
     # The login page with the failed-login limits, in front of Django's other account pages.
     path("accounts/login/", observers_views.LoginView.as_view(), name="login"),
+    path("accounts/", include("observers.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/signup/", observers_api.SignUpView.as_view(), name="api-signup"),
     path("api/me/", observers_api.MeView.as_view(), name="api-me"),
     path("api/auth/token/", observers_api.TokenView.as_view(), name="api-token"),
+    path("api/auth/logout/", observers_api.LogoutView.as_view(), name="api-logout"),
     path("evidence/", include("evidence.urls")),
     path("api/evidence/uploads/", evidence_api.UploadCollection.as_view(), name="evidence-uploads"),
     path("api/evidence/uploads/<uuid:upload_id>/", evidence_api.UploadResource.as_view(), name="evidence-upload"),

@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 from . import selectors, services, tus
 
 STATUS = {"not_found": 404, "conflict": 409, "locked": 423, "too_large": 413, "unsupported": 415,
-          "invalid": 400, "checksum": tus.CHECKSUM_MISMATCH, "completed": 403, "forbidden": 403}
+          "invalid": 400, "checksum": tus.CHECKSUM_MISMATCH, "completed": 403, "forbidden": 403, "quota": 413}
 
 
 def tus_response(status, headers=None, message=""):

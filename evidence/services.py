@@ -47,7 +47,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -223,10 +223,37 @@ def ensure_deployed_for(observer, *, station=None, election=None):
                              "the stations where you observe.") % {"code": station.code})
 
 
+def check_metadata_text(metadata):
+    """Upload-Metadata values are text a person could read: no NUL or other control character
+    (PostgreSQL refuses NUL in text), at most 255 characters each."""
+    for name, value in metadata.items():
+        text = value if isinstance(value, str) else ""
+        if not isinstance(value, str) or len(text) > 255 or any(ord(c) < 32 or ord(c) == 127 for c in text):
+            raise UploadRefused("invalid", _("The upload's %(field)s has characters that are not allowed.")
+                                % {"field": str(name)[:40]})
+
+
+def ensure_within_upload_quota(user, length):
+    """An observer has at most EVIDENCE_MAX_OPEN_UPLOADS unfinished uploads and
+    EVIDENCE_MAX_OPEN_UPLOAD_BYTES announced by them, this one included; the periodic sweep and
+    finished uploads give the room back. One query; the row lock keeps two requests honest."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    open_uploads = Upload.objects.filter(uploaded_by=user, state=Upload.State.RECEIVING).aggregate(
+        count=Count("pk"), total=Sum("length"))
+    if open_uploads["count"] >= settings.EVIDENCE_MAX_OPEN_UPLOADS:
+        raise UploadRefused("quota", _("You have %(count)s unfinished uploads: finish or cancel one before starting "
+                                       "another.") % {"count": open_uploads["count"]})
+    if (open_uploads["total"] or 0) + length > settings.EVIDENCE_MAX_OPEN_UPLOAD_BYTES:
+        limit = settings.EVIDENCE_MAX_OPEN_UPLOAD_BYTES // (1024 * 1024)
+        raise UploadRefused("quota", _("Your unfinished uploads would exceed %(mb)s MB: finish or cancel one before "
+                                       "starting another.") % {"mb": limit})
+
+
 @transaction.atomic
 def create_upload(*, user, length, metadata):
     """Start (or find again) a resumable upload. `metadata` is the tus Upload-Metadata dict:
     filename, filetype, client_id (UUID, made by the client), station, election, purpose."""
+    check_metadata_text(metadata)
     purpose = metadata.get("purpose") or Purpose.OTHER
     if purpose not in Purpose.values:
         raise UploadRefused("invalid", _("Unknown purpose."))
@@ -257,6 +284,7 @@ def create_upload(*, user, length, metadata):
         raise UploadRefused("too_large", _too_large_message(kind))
     if length == 0:
         raise UploadRefused("invalid", content_error_message(content.ContentError("empty", "")))
+    ensure_within_upload_quota(user, length)
     device_sha256, device_captured_at = device_claim(metadata)
     upload = Upload.objects.create(
         uploaded_by=user, client_id=client_id, length=length, filename=filename, declared_type=declared_type,

@@ -4,18 +4,18 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services, throttling
-from .models import User
+from . import selectors, services, throttling, tokens, two_factor
+from .models import ApiToken, User
 from .serializers import (
     AccreditationSerializer,
+    ApiTokenSerializer,
     CheckInSerializer,
     DecisionSerializer,
     DeploymentCreateSerializer,
@@ -25,6 +25,8 @@ from .serializers import (
     NewObserverSerializer,
     ObserverSerializer,
     SignUpSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
 )
 from .views import document as document_view
 
@@ -44,16 +46,54 @@ class SignUpView(APIView):
         return Response(ObserverSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-class TokenView(ObtainAuthToken):
-    """A token for a username and password, refused (429) while the address or the username has
-    spent its budget of failed logins (observers.throttling)."""
+class TokenView(APIView):
+    """A token for a username and password (and the second factor's code, for staff and anyone
+    who enrolled one), refused (429) while this username from this address is locked out
+    (observers.throttling). The token expires (API_TOKEN_LIFETIME_DAYS) and is shown once."""
 
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
     def post(self, request, *args, **kwargs):
         username = request.data.get("username") if hasattr(request.data, "get") else None
-        wait = throttling.login_retry_after(request, username if isinstance(username, str) else None)
+        username = username if isinstance(username, str) else None
+        wait = throttling.login_retry_after(request, username)
         if wait is not None:
             raise Throttled(wait=wait, detail=throttling.wait_message(wait))
-        return super().post(request, *args, **kwargs)
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        if two_factor.required_for(user):
+            if not two_factor.is_enrolled(user) and not two_factor.backup_codes_left(user):
+                raise PermissionDenied(_("Set up your second factor on the website first (Account, Two-factor)."))
+            if two_factor.verify_code(user=user, code=serializer.validated_data.get("code")) is None:
+                throttling.count_login_failure(request, username)
+                raise ValidationError({"code": [_("Give the current code of your authenticator app, or a backup code.")]})
+        token, key = tokens.issue(user=user, name=request.headers.get("User-Agent", ""))
+        return Response(TokenSerializer({"token": key, "expires_at": token.expires_at}).data)
+
+
+class LogoutView(APIView):
+    """Revoke the token this call is made with."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            tokens.revoke(user=request.user, reason="logout", token_id=request.auth.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The user's own unexpired, unrevoked tokens; DELETE revokes one."""
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self):
+        return tokens.active_for(self.request.user).order_by("-created_at")
+
+    def perform_destroy(self, instance):
+        tokens.revoke(user=self.request.user, reason="revoked by owner", token_id=instance.pk)
 
 
 class MeView(APIView):

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import SHORT_TEXT
 from elections.models import Election, Region, Station
 
 from . import throttling
@@ -73,7 +74,7 @@ class NewObserverForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject")), ("revoke", _("Revoke"))])
-    reason = forms.CharField(label=_("Reason (the observer sees it)"), required=False,
+    reason = forms.CharField(label=_("Reason (the observer sees it)"), required=False, max_length=SHORT_TEXT,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import SHORT_TEXT
 from elections.models import Election, Region, Station
 
 
@@ -114,7 +115,7 @@ class Accreditation(models.Model):
     document = models.FileField(_("accreditation document"), upload_to=accreditation_document_path, blank=True)
     document_type = models.CharField(_("document type"), max_length=40, blank=True)
     document_sha256 = models.CharField(_("document SHA-256"), max_length=64, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=SHORT_TEXT)
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -141,7 +142,7 @@ class AccreditationEvent(models.Model):
     to_status = models.CharField(_("to"), max_length=10, choices=Accreditation.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                               verbose_name=_("by"))
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=SHORT_TEXT)
     at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
@@ -223,3 +224,29 @@ class CheckIn(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A key for the API (phones, scripts): it expires, it is revoked on a password change, a
+    logout or a revoked accreditation, and its owner sees and revokes each one. Only the key's
+    SHA-256 is stored: a leaked database opens no account."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("user"))
+    key_digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("starts with"), max_length=8)
+    name = models.CharField(_("device"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_reason = models.CharField(_("why revoked"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_revoked")]
+
+    def __str__(self):
+        return f"{self.prefix}…"

@@ -1,6 +1,10 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
-from .models import Accreditation, CheckIn, Deployment, User
+from config.limits import SHORT_TEXT
+
+from .models import Accreditation, ApiToken, CheckIn, Deployment, User
 
 
 class SignUpSerializer(serializers.Serializer):
@@ -45,7 +49,7 @@ class AccreditationSerializer(serializers.ModelSerializer):
 
 class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject", "revoke"])
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT)
 
 
 class DocumentSerializer(serializers.Serializer):
@@ -93,3 +97,26 @@ class CheckInSerializer(serializers.ModelSerializer):
                   "accuracy_m", "distance_m", "far_from_station"]
         read_only_fields = ["recorded_at", "distance_m", "far_from_station"]
         extra_kwargs = {"deployment": {"queryset": Deployment.objects.all()}}
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    """Username and password (DRF's checks, with the failed-login signal), and the code of the
+    second factor when the user has one."""
+
+    username = serializers.CharField(label=_("Username"), max_length=150, write_only=True)
+    password = serializers.CharField(label=_("Password"), max_length=128, style={"input_type": "password"},
+                                     trim_whitespace=False, write_only=True)
+    code = serializers.CharField(label=_("Code"), max_length=16, required=False, allow_blank=True, write_only=True)
+    token = None
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "prefix", "name", "created_at", "expires_at", "last_used_at"]
+        read_only_fields = fields

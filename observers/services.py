@@ -15,11 +15,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from elections.models import Election, Station
 
-from . import geo
+from . import geo, identity
 from .models import Accreditation, AccreditationEvent, CheckIn, Deployment, Organisation, User
 
 Status = Accreditation.Status
@@ -168,18 +169,46 @@ def _validate_new_user(user, password):
     errors = {}
     if not (user.username or "").strip():
         errors["username"] = [_("Choose a username.")]
-    elif User.objects.filter(username__iexact=user.username).exists():
+    else:
+        _normalise_username(user, errors)
+    if "username" not in errors and User.objects.filter(username__iexact=user.username).exists():
         errors["username"] = [_("This username is taken.")]
     if not (user.first_name or "").strip():
         errors["first_name"] = [_("Give your first name.")]
     if not (user.phone or "").strip():
         errors["phone"] = [_("Give a phone number your coordinator can call.")]
+    else:
+        _normalise_phone(user, errors)
     try:
         validate_password(password, user)
     except ValidationError as error:
         errors["password"] = error.messages
     if errors:
         raise ValidationError(errors)
+
+
+USERNAME_ERRORS = {
+    "length": gettext_lazy("A username has 3 to 40 characters."),
+    "characters": gettext_lazy("A username has letters, digits and . _ - only, with no spaces."),
+    "mixed_scripts": gettext_lazy("A username is written in one alphabet: Latin or Cyrillic letters, not both."),
+}
+
+
+def _normalise_username(user, errors):
+    """The username in its NFKC form, of a safe alphabet (observers.identity)."""
+    try:
+        user.username = identity.normalise_username(user.username)
+    except identity.IdentityError as error:
+        errors["username"] = [ValidationError(USERNAME_ERRORS[error.code], code=f"username_{error.code}")]
+
+
+def _normalise_phone(user, errors):
+    """The phone number in E.164 (observers.identity)."""
+    try:
+        user.phone = identity.normalise_phone(user.phone, settings.PHONE_DEFAULT_REGION)
+    except identity.IdentityError:
+        errors["phone"] = [ValidationError(_("This is not a valid phone number. Give it with its country code, "
+                                             "for example +7 701 123 45 67."), code="phone")]
 
 
 def resubmit_document(*, observer, document):

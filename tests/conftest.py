@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test.client import ClientMixin
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+
+from observers import two_factor
+from tests import two_factor as second_factor
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = PROJECT_DIR / "test-artifacts"
@@ -152,3 +156,18 @@ def sent_tasks():
 
     read()
     return read
+
+
+@pytest.fixture(autouse=True)
+def staff_logins_pass_the_second_factor(monkeypatch):
+    """`client.login()` and `client.force_login()` of staff (who must give a second factor) log in
+    with a verified, enrolled authenticator app, as a coordinator does every day; tests of the
+    second factor itself log in through the login page instead."""
+    original = ClientMixin._login
+
+    def login_with_second_factor(self, user, backend=None):
+        original(self, user, backend)
+        if two_factor.required_for(user):
+            second_factor.mark_session_verified(self, user)
+
+    monkeypatch.setattr(ClientMixin, "_login", login_with_second_factor)

@@ -25,6 +25,7 @@ from tests.factories import (
     StationFactory,
     photo_bytes,
 )
+from tests.two_factor import log_in_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,10 +35,7 @@ FACTS = "The chair refused to show the ballots to observers during the count."
 
 
 def log_in(page, base_url, username):
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_in_browser(page, base_url, username, TEST_PASSWORD)  # staff give their app's code too
 
 
 def test_observer_reports_with_a_photo_coordinator_escalates_and_the_complaint_pdf_has_its_hash(

@@ -16,6 +16,7 @@ from tests.factories import (
     RegionFactory,
     StationFactory,
 )
+from tests.two_factor import log_in_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,10 +25,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 
 
 def log_in(page, base_url, username):
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_in_browser(page, base_url, username, TEST_PASSWORD)  # staff give their app's code too
 
 
 def test_sign_up_approval_deployment_and_check_in(live_server, browser, artifacts_dir, tmp_path):

@@ -1,7 +1,10 @@
+import base64
 import io
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django_otp.oath import TOTP
 
 from elections.models import Election, Region, Station
 from observers.models import Organisation, User
@@ -39,3 +42,21 @@ def test_demo_election_loads_twice_with_working_logins(client, django_capture_on
     assert sorted(flag.deltas) == ["L8.1", "L8.2"] and flag.deltas["L8.1"][2] == 40
     client.login(username="admin", password="observe-2027")
     assert client.get("/admin/").status_code == 200
+
+
+def test_demo_staff_pass_the_second_factor_with_the_printed_secret_or_backup_code(django_capture_on_commit_callbacks):
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=False):
+        call_command("load_demo", stdout=out)
+    assert "DEMOOBSERVERSTWOFACTORSECRETKEYS" in out.getvalue() and "demo-code-1" in out.getvalue()
+    coordinator = User.objects.get(username="coordinator")
+    web = Client(HTTP_ACCEPT_LANGUAGE="en")
+    web.post("/accounts/login/", {"username": "coordinator", "password": "observe-2027"})
+    assert web.get("/dashboard/")["Location"].startswith("/accounts/two-factor/verify/")
+    app = TOTP(base64.b32decode("DEMOOBSERVERSTWOFACTORSECRETKEYS"))
+    assert web.post("/accounts/two-factor/verify/", {"code": f"{app.token():06d}"}).status_code == 302
+    assert web.get("/dashboard/").status_code == 200
+    reviewer = Client()
+    reviewer.post("/accounts/login/", {"username": "reviewer", "password": "observe-2027"})
+    assert reviewer.post("/accounts/two-factor/verify/", {"code": "demo-code-1"}).status_code == 302
+    assert coordinator.totpdevice_set.get().confirmed

@@ -56,6 +56,27 @@ def refused_code(tmp_path, data, filename):
     return refused.value.code
 
 
+def faststart_mp4(tmp_path):
+    """An ffmpeg MP4 with its index first, so its media data (`mdat`) is the last box."""
+    video_bytes(tmp_path)  # skips when ffmpeg is missing
+    target = tmp_path / "faststart.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=1:size=320x240:rate=10",
+                    "-c:v", "mpeg4", "-movflags", "+faststart", str(target)], check=True, capture_output=True)
+    return target.read_bytes()
+
+
+def mp4_with_zip_at_the_end_of_its_media_data(tmp_path):
+    """The ZIP inside the last box, its size grown to cover it: the boxes still tile the file, and a
+    ZIP reader (which looks for the archive's end in a file's last 64 KB) opens it."""
+    data, position = faststart_mp4(tmp_path), 0
+    while True:
+        size, box_type = struct.unpack(">I4s", data[position:position + 8])
+        if box_type == b"mdat":
+            archive = zip_bytes()
+            return data[:position] + struct.pack(">I", size + len(archive)) + data[position + 4:] + archive
+        position += size
+
+
 CRAFTED = {
     # The checks of today look at the last bytes: a ZIP comment ending in FF D9 fools them.
     "JPEG + ZIP whose comment ends in FF D9": (lambda tmp: photo_bytes(seed=1) + zip_bytes(comment=b"x\xff\xd9"),
@@ -79,6 +100,7 @@ CRAFTED = {
                                      "count.mp4"),
     "MP4 with a PDF in a skip box at its end": (
         lambda tmp: video_bytes(tmp) + iso_box(b"skip", b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF"), "count.mp4"),
+    "MP4 whose media data ends with a ZIP": (mp4_with_zip_at_the_end_of_its_media_data, "count.mp4"),
     "MP4 with an unknown top-level box": (lambda tmp: video_bytes(tmp) + iso_box(b"zipx", b"\x00" * 64), "count.mp4"),
 }
 

@@ -109,7 +109,7 @@ def test_illegal_transitions_are_refused(coordinator):
 
 def test_coordinator_creates_an_observer_who_waits_for_approval(client, coordinator):
     client.login(username=coordinator.username, password=TEST_PASSWORD)
-    client.post(reverse("observers:new-observer"), {"first_name": "Nurlan", "phone": "+7 702", "username": "nurlan",
+    client.post(reverse("observers:new-observer"), {"first_name": "Nurlan", "phone": "+7 702 123 45 67", "username": "nurlan",
                                                      "password": TEST_PASSWORD})
     created = User.objects.get(username="nurlan")
     assert created.organisation == coordinator.organisation

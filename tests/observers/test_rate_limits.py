@@ -10,11 +10,10 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from observers import throttling
-from observers.models import User
+from observers.models import ApiToken, User
 from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +148,7 @@ def test_the_token_endpoint_counts_and_refuses_like_the_login_page(small_limits)
                        REMOTE_ADDR=address)
     assert refused.status_code == 429 and "Too many attempts" in refused.json()["detail"]
     assert 30 < int(refused["Retry-After"]) <= 60
-    assert not Token.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
 
 
 def test_failures_on_the_token_endpoint_lock_the_login_page_too(client, small_limits):

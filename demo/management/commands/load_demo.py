@@ -1,5 +1,6 @@
 """Load the demo election, its territory, an NGO and demo accounts. Safe to run again."""
 
+import base64
 import csv
 import datetime
 import io
@@ -8,6 +9,8 @@ import uuid
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import translation
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from demo import kazakhstan
 from demo import results as demo_results
@@ -19,6 +22,11 @@ from protocols.models import OfficialVersion, ResultSource
 from protocols.official_import import import_official_results
 
 DEMO_PASSWORD = "observe-2027"
+# Demo staff are enrolled in the second factor already (real staff enrol at their first login):
+# this authenticator-app secret (base32 DEMOOBSERVERSTWOFACTORSECRETKEYS) for all of them, and these backup
+# codes, each usable once per `load_demo`. Known to everyone: for the demo only.
+DEMO_TOTP_KEY_HEX = base64.b32decode("DEMOOBSERVERSTWOFACTORSECRETKEYS").hex()
+DEMO_BACKUP_CODES = [f"demo-code-{n}" for n in range(1, 10)]
 ELECTION_SLUG = "kz-mazhilis-demo"
 
 DEMO_ACCOUNTS = [
@@ -45,6 +53,7 @@ class Command(BaseCommand):
             election = _election()
             organisation = _organisation()
             _accounts(organisation)
+            _second_factors()
             _accredit_and_deploy(election, organisation)
         results = _publish_results(election)
         _send_observer_copies(election)
@@ -57,6 +66,9 @@ class Command(BaseCommand):
         with translation.override("en"):
             for username, role, *_rest in DEMO_ACCOUNTS:
                 self.stdout.write(f"  {username:<13} {role.label}")
+        self.stdout.write("Staff (admin, coordinators, reviewer) then give a second factor: the code of an "
+                          "authenticator app with the secret DEMOOBSERVERSTWOFACTORSECRETKEYS (or `oathtool --totp -b "
+                          f"DEMOOBSERVERSTWOFACTORSECRETKEYS`), or a backup code: {', '.join(DEMO_BACKUP_CODES[:3])}, ...")
         self.stdout.write("New observers sign up with the invitation code DEMO-2027.")
 
 
@@ -113,6 +125,17 @@ def _accounts(organisation):
         user.organisation = None if role == User.Role.ADMIN else organisation
         user.save()
         user.regions.set(Region.objects.filter(country="KZ", code__in=region_codes))
+
+
+def _second_factors():
+    staff = User.objects.filter(username__in=[a[0] for a in DEMO_ACCOUNTS if a[1] != User.Role.OBSERVER])
+    for user in staff:
+        TOTPDevice.objects.filter(user=user).delete()
+        TOTPDevice.objects.create(user=user, name="Authenticator app (demo)", key=DEMO_TOTP_KEY_HEX, confirmed=True)
+        backup, _created = StaticDevice.objects.get_or_create(user=user, name="Backup codes",
+                                                              defaults={"confirmed": True})
+        backup.token_set.all().delete()
+        StaticToken.objects.bulk_create([StaticToken(device=backup, token=code) for code in DEMO_BACKUP_CODES])
 
 
 def _accredit_and_deploy(election, organisation):
