@@ -3,7 +3,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
-from . import throttling, tokens
+from . import throttling
 
 
 class ObserversConfig(AppConfig):
@@ -12,7 +12,8 @@ class ObserversConfig(AppConfig):
     verbose_name = _("Observers")
 
     def ready(self):
-        from .models import Accreditation, User  # noqa: PLC0415 models load after apps.py
+        from . import tokens  # noqa: PLC0415 tokens and models load after apps.py
+        from .models import Accreditation, User  # noqa: PLC0415
 
         # Every failed login from the web (page, admin, API token) counts against its (username,
         # address) pair, and a successful one clears it; see observers/throttling.py.
