@@ -358,3 +358,15 @@ def test_single_seat_outcomes_name_the_winner_or_the_runoff_with_shares_of_the_r
     assert round(two_round_outcome["ranked"][0]["share"], 2) == 40.91  # of the 1,100 who took part
     majority = single_seat_outcomes([("Astana", {"Aliya": 600, "Bolat": 400}, 1000)], fptp_race=False)
     assert majority[0]["winner"] == "Aliya" and majority[0]["participants"] == 1000
+
+
+def test_the_2023_mazhilis_list_seats_come_out_as_the_cec_published_them():
+    """docs/domain.md §3: 69 seats, 5% of the list votes plus "against all", Hare quota."""
+    votes = {"AMANAT": 3_431_510, "Auyl": 693_938, "Respublica": 547_154, "Ak Zhol": 535_139,
+             "People's Party": 432_920, "NSDP": 331_058, "Baytaq": 146_431}
+    base = sum(votes.values()) + 248_291  # against all
+    assert base == 6_366_441
+    hare = allocate(votes, 69, HARE, threshold=Fraction(5, 100), threshold_base=base)
+    assert [hare.seats.get(name, 0) for name in votes] == [40, 8, 6, 6, 5, 4, 0]
+    dhondt = allocate(votes, 69, DHONDT, threshold=Fraction(5, 100), threshold_base=base)
+    assert [dhondt.seats.get(name, 0) for name in votes] == [41, 8, 6, 6, 5, 3, 0]
