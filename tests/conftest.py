@@ -13,6 +13,8 @@ from django.db import connection
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from config.celery import app
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = PROJECT_DIR / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -131,8 +133,6 @@ def sent_tasks():
     `sent_tasks()` returns [(task name, args), ...] in the order they were sent and removes them,
     so no later worker test receives them. Whatever an earlier test left there is discarded first.
     """
-    from config.celery import app  # noqa: PLC0415 the Celery app binds to the test settings when used
-
     def read():
         found = []
         with app.connection_for_read() as connection:
