@@ -5,9 +5,9 @@ it never imports its app's `tasks.py`, which imports the services: the dependenc
 tasks -> services. The message leaves only when the transaction commits, so a worker never reads
 rows that are not there yet, and a rolled-back write sends nothing.
 
-The task name is `<module>.<function>`, the one the task is registered under (Celery's default,
-or `@shared_task(name=...)` spelling the same); a name no worker knows is refused here, at once,
-rather than lost on a queue.
+A task's name starts with its module (`protocols.tasks.check_stations`), as Celery's default
+names and every `@shared_task(name=...)` of the project do; a name no worker knows is refused
+here, at once, rather than lost on a queue.
 """
 
 import contextlib
