@@ -5,9 +5,9 @@ it never imports its app's `tasks.py`, which imports the services: the dependenc
 tasks -> services. The message leaves only when the transaction commits, so a worker never reads
 rows that are not there yet, and a rolled-back write sends nothing.
 
-The task name is the one the task is registered under (`@shared_task(name=...)`, or
-`<module>.<function>` by default); a name no worker knows is refused here, at once, rather than
-lost on a queue.
+A task's name starts with its module (`protocols.tasks.check_stations`), as Celery's default
+names and every `@shared_task(name=...)` of the project do; a name no worker knows is refused
+here, at once, rather than lost on a queue.
 
 A broker that cannot be reached when the transaction commits does not fail the write: every
 pipeline records what it still has to do in the database (a station's `queued_at`, a
@@ -16,6 +16,9 @@ sends again whatever is still undone. The observer's write has committed and mus
 not a 500 that makes the phone send it again; the failure is logged with the task and its
 arguments (config.broker).
 """
+
+import contextlib
+import importlib
 
 from django.db import transaction
 
@@ -43,7 +46,9 @@ def send(task_name, *args):
 
 def _check_registered(task_name):
     if task_name not in app.tasks:
-        # A web process has not imported the apps' tasks modules (a worker has): import them once.
-        app.loader.import_default_modules()
+        # A web process has not imported the tasks modules (a worker has). Tasks are named after
+        # their module ("protocols.tasks.check_stations"): importing it registers the task.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(task_name.rpartition(".")[0])
     if task_name not in app.tasks:
         raise LookupError(f"no Celery task is registered as {task_name!r}")

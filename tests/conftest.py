@@ -14,6 +14,7 @@ from django.test.client import ClientMixin
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from config.celery import app
 from observers import two_factor
 from tests import two_factor as second_factor
 
@@ -135,8 +136,6 @@ def sent_tasks():
     `sent_tasks()` returns [(task name, args), ...] in the order they were sent and removes them,
     so no later worker test receives them. Whatever an earlier test left there is discarded first.
     """
-    from config.celery import app  # noqa: PLC0415 the Celery app binds to the test settings when used
-
     def read():
         found = []
         with app.connection_for_read() as connection:

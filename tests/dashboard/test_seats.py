@@ -384,3 +384,15 @@ def test_equal_remainders_go_to_the_list_registered_earlier_when_the_election_sa
     assert by_votes.lots  # the vote totals are equal: a lot decides
     by_order = seat_rules.allocate(votes, 9, seat_rules.HARE, tie_order=["Big", "Earlier", "Later"])
     assert not by_order.lots and (by_order.seats["Earlier"], by_order.seats["Later"]) == (2, 1)
+
+
+def test_the_2023_mazhilis_list_seats_come_out_as_the_cec_published_them():
+    """docs/domain.md §3: 69 seats, 5% of the list votes plus "against all", Hare quota."""
+    votes = {"AMANAT": 3_431_510, "Auyl": 693_938, "Respublica": 547_154, "Ak Zhol": 535_139,
+             "People's Party": 432_920, "NSDP": 331_058, "Baytaq": 146_431}
+    base = sum(votes.values()) + 248_291  # against all
+    assert base == 6_366_441
+    hare = allocate(votes, 69, HARE, threshold=Fraction(5, 100), threshold_base=base)
+    assert [hare.seats.get(name, 0) for name in votes] == [40, 8, 6, 6, 5, 4, 0]
+    dhondt = allocate(votes, 69, DHONDT, threshold=Fraction(5, 100), threshold_base=base)
+    assert [dhondt.seats.get(name, 0) for name in votes] == [41, 8, 6, 6, 5, 3, 0]
