@@ -364,6 +364,10 @@ def station_map_clusters(election, region_ids, view):
     ).annotate(lat=Cast("latitude", FloatField()), lon=Cast("longitude", FloatField())).order_by().values(
         "id", "code", "lat", "lon", "state")
     inner, params = stations.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        # OFFSET 0 keeps PostgreSQL from folding the inner query into the outer one, which would
+        # copy the state's CASE (four EXISTS subplans) into each of the sums below.
+        inner += " OFFSET 0"
     # Each station's state is computed once, in the inner query; the outer one only groups it.
     per_state = ", ".join(f"SUM(CASE WHEN state = {index} THEN 1 ELSE 0 END)" for index in range(len(STATION_STATES)))
     statement = (f"SELECT COUNT(*), AVG(lat), AVG(lon), MIN(id), MIN(code), {per_state} "  # noqa: S608 (no data)
