@@ -18,6 +18,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Max,
+    Min,
     OuterRef,
     Q,
     Sum,
@@ -40,7 +42,7 @@ from observers.services import coordinator_region_ids
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 from protocols.selectors import is_published
 
-from . import confirmation
+from . import confirmation, mapgrid
 
 # Incidents are counted per severity, in the order incidents.models.Severity defines.
 INCIDENT_FIGURES = tuple(f"incidents_{severity}" for severity in Severity.values)
@@ -361,6 +363,13 @@ def station_map_rows(election, region_ids):
     sends them: the state (an index into STATION_STATES, the most telling of flagged, protocol in,
     checked in, observer deployed, none) and the 5-decimal rounding (about a metre) are computed
     by the database, so the rows go to JSON as they come."""
+    return located_stations_with_state(election, region_ids).annotate(
+        lat=Cast(Round("latitude", 5), FloatField()), lon=Cast(Round("longitude", 5), FloatField()),
+    ).order_by().values_list("id", "code", "lat", "lon", "state")
+
+
+def located_stations_with_state(election, region_ids):
+    """The located stations in scope, each annotated with `state` (an index into STATION_STATES)."""
     states = dict(
         flagged=Exists(Discrepancy.objects.filter(election=election, station=OuterRef("pk"),
                                                   status=Discrepancy.Status.OPEN)),
@@ -372,8 +381,50 @@ def station_map_rows(election, region_ids):
     state = Case(*[When(condition, then=Value(index)) for index, condition in enumerate(states.values())],
                  default=Value(len(states)))
     return election_stations(election).filter(commission__region_id__in=region_ids, latitude__isnull=False).annotate(
-        state=state, lat=Cast(Round("latitude", 5), FloatField()), lon=Cast(Round("longitude", 5), FloatField()),
-    ).order_by().values_list("id", "code", "lat", "lon", "state")
+        state=state)
+
+
+def station_map_clusters(election, region_ids, view):
+    """The map of one view (a `mapgrid.View`): the located stations in scope inside it, grouped by
+    grid cell in one SQL statement (GROUP BY the position snapped to the cell), each cluster with
+    its number of stations in every state, so its colours, and the legend's, are true at every
+    zoom. Returns (cell degrees, clusters, per-state totals), a cluster being
+    [lat, lon, stations, [count per state], station id or None, station code or None] (the last
+    two for a cluster of one station, which the map shows as that station). The statement is the
+    ORM's query of the stations and their state, wrapped in one GROUP BY."""
+    cell = mapgrid.cell_degrees(view)
+    stations = located_stations_with_state(election, region_ids).filter(
+        latitude__gte=view.south, latitude__lte=view.north, longitude__gte=view.west, longitude__lte=view.east,
+    ).annotate(lat=Cast("latitude", FloatField()), lon=Cast("longitude", FloatField())).order_by().values(
+        "id", "code", "lat", "lon", "state")
+    inner, params = stations.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        # OFFSET 0 keeps PostgreSQL from folding the inner query into the outer one, which would
+        # copy the state's CASE (four EXISTS subplans) into each of the sums below.
+        inner += " OFFSET 0"
+    # Each station's state is computed once, in the inner query; the outer one only groups it.
+    per_state = ", ".join(f"SUM(CASE WHEN state = {index} THEN 1 ELSE 0 END)" for index in range(len(STATION_STATES)))
+    statement = (f"SELECT COUNT(*), AVG(lat), AVG(lon), MIN(id), MIN(code), {per_state} "  # noqa: S608 (no data)
+                 f"FROM ({inner}) AS located GROUP BY FLOOR(lon / %s), FLOOR(lat / %s)")
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, cell, cell])
+        rows = cursor.fetchall()
+    clusters, totals = [], [0] * len(STATION_STATES)
+    for n, lat, lon, station, code, *counts in rows:
+        single = n == 1
+        clusters.append([round(lat, 5), round(lon, 5), n, counts, station if single else None,
+                         code if single else None])
+        totals = [total + count for total, count in zip(totals, counts, strict=True)]
+    return cell, clusters, totals
+
+
+def station_map_extent(region_ids):
+    """[south, west, north, east] of the located stations in scope (where the map opens), or None."""
+    extent = Station.objects.filter(commission__region_id__in=region_ids, latitude__isnull=False).aggregate(
+        south=Min("latitude"), west=Min("longitude"), north=Max("latitude"), east=Max("longitude"))
+    if extent["south"] is None:
+        return None
+    return [float(extent[key]) for key in ("south", "west", "north", "east")]
 
 
 def station_map_points(election, region_ids):

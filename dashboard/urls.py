@@ -19,5 +19,6 @@ urlpatterns = [
     path("<slug:slug>/feed.json", views.live_feed, name="feed"),
     path("<slug:slug>/map/", views.station_map, name="map"),
     path("<slug:slug>/map/points.json", views.map_points, name="map-points"),
+    path("<slug:slug>/map/clusters.json", views.map_clusters, name="map-clusters"),
     path("<slug:slug>/export/<slug:table>.<slug:file_format>", views.export, name="export"),
 ]

@@ -21,7 +21,7 @@ from checklists.estimators import METHOD
 from elections.models import Election, Region
 from incidents.models import Severity
 
-from . import exports, forensics, quickcount, seats, selectors, services
+from . import exports, forensics, mapgrid, quickcount, seats, selectors, services
 
 
 def _election(request, slug):
@@ -412,9 +412,10 @@ def fingerprint_data(request, slug):
 
 @login_required
 def station_map(request, slug):
-    election, _region_ids = _election(request, slug)
+    election, region_ids = _election(request, slug)
     return render(request, "dashboard/map.html", {"election": election, "tiles_url": settings.MAP_TILES_URL,
-                                                  "tiles_attribution": settings.MAP_TILES_ATTRIBUTION})
+                                                  "tiles_attribution": settings.MAP_TILES_ATTRIBUTION,
+                                                  "extent": selectors.station_map_extent(region_ids)})
 
 
 @login_required
@@ -423,6 +424,22 @@ def map_points(request, slug):
     election, region_ids = _election(request, slug)
     response = JsonResponse({"states": selectors.STATION_STATES,
                              "points": list(selectors.station_map_rows(election, region_ids))})
+    response["Cache-Control"] = "private, max-age=30"
+    return response
+
+
+@login_required
+def map_clusters(request, slug):
+    """The stations of the visible area, clustered for its zoom by the server: at most
+    mapgrid.MAX_CELLS clusters whatever the number of stations (under 100 KB for a phone)."""
+    election, region_ids = _election(request, slug)
+    try:
+        view = mapgrid.parse_view(request.GET.get("bbox"), request.GET.get("zoom"))
+    except mapgrid.GridError as error:
+        return JsonResponse({"detail": str(error), "code": "invalid_view"}, status=400)
+    cell, clusters, totals = selectors.station_map_clusters(election, region_ids, view)
+    response = JsonResponse({"states": selectors.STATION_STATES, "cell": cell, "clusters": clusters,
+                             "counts": totals, "stations": sum(totals)}, json_dumps_params={"separators": (",", ":")})
     response["Cache-Control"] = "private, max-age=30"
     return response
 
