@@ -96,6 +96,8 @@ def ingest(*, gateway, messages, now=None):
         if accredited:
             row.observer_id, row.organisation_id = observer_id, organisation_id
             part = parsing.split_part_marker(incoming.text)
+            if incoming.part_total and incoming.part_total > 1:
+                part = parsing.Part(incoming.part_number, incoming.part_total, incoming.text)
             if part is not None:
                 row.part_number, row.part_total, row.status = part.number, part.total, Status.PART
             else:
@@ -198,7 +200,12 @@ def _process_part(message):
     if set(by_number) != set(range(1, message.part_total + 1)):
         return message
     chosen = [by_number[number] for number in sorted(by_number)]
-    text = parsing.join_parts([parsing.split_part_marker(part.text) for part in chosen])
+    marked = [parsing.split_part_marker(part.text) for part in chosen]
+    if all(marked):
+        text = parsing.join_parts(marked)
+    else:
+        # The gateway's multipart data: parts are cut anywhere, even inside a number.
+        text = "".join(part.text for part in chosen)
     joined_key = "join:" + hashlib.sha256("|".join(part.dedupe_key for part in chosen).encode()).hexdigest()[:70]
     joined, _created = InboundMessage.objects.get_or_create(dedupe_key=joined_key, defaults={
         "gateway": message.gateway, "sender_raw": message.sender_raw, "sender": message.sender, "text": text,

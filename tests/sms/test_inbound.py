@@ -15,7 +15,7 @@ from protocols.official_import import import_official_results
 from sms.models import InboundMessage, OutboundMessage, Subscription
 from tests.factories import DeploymentFactory, ObserverFactory
 from tests.protocols.conftest import KZ_PROTOCOL, official_csv
-from tests.sms.conftest import PHONE, android_payload, post_android, post_generic
+from tests.sms.conftest import GENERIC_TOKEN, PHONE, android_payload, post_android, post_generic
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +174,13 @@ def test_the_reply_is_in_the_observers_language(android, sms_deployment, client)
     checked_in, malformed = OutboundMessage.objects.order_by("created_at").values_list("text", flat=True)
     assert checked_in == "101 учаскесіне келу белгіленді."
     assert malformed.startswith("1-жол: «15O0» бүтін сан емес. Пішімдер:")
+
+
+def test_a_long_protocol_in_parts_given_by_the_providers_multipart_data_is_joined_exactly(generic, sms_deployment,
+                                                                                          client):
+    first, second = SMS_PROTOCOL[:40], SMS_PROTOCOL[40:]  # cut inside a figure, as a provider cuts at 153 characters
+    for number, (sid, text) in ((2, ("SMa", second)), (1, ("SMb", first))):
+        client.post(f"/sms/hook/{generic.webhook_slug}/", {"From": PHONE, "Body": text, "MessageSid": sid,
+                                                            "concat-ref": "7", "concat-part": str(number),
+                                                            "concat-total": "2"}, HTTP_X_GATEWAY_TOKEN=GENERIC_TOKEN)
+    assert ObserverCopy.objects.get().figures == KZ_PROTOCOL
