@@ -201,11 +201,8 @@ def _process_part(message):
         return message
     chosen = [by_number[number] for number in sorted(by_number)]
     marked = [parsing.split_part_marker(part.text) for part in chosen]
-    if all(marked):
-        text = parsing.join_parts(marked)
-    else:
-        # The gateway's multipart data: parts are cut anywhere, even inside a number.
-        text = "".join(part.text for part in chosen)
+    # Marked parts are joined by a space; the gateway's multipart data cuts anywhere, even in a number.
+    text = parsing.join_parts(marked) if all(marked) else "".join(part.text for part in chosen)
     joined_key = "join:" + hashlib.sha256("|".join(part.dedupe_key for part in chosen).encode()).hexdigest()[:70]
     joined, _created = InboundMessage.objects.get_or_create(dedupe_key=joined_key, defaults={
         "gateway": message.gateway, "sender_raw": message.sender_raw, "sender": message.sender, "text": text,
