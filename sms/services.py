@@ -145,6 +145,7 @@ def process(*, message_id, reprocess=False):
         if message.status == Status.QUARANTINED:
             return message
         if message.status == Status.PART:
+            message.save()
             return _process_part(message)
         if message.status != Status.RECEIVED and not reprocess:
             return message
@@ -185,7 +186,10 @@ def _reidentify(message):
     observer_id, organisation_id, accredited = find_observers([number]).get(number, (None, None, False))
     if accredited:
         message.observer_id, message.organisation_id, message.sender = observer_id, organisation_id, number
-        message.status = Status.RECEIVED
+        part = parsing.split_part_marker(message.text)
+        message.status = Status.PART if part else Status.RECEIVED
+        if part:
+            message.part_number, message.part_total = part.number, part.total
 
 
 def _process_part(message):

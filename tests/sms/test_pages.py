@@ -77,3 +77,13 @@ def test_an_observer_chooses_to_receive_sms_in_kazakh(client):
     client.post("/sms/me/", {"opted_in": "on", "language": "kk"})
     assert Subscription.objects.filter(observer=observer, opted_in=True, language="kk").exists()
     assert client.get("/sms/messages/").status_code == 403
+
+
+def test_a_coordinator_reads_one_observers_messages(android, sms_deployment, client):
+    post_android(client, android, android_payload("IN 101"))
+    post_android(client, android, android_payload("IN 101", sender="+77770000000"))
+    coordinator = CoordinatorFactory(organisation=sms_deployment.organisation)
+    page = login(client, coordinator).get("/sms/messages/", {"observer": sms_deployment.observer_id}).content.decode()
+    assert PHONE in page and "+77770000000" not in page
+    quarantine = client.get("/sms/messages/", {"status": "quarantined"}).content.decode()
+    assert "+77770000000" in quarantine and f"?observer={sms_deployment.observer_id}" not in quarantine
