@@ -149,6 +149,12 @@ def process(*, message_id, reprocess=False):
             return _process_part(message)
         if message.status != Status.RECEIVED and not reprocess:
             return message
+        if not Accreditation.objects.filter(observer_id=message.observer_id,
+                                            status=Accreditation.Status.APPROVED).exists():
+            # Revoked since the message came: no data back, the raw message in the quarantine.
+            message.status, message.observer_id, message.parse = Status.QUARANTINED, None, {}
+            message.save(update_fields=["status", "observer", "parse"])
+            return message
         message.attempts += 1
         observer = User.objects.select_related("organisation").get(pk=message.observer_id)
         with translation.override(outbound.language_of(observer.pk)):

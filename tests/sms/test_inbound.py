@@ -12,6 +12,8 @@ from observers.models import Accreditation, CheckIn
 from protocols import services as protocol_services
 from protocols.models import Discrepancy, ObserverCopy
 from protocols.official_import import import_official_results
+from sms import services
+from sms.gateways import Incoming
 from sms.models import InboundMessage, OutboundMessage, Subscription
 from tests.factories import DeploymentFactory, ObserverFactory
 from tests.protocols.conftest import KZ_PROTOCOL, official_csv
@@ -184,3 +186,12 @@ def test_a_long_protocol_in_parts_given_by_the_providers_multipart_data_is_joine
                                                             "concat-ref": "7", "concat-part": str(number),
                                                             "concat-total": "2"}, HTTP_X_GATEWAY_TOKEN=GENERIC_TOKEN)
     assert ObserverCopy.objects.get().figures == KZ_PROTOCOL
+
+
+def test_an_observer_revoked_before_their_message_is_read_gets_nothing_back(android, sms_deployment):
+    message, = services.ingest(gateway=android, messages=[Incoming(sender=PHONE, text="IN 101")])
+    Accreditation.objects.filter(observer=sms_deployment.observer).update(status="revoked")
+    services.process(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.observer, message.parse) == ("quarantined", None, {})
+    assert not OutboundMessage.objects.exists() and not CheckIn.objects.exists()
