@@ -14,6 +14,7 @@ class MessageFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All"))] + list(InboundMessage.Status.choices))
     phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
+    observer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class SubscriptionForm(forms.Form):

@@ -13,7 +13,7 @@ outbound message; the services know nothing of any gateway's format.
   /message, or the cloud's /3rdparty/v1/message) with basic auth and JSON {"id", "message",
   "phoneNumbers"}.
 - generic: a commercial provider's form post: From, Body and a unique MessageSid (or MessageId /
-  id), authenticated by a token in the X-Gateway-Token header or ?token= (compared with its
+  id), with concat-part / concat-total when it passes the parts of a long SMS, authenticated by a token in the X-Gateway-Token header or ?token= (compared with its
   SHA-256). Sending: a form POST of To, Body, MessageId to <send_url>, basic auth when set.
 """
 
@@ -50,6 +50,8 @@ class Incoming:
     unique_id: bool = False  # whether the gateway's ID alone identifies the message
     sent_at: datetime.datetime | None = None
     sent_at_text: str = ""  # as the gateway wrote it, part of the duplicate key
+    part_number: int | None = None  # when the gateway says this is one part of a longer SMS
+    part_total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,11 +125,21 @@ class GenericAdapter:
         sender, text = data.get("From"), data.get("Body")
         if not sender or text is None:
             return []
-        return [Incoming(sender=sender, text=text, gateway_message_id=message_id[:100], unique_id=bool(message_id))]
+        number, total = _multipart(data)
+        return [Incoming(sender=sender, text=text, gateway_message_id=message_id[:100], unique_id=bool(message_id),
+                         part_number=number, part_total=total)]
 
     def send(self, gateway, message):
         body = urllib.parse.urlencode({"To": message.phone, "Body": message.text, "MessageId": str(message.pk)})
         return _post(gateway, body.encode(), "application/x-www-form-urlencoded")
+
+
+def _multipart(data):
+    """A provider's multipart data (concat-part / concat-total, as Vonage posts them), when valid."""
+    number, total = data.get("concat-part", ""), data.get("concat-total", "")
+    if number.isdigit() and total.isdigit() and 1 <= int(number) <= int(total) <= 10:
+        return int(number), int(total)
+    return None, None
 
 
 def _post(gateway, body, content_type):

@@ -96,6 +96,8 @@ def ingest(*, gateway, messages, now=None):
         if accredited:
             row.observer_id, row.organisation_id = observer_id, organisation_id
             part = parsing.split_part_marker(incoming.text)
+            if incoming.part_total and incoming.part_total > 1:
+                part = parsing.Part(incoming.part_number, incoming.part_total, incoming.text)
             if part is not None:
                 row.part_number, row.part_total, row.status = part.number, part.total, Status.PART
             else:
@@ -143,8 +145,15 @@ def process(*, message_id, reprocess=False):
         if message.status == Status.QUARANTINED:
             return message
         if message.status == Status.PART:
+            message.save()
             return _process_part(message)
         if message.status != Status.RECEIVED and not reprocess:
+            return message
+        if not Accreditation.objects.filter(observer_id=message.observer_id,
+                                            status=Accreditation.Status.APPROVED).exists():
+            # Revoked since the message came: no data back, the raw message in the quarantine.
+            message.status, message.observer_id, message.parse = Status.QUARANTINED, None, {}
+            message.save(update_fields=["status", "observer", "parse"])
             return message
         message.attempts += 1
         observer = User.objects.select_related("organisation").get(pk=message.observer_id)
@@ -183,7 +192,10 @@ def _reidentify(message):
     observer_id, organisation_id, accredited = find_observers([number]).get(number, (None, None, False))
     if accredited:
         message.observer_id, message.organisation_id, message.sender = observer_id, organisation_id, number
-        message.status = Status.RECEIVED
+        part = parsing.split_part_marker(message.text)
+        message.status = Status.PART if part else Status.RECEIVED
+        if part:
+            message.part_number, message.part_total = part.number, part.total
 
 
 def _process_part(message):
@@ -198,7 +210,9 @@ def _process_part(message):
     if set(by_number) != set(range(1, message.part_total + 1)):
         return message
     chosen = [by_number[number] for number in sorted(by_number)]
-    text = parsing.join_parts([parsing.split_part_marker(part.text) for part in chosen])
+    marked = [parsing.split_part_marker(part.text) for part in chosen]
+    # Marked parts are joined by a space; the gateway's multipart data cuts anywhere, even in a number.
+    text = parsing.join_parts(marked) if all(marked) else "".join(part.text for part in chosen)
     joined_key = "join:" + hashlib.sha256("|".join(part.dedupe_key for part in chosen).encode()).hexdigest()[:70]
     joined, _created = InboundMessage.objects.get_or_create(dedupe_key=joined_key, defaults={
         "gateway": message.gateway, "sender_raw": message.sender_raw, "sender": message.sender, "text": text,

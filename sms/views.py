@@ -54,6 +54,8 @@ def message_list(request):
     if form.is_valid():
         if form.cleaned_data["status"]:
             queryset = queryset.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["observer"]:
+            queryset = queryset.filter(observer_id=form.cleaned_data["observer"])
         if form.cleaned_data["phone"]:
             number = phones.e164(form.cleaned_data["phone"]) or form.cleaned_data["phone"]
             queryset = queryset.filter(sender=number)

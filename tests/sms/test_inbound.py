@@ -12,10 +12,12 @@ from observers.models import Accreditation, CheckIn
 from protocols import services as protocol_services
 from protocols.models import Discrepancy, ObserverCopy
 from protocols.official_import import import_official_results
+from sms import services
+from sms.gateways import Incoming
 from sms.models import InboundMessage, OutboundMessage, Subscription
 from tests.factories import DeploymentFactory, ObserverFactory
 from tests.protocols.conftest import KZ_PROTOCOL, official_csv
-from tests.sms.conftest import PHONE, android_payload, post_android, post_generic
+from tests.sms.conftest import GENERIC_TOKEN, PHONE, android_payload, post_android, post_generic
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +176,22 @@ def test_the_reply_is_in_the_observers_language(android, sms_deployment, client)
     checked_in, malformed = OutboundMessage.objects.order_by("created_at").values_list("text", flat=True)
     assert checked_in == "101 учаскесіне келу белгіленді."
     assert malformed.startswith("1-жол: «15O0» бүтін сан емес. Пішімдер:")
+
+
+def test_a_long_protocol_in_parts_given_by_the_providers_multipart_data_is_joined_exactly(generic, sms_deployment,
+                                                                                          client):
+    first, second = SMS_PROTOCOL[:40], SMS_PROTOCOL[40:]  # cut inside a figure, as a provider cuts at 153 characters
+    for number, (sid, text) in ((2, ("SMa", second)), (1, ("SMb", first))):
+        client.post(f"/sms/hook/{generic.webhook_slug}/", {"From": PHONE, "Body": text, "MessageSid": sid,
+                                                            "concat-ref": "7", "concat-part": str(number),
+                                                            "concat-total": "2"}, HTTP_X_GATEWAY_TOKEN=GENERIC_TOKEN)
+    assert ObserverCopy.objects.get().figures == KZ_PROTOCOL
+
+
+def test_an_observer_revoked_before_their_message_is_read_gets_nothing_back(android, sms_deployment):
+    message, = services.ingest(gateway=android, messages=[Incoming(sender=PHONE, text="IN 101")])
+    Accreditation.objects.filter(observer=sms_deployment.observer).update(status="revoked")
+    services.process(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.observer, message.parse) == ("quarantined", None, {})
+    assert not OutboundMessage.objects.exists() and not CheckIn.objects.exists()

@@ -1,9 +1,11 @@
 """Replies and messages out, through a real HTTP server standing in for the Android app."""
 
 import base64
+import datetime
 import json
 
 import pytest
+from django.utils import timezone
 
 from observers import services as observer_services
 from observers.models import Accreditation
@@ -106,3 +108,25 @@ def test_reminders_go_once_to_opted_in_observers_without_a_protocol(android, sms
     assert outbound.queue_protocol_reminders(election_id=election.pk) == 0
     reminder = OutboundMessage.objects.get(kind="reminder")
     assert reminder.phone == "+77015550000" and silent.station.code in reminder.text
+
+
+def test_the_sweep_finds_messages_whose_task_was_lost_and_those_due_for_a_retry(android, sms_deployment, client):
+    post_android(client, android, android_payload("IN", received_at="1"))
+    post_android(client, android, android_payload("OUT", received_at="2"))
+    lost, retry = OutboundMessage.objects.order_by("created_at")
+    assert outbound.due_messages() == []  # both just queued: their tasks are on the way
+    long_ago = timezone.now() - datetime.timedelta(minutes=5)
+    OutboundMessage.objects.filter(pk=lost.pk).update(created_at=long_ago)
+    OutboundMessage.objects.filter(pk=retry.pk).update(next_attempt_at=long_ago, attempts=1)
+    assert sorted(outbound.due_messages()) == sorted([lost.pk, retry.pk])
+
+
+def test_reminders_are_due_in_the_hours_before_the_results_deadline(sms_deployment, settings):
+    election = sms_deployment.election
+    settings.SMS_REMINDER_LEAD_MINUTES = 180
+    election.results_deadline = timezone.now() + datetime.timedelta(hours=5)
+    election.save()
+    assert outbound.elections_due_for_reminders() == []
+    election.results_deadline = timezone.now() + datetime.timedelta(hours=2)
+    election.save()
+    assert outbound.elections_due_for_reminders() == [election.pk]

@@ -5,7 +5,7 @@ import pytest
 
 from observers.models import CheckIn
 from sms.models import InboundMessage, Subscription
-from tests.factories import TEST_PASSWORD, CoordinatorFactory, ObserverFactory
+from tests.factories import TEST_PASSWORD, CoordinatorFactory, DeploymentFactory, ObserverFactory, StationFactory
 from tests.sms.conftest import PHONE, android_payload, post_android
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +77,27 @@ def test_an_observer_chooses_to_receive_sms_in_kazakh(client):
     client.post("/sms/me/", {"opted_in": "on", "language": "kk"})
     assert Subscription.objects.filter(observer=observer, opted_in=True, language="kk").exists()
     assert client.get("/sms/messages/").status_code == 403
+
+
+def test_a_coordinator_reads_one_observers_messages(android, sms_deployment, client):
+    post_android(client, android, android_payload("IN 101"))
+    post_android(client, android, android_payload("IN 101", sender="+77770000000"))
+    coordinator = CoordinatorFactory(organisation=sms_deployment.organisation)
+    page = login(client, coordinator).get("/sms/messages/", {"observer": sms_deployment.observer_id}).content.decode()
+    assert PHONE in page and "+77770000000" not in page
+    quarantine = client.get("/sms/messages/", {"status": "quarantined"}).content.decode()
+    assert "+77770000000" in quarantine and f"?observer={sms_deployment.observer_id}" not in quarantine
+
+
+def test_a_message_for_a_station_deployed_afterwards_is_recorded_when_processed_again(android, sms_deployment,
+                                                                                      client):
+    post_android(client, android, android_payload("IN 999"))
+    message = InboundMessage.objects.get()
+    assert message.status == "refused"
+    DeploymentFactory(observer=sms_deployment.observer, election=sms_deployment.election,
+                      station=StationFactory(code="999"))
+    login(client, CoordinatorFactory(organisation=sms_deployment.organisation)).post(
+        f"/sms/messages/{message.pk}/reprocess/")
+    message.refresh_from_db()
+    assert message.status == "processed" and CheckIn.objects.get().deployment.station.code == "999"
+    assert message.replies.order_by("created_at").last().text == "Checked in at station 999."
