@@ -98,3 +98,25 @@ def test_the_sample_drawn_twice_with_the_same_seed_is_identical_and_marks_deploy
     client.force_login(counting["coordinator"])
     page = client.get(f"/checklists/{counting['election'].slug}/sample/", headers={"Accept-Language": "en"})
     assert "seed 7" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_each_organisation_counts_its_own_newest_report_of_a_station(counting):
+    counting["checklist"].organisation = None  # a checklist shared by every NGO (written by an administrator)
+    counting["checklist"].save()
+    services.submit_answers(observer=counting["observer"], client_id=uuid.uuid4(),
+                            deployment_id=counting["deployment"].pk, version_id=counting["version"].pk,
+                            answers={"observers-allowed": "no"})
+    other = DeploymentFactory(election=counting["election"], station=counting["station"])  # another NGO, later
+    services.submit_answers(observer=other.observer, client_id=uuid.uuid4(), deployment_id=other.pk,
+                            version_id=counting["version"].pk, answers={"observers-allowed": "yes"})
+    region = {counting["station"].commission.region_id}
+    questions = selectors.categorical_questions(counting["checklist"])
+
+    def shares(**scope):
+        result = statistics.process_statistics(selectors.process_counts(counting["checklist"], region, **scope),
+                                               questions)
+        return [(share.value, share.stations) for share in result["questions"][0].shares]
+
+    assert shares(organisation_id=counting["coordinator"].organisation_id) == [("yes", 0), ("no", 1)]
+    assert shares() == [("yes", 1), ("no", 0)]  # nationally the station counts once, by its newest report
