@@ -97,6 +97,11 @@ def test_the_sample_drawn_twice_with_the_same_seed_is_identical_and_marks_deploy
     assert second.drawn_by == counting["coordinator"] and second.seed == 7
     counting["deployment"].refresh_from_db()
     assert counting["deployment"].in_random_sample == (counting["station"].pk in ids(second))
+    # A deployment made after the draw takes its flag from the drawn sample, whatever was asked by hand.
+    outside = next(pk for pk in services.Station.objects.values_list("id", flat=True) if pk not in ids(second))
+    late = DeploymentFactory(election=counting["election"], station_id=outside, in_random_sample=True)
+    late.refresh_from_db()
+    assert late.in_random_sample is False
     client.force_login(counting["coordinator"])
     page = client.get(f"/checklists/{counting['election'].slug}/sample/", headers={"Accept-Language": "en"})
     assert "seed 7" in page.content.decode()
