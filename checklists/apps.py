@@ -1,5 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def mark_new_deployment(sender, instance, created, raw=False, **kwargs):
+    """A deployment made after the sample was drawn gets its flag from the drawn sample, not by hand."""
+    if created and not raw:
+        from .services import mark_deployment_from_sample  # the app registry is ready only at call time
+
+        mark_deployment_from_sample(deployment_id=instance.pk)
 
 
 class ChecklistsConfig(AppConfig):
@@ -10,7 +19,9 @@ class ChecklistsConfig(AppConfig):
     def ready(self):
         # The app registry is ready only here: observers' registry and this app's selectors.
         from observers import home
+        from observers.models import Deployment
 
         from . import selectors
 
         home.register_section(selectors.home_section, position=40)
+        post_save.connect(mark_new_deployment, sender=Deployment, dispatch_uid="checklists-mark-deployment")

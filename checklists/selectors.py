@@ -63,25 +63,27 @@ def process_counts(checklist, region_ids, *, organisation_id=None):
     other_ids = [pk for pk, kind in kinds.items() if kind not in Question.CATEGORICAL]
     multiple_ids = [pk for pk, kind in kinds.items() if kind == Question.Kind.MULTIPLE]
     placeholders = ", ".join(["%s"] * len(regions))
+    # In an organisation's scope, its own newest report of each station (another NGO's newer one aside).
     organisation_filter = "AND s.organisation_id = %s" if organisation_id is not None else ""
+    same_organisation = "AND n.organisation_id = s.organisation_id" if organisation_id is not None else ""
     stations = f"""
         {_table(Submission)} s
         LEFT JOIN {_table(SampledStation)} ss ON ss.station_id = s.station_id AND ss.sample_id = %s"""
     newest = f"""s.checklist_id = %s AND s.is_latest AND s.region_id IN ({placeholders}) {organisation_filter}
         AND NOT EXISTS (SELECT 1 FROM {_table(Submission)} n WHERE n.checklist_id = s.checklist_id
-                        AND n.station_id = s.station_id AND n.is_latest
+                        AND n.station_id = s.station_id AND n.is_latest {same_organisation}
                         AND (n.submitted_at, n.id) > (s.submitted_at, s.id))"""  # noqa: S608
     scope = [sample.pk if sample else 0, checklist.pk, *regions,
              *([organisation_id] if organisation_id is not None else [])]
     statement = f"""
         SELECT s.region_id, ss.station_id IS NOT NULL, a.key, a.value, COUNT(*)
         FROM {_table(Answer)} a JOIN {stations} ON s.id = a.submission_id
-        WHERE {newest} AND NOT (a.question_id = ANY(%s))
+        WHERE {newest} {"AND NOT (a.question_id = ANY(%s))" if other_ids else ""}
         GROUP BY 1, 2, 3, 4
         UNION ALL
         SELECT s.region_id, ss.station_id IS NOT NULL, NULL, NULL, COUNT(*) FROM {stations}
         WHERE {newest} GROUP BY 1, 2"""  # noqa: S608 (table names and placeholders only; values are parameters)
-    params = [*scope, other_ids, *scope]
+    params = [*scope, *([other_ids] if other_ids else []), *scope]
     if multiple_ids:
         statement += f"""
         UNION ALL

@@ -452,6 +452,17 @@ def draw_sample(*, user, election_id, size=None, margin=None, seed=None, allocat
     return sample
 
 
+def mark_deployment_from_sample(*, deployment_id):
+    """Set a deployment's "in the random sample" flag from its election's drawn sample, if any."""
+    deployment = Deployment.objects.filter(pk=deployment_id).values("election_id", "station_id").first()
+    if deployment is None:
+        return
+    sample = QuickCountSample.objects.filter(election_id=deployment["election_id"], is_current=True).first()
+    if sample is not None:
+        in_sample = SampledStation.objects.filter(sample=sample, station_id=deployment["station_id"]).exists()
+        Deployment.objects.filter(pk=deployment_id).update(in_random_sample=in_sample)
+
+
 def redraw(sample):
     """The same draw again from the seed and today's station list: the station IDs it gives."""
     stations = Station.objects.filter(commission__region__country=sample.election.country).values_list(

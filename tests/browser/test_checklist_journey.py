@@ -1,11 +1,15 @@
 """On a phone (390x844): an observer fills the counting checklist and it arrives; the coordinator sees the share."""
 
+import uuid
+
 import pytest
 
+from checklists import services
 from checklists.models import Submission
 from incidents.models import Incident
 from tests.browser.test_observer_journey import PHONE, log_in
 from tests.checklists.conftest import counting  # noqa: F401 (the fixture)
+from tests.factories import DeploymentFactory, ObserverFactory, StationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,4 +50,13 @@ def test_observer_fills_the_counting_checklist_and_the_coordinator_sees_the_shar
     row = coordinator.locator("#figures-observers-allowed tr[data-answer='no']")
     assert row.locator("td.share").inner_text() == "100.0"
     assert "1 stations sent this checklist." in coordinator.locator("#reporting").inner_text()
+    # A second station answers "yes": on the next look the share of "no" has moved to half.
+    second = DeploymentFactory(observer=ObserverFactory(organisation=counting["coordinator"].organisation),
+                               election=counting["election"],
+                               station=StationFactory(commission=counting["station"].commission))
+    services.submit_answers(observer=second.observer, client_id=uuid.uuid4(), deployment_id=second.pk,
+                            version_id=counting["version"].pk, answers={"observers-allowed": "yes"})
+    coordinator.reload()
+    assert row.locator("td.share").inner_text() == "50.0"
+    assert coordinator.locator("#figures-observers-allowed tr[data-answer='yes'] td.share").inner_text() == "50.0"
     desk.close()

@@ -181,3 +181,19 @@ def test_a_photo_answer_takes_only_the_observers_own_upload(counting):
     stored, _ = services.submit_answers(client_id=uuid.uuid4(), answers={"observers-allowed": "yes",
                                                                           "photo": [str(own.pk)]}, **common)
     assert stored.answers.get(key="photo").evidence_id == own.pk
+
+
+@pytest.mark.parametrize("body", [
+    "[1, 2]", "not json", '{"version": "x"}', '{"version": {"a": 1}}',
+    '{"client_id": "nope", "deployment": "%(d)s", "version": "%(v)s", "q_observers-allowed": "yes"}',
+    '{"client_id": "%(u)s", "deployment": [1], "version": "%(v)s"}',
+    '{"client_id": "%(u)s", "deployment": "%(d)s", "version": "%(v)s", "q_observers-allowed": {"a": 1},'
+    ' "q_problems": 7, "q_observers-present": [1, 2], "q_count-started": null, "q_photo": ["x", {"y": 1}],'
+    ' "q_notes": 12}',
+])
+def test_hostile_answer_payloads_get_a_clear_400_and_store_nothing(client, counting, body):
+    client.force_login(counting["observer"])
+    payload = body % {"d": counting["deployment"].pk, "v": counting["version"].pk, "u": uuid.uuid4()}
+    response = client.post("/checklists/api/answers/", payload, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert not Submission.objects.exists()

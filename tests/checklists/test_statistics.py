@@ -1,8 +1,10 @@
 """Process statistics: shares, counts, missing answers and sample margins, by hand and from the database."""
 
+import io
 import uuid
 
 import pytest
+from openpyxl import load_workbook
 
 from checklists import selectors, services, statistics
 from checklists.models import QuickCountSample, SampledStation
@@ -95,6 +97,62 @@ def test_the_sample_drawn_twice_with_the_same_seed_is_identical_and_marks_deploy
     assert second.drawn_by == counting["coordinator"] and second.seed == 7
     counting["deployment"].refresh_from_db()
     assert counting["deployment"].in_random_sample == (counting["station"].pk in ids(second))
+    # A deployment made after the draw takes its flag from the drawn sample, whatever was asked by hand.
+    outside = next(pk for pk in services.Station.objects.values_list("id", flat=True) if pk not in ids(second))
+    late = DeploymentFactory(election=counting["election"], station_id=outside, in_random_sample=True)
+    late.refresh_from_db()
+    assert late.in_random_sample is False
     client.force_login(counting["coordinator"])
     page = client.get(f"/checklists/{counting['election'].slug}/sample/", headers={"Accept-Language": "en"})
     assert "seed 7" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_each_organisation_counts_its_own_newest_report_of_a_station(counting):
+    counting["checklist"].organisation = None  # a checklist shared by every NGO (written by an administrator)
+    counting["checklist"].save()
+    services.submit_answers(observer=counting["observer"], client_id=uuid.uuid4(),
+                            deployment_id=counting["deployment"].pk, version_id=counting["version"].pk,
+                            answers={"observers-allowed": "no"})
+    other = DeploymentFactory(election=counting["election"], station=counting["station"])  # another NGO, later
+    services.submit_answers(observer=other.observer, client_id=uuid.uuid4(), deployment_id=other.pk,
+                            version_id=counting["version"].pk, answers={"observers-allowed": "yes"})
+    region = {counting["station"].commission.region_id}
+    questions = selectors.categorical_questions(counting["checklist"])
+
+    def shares(**scope):
+        result = statistics.process_statistics(selectors.process_counts(counting["checklist"], region, **scope),
+                                               questions)
+        return [(share.value, share.stations) for share in result["questions"][0].shares]
+
+    assert shares(organisation_id=counting["coordinator"].organisation_id) == [("yes", 0), ("no", 1)]
+    assert shares() == [("yes", 1), ("no", 0)]  # nationally the station counts once, by its newest report
+
+
+@pytest.mark.django_db
+def test_exports_neutralise_cells_a_spreadsheet_would_run_as_formulas(client, counting):
+    region = counting["station"].commission.region
+    region.name = "=HYPERLINK(\"http://x\")"
+    region.save()
+    services.submit_answers(observer=counting["observer"], client_id=uuid.uuid4(),
+                            deployment_id=counting["deployment"].pk, version_id=counting["version"].pk,
+                            answers={"observers-allowed": "yes"})
+    client.force_login(counting["coordinator"])
+    url = f"/checklists/{counting['election'].slug}/statistics/{counting['checklist'].pk}"
+    text = client.get(f"{url}.csv").content.decode()
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+    workbook = load_workbook(io.BytesIO(client.get(f"{url}.xlsx").content))
+    cells = [cell for row in workbook.active.iter_rows(values_only=True) for cell in row if isinstance(cell, str)]
+    assert "'=HYPERLINK(\"http://x\")" in cells and not any(cell.startswith("=") for cell in cells)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "heading", "method"), [
+    ("ru", "Статистика процесса", "стратифицированная оценка отношения; 95% погрешность"),
+    ("kk", "Үдеріс статистикасы", "стратификацияланған қатынас бағасы; 95% қателік"),
+])
+def test_the_statistics_page_reads_in_russian_and_kazakh(client, counting, language, heading, method):
+    client.force_login(counting["coordinator"])
+    text = client.get(f"/checklists/{counting['election'].slug}/statistics/",
+                      headers={"Accept-Language": language}).content.decode()
+    assert f"<h1>{heading}</h1>" in text and method in text
