@@ -336,3 +336,25 @@ def test_mapping_help_proposes_a_mapping_from_a_header_that_is_saved_as_a_source
     assert saved.status_code == 302
     source = ResultSource.objects.get(code="ru-help")
     assert source.station_pattern == r"(\d+)" and source.line_columns == initial["line_columns"]
+
+
+def test_the_admin_previews_a_file_and_offers_every_problem_as_csv(client, tmp_path, first_election):
+    source = load_mapping(tmp_path)
+    rows = [(region, tik, uik, [""] + figures[1:] if number % 3 == 0 else figures)
+            for number, (region, tik, uik, figures) in enumerate(real_rows()[:600])]
+    data, *_rest = variant(rows, blank_every=10**6, e_voting_commissions=0)
+    second = ru_election("ru-second")
+    upload = tmp_path / "variant.csv"
+    upload.write_bytes(data)
+    client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    with upload.open("rb") as handle:
+        page = client.post("/admin/protocols/resultsource/import/", {
+            "file": handle, "election": second.pk, "source": source.pk, "dry_run": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    preview = page.context["preview"]
+    assert preview.dry_run and preview.stations_matched == 400 and preview.rows_refused == 200
+    assert page.context["problem_count"] == 200 and len(page.context["problems"]) == 100
+    assert "Stations matched" in page.text and "Download every problem (CSV)" in page.text
+    problems = client.get(f"/admin/protocols/resultsource/import/problems/{page.context['problems_token']}.csv")
+    assert problems.status_code == 200 and len(problems.content.decode().strip().splitlines()) == 201
+    assert not OfficialVersion.objects.filter(election=second).exists()
