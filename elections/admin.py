@@ -12,6 +12,7 @@ from .models import (
     ProtocolTemplate,
     Region,
     Station,
+    TerritoryAlias,
 )
 
 
@@ -64,9 +65,20 @@ class CommissionAdmin(admin.ModelAdmin):
 
 @admin.register(Station)
 class StationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "commission", "registered_voters"]
-    list_filter = ["commission__region__country", "commission__region"]
+    list_display = ["code", "name", "commission", "kind", "registered_voters"]
+    list_filter = ["commission__region__country", "kind", "commission__region"]
     list_select_related = ["commission"]
     search_fields = ["code", "name", "address", "commission__name"]
     autocomplete_fields = ["commission"]
     show_full_result_count = False
+
+
+@admin.register(TerritoryAlias)
+class TerritoryAliasAdmin(admin.ModelAdmin):
+    """The alias table: another spelling of a region's or a commission's name, read by the importer
+    as the code it stands for."""
+
+    list_display = ["alias", "canonical", "kind", "region_code", "country"]
+    list_filter = ["country", "kind"]
+    search_fields = ["alias", "canonical"]
+

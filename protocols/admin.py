@@ -1,5 +1,7 @@
 """Admin for protocols: official sources are editable; figures and flags are records, read-only."""
 
+import csv
+import io
 import secrets
 
 from django.contrib import admin, messages
@@ -12,11 +14,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from elections import selectors as election_selectors
 from evidence.selectors import evidence_visible_to
 from observers.admin import ReadOnlyAdmin
 
+from . import mapping as source_mapping
 from . import selectors
-from .forms import ResultsFileForm
+from . import services as protocol_services
+from .forms import MappingProposalForm, ResultsFileForm, ResultSourceMappingForm
 from .models import (
     Decision,
     Discrepancy,
@@ -39,6 +44,32 @@ from .official_import import (
 PROBLEMS_CACHE_SECONDS = 3600
 
 
+def _header_of(upload):
+    """The header row of an uploaded CSV (or of the CSV inside a zip)."""
+    with open_results_file(upload, upload.name) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        try:
+            header = next(csv.reader(text), [])
+        except (csv.Error, UnicodeDecodeError):
+            raise ResultImportError([(1, _("The file's first row cannot be read as CSV text."))]) from None
+    if not header:
+        raise ResultImportError([(1, _("The file has no header row."))])
+    return header
+
+
+def propose_from_header(election, header):
+    """protocols.mapping.propose_mapping with the election's count lines (every language's wording)
+    and its contestants' names on their vote lines."""
+    names = dict(election.contestants.values_list("ballot_number", "name"))
+    lines, contestants = [], []
+    for line in election_selectors.election_lines(election):
+        if line.ballot_number is None:
+            lines.append((line.code, list(line.labels.values())))
+        elif line.ballot_number in names:
+            contestants.append((line.code, names[line.ballot_number]))
+    return source_mapping.propose_mapping(header, lines, contestants)
+
+
 def _csv_download(text, name):
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -51,9 +82,47 @@ class ResultSourceAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         upload = path("import/", self.admin_site.admin_view(self.import_view), name="protocols_resultsource_import")
+        propose = path("propose/", self.admin_site.admin_view(self.propose_view), name="protocols_resultsource_propose")
         problems = path("import/problems/<str:token>.csv", self.admin_site.admin_view(self.problems_view),
                         name="protocols_resultsource_problems")
-        return [upload, problems, *super().get_urls()]
+        return [upload, propose, problems, *super().get_urls()]
+
+    def propose_view(self, request):
+        """Mapping help: a new file's header matched to the election's protocol lines by their wording and
+        to its contestants by name, shown as a mapping to correct and save as a source."""
+        if not request.user.is_platform_admin:
+            raise PermissionDenied
+        upload = MappingProposalForm(request.POST or None, request.FILES or None, prefix="file")
+        mapping = ResultSourceMappingForm(request.POST if "save" in request.POST else None, prefix="mapping")
+        scores, unmatched = {}, []
+        if "save" in request.POST and mapping.is_valid():
+            try:
+                source, _created = protocol_services.save_result_source(data={
+                    key: value for key, value in mapping.cleaned_data.items() if value is not None})
+            except ValueError as error:
+                mapping.add_error(None, str(error))
+            else:
+                self.message_user(request, _("The mapping was saved as the source “%(name)s”.") % {"name": source.name},
+                                  messages.SUCCESS)
+                return redirect("admin:protocols_resultsource_change", source.pk)
+        elif request.method == "POST" and upload.is_valid():
+            election = upload.cleaned_data["election"]
+            try:
+                header = _header_of(upload.cleaned_data["file"])
+            except ResultImportError as error:
+                upload.add_error("file", error.errors[0][1])
+            else:
+                proposal = propose_from_header(election, header)
+                scores, unmatched = proposal.scores, proposal.unmatched
+                mapping = ResultSourceMappingForm(prefix="mapping", initial={
+                    "code": f"{election.slug}-source"[:60], "name": election.name,
+                    "region_column": proposal.region_column, "commission_column": proposal.commission_column,
+                    "station_column": proposal.station_column, "line_columns": proposal.line_columns,
+                    "ignore_columns": []})
+        return TemplateResponse(request, "admin/protocols/resultsource/propose.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Propose a mapping"),
+            "upload": upload, "mapping": mapping, "scores": sorted(scores.items()), "unmatched": unmatched,
+        })
 
     def problems_view(self, request, token):
         """Every problem of a refused file or a preview, as CSV (kept an hour after the upload)."""

@@ -80,3 +80,33 @@ class ResultsFileForm(forms.Form):
                                       help_text=_("The refused rows are listed with the import."))
     confirm = forms.BooleanField(label=_("Confirm: create the new stations although the country has stations"),
                                  required=False)
+
+
+class MappingProposalForm(forms.Form):
+    """A new publication's file, read for its header only, and the election whose protocol it fills."""
+
+    file = forms.FileField(label=_("File"), help_text=_("CSV, or a zip holding one: only its header row is read."))
+    election = forms.ModelChoiceField(label=_("Election"), queryset=Election.objects.order_by("-date", "name"))
+
+
+class ResultSourceMappingForm(forms.Form):
+    """The proposed mapping, to correct and save as a result source."""
+
+    code = forms.SlugField(label=_("code"), max_length=60)
+    name = forms.CharField(label=_("name"), max_length=200)
+    region_column = forms.CharField(label=_("region column"), max_length=200)
+    commission_column = forms.CharField(label=_("commission column"), max_length=200)
+    station_column = forms.CharField(label=_("station column"), max_length=200, required=False)
+    station_pattern = forms.CharField(label=_("station number pattern"), max_length=200, required=False)
+    fallback_station_label = forms.CharField(label=_("label of a unit without a station number"), max_length=40,
+                                             required=False)
+    line_columns = forms.JSONField(label=_("line columns"), widget=forms.Textarea(attrs={"rows": 14}),
+                                   help_text=_("Protocol line code for each column; correct or remove any."))
+    ignore_columns = forms.JSONField(label=_("columns to ignore"), required=False, initial=list)
+
+    def clean_line_columns(self):
+        value = self.cleaned_data["line_columns"]
+        if not isinstance(value, dict) or not all(isinstance(code, str) for code in value.values()):
+            raise forms.ValidationError(_("Give each column with its line code, e.g. {\"Число избирателей\": \"L1\"}."),
+                                        code="bad_line_columns")
+        return value

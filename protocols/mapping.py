@@ -138,6 +138,17 @@ def similarity(a: str, b: str) -> float:
     return 0.7 * overlap + 0.3 * SequenceMatcher(None, header_key(a), header_key(b)).ratio()
 
 
+def name_similarity(column: str, name: str) -> float:
+    """How alike a column is to a contestant's name: the surname and the initials ("Собчак К.А."
+    for "Собчак Ксения Анатольевна") count as the name; otherwise the wording's similarity."""
+    words, names = _words(column), _words(name)
+    if words and names and words[0] == names[0]:
+        initials = [word[0] for word in words[1:] if len(word) == 1]
+        if all(index + 1 < len(names) and names[index + 1][0] == initial for index, initial in enumerate(initials)):
+            return 0.95
+    return similarity(column, name)
+
+
 @dataclass(frozen=True)
 class Proposal:
     """A proposed mapping: key columns, {column: line code}, and what matched nothing."""
@@ -167,10 +178,10 @@ def propose_mapping(header: Sequence[str], lines: Sequence[tuple[str, Sequence[s
                 keys[role] = column
                 taken.add(column)
                 break
-    targets = [(code, label) for code, labels in lines for label in labels if label]
-    targets += [(code, name) for code, name in contestants]
-    pairs = sorted(((similarity(column, label), column, code) for column in header if column not in taken
-                    for code, label in targets), key=lambda pair: -pair[0])
+    targets = [(code, label, similarity) for code, labels in lines for label in labels if label]
+    targets += [(code, name, name_similarity) for code, name in contestants]
+    pairs = sorted(((alike(column, label), column, code) for column in header if column not in taken
+                    for code, label, alike in targets), key=lambda pair: -pair[0])
     line_columns, scores, used_codes = {}, {}, set()
     for score, column, code in pairs:
         if score < minimum or column in line_columns or code in used_codes:

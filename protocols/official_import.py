@@ -352,25 +352,33 @@ def _match_stations(country, source, read):
     known codes and names; a station already known under another commission is the same station."""
     regions, commissions = _territory(country, source)
     exact, by_region = {}, {}
-    rows = Station.objects.filter(commission__region__country=country).values_list(
-        "id", "commission__region__code", "commission__code", "code", "kind")
-    for pk, region, commission, code, kind in rows.iterator(chunk_size=20_000):
+    commission_key = {pk: (region, code) for pk, region, code in Commission.objects.filter(
+        region__country=country).values_list("id", "region__code", "code")}
+    precinct = Station.Kind.PRECINCT
+    for pk, commission_id, code, kind in Station.objects.filter(commission_id__in=list(commission_key)).order_by(
+            ).values_list("id", "commission_id", "code", "kind"):
+        region, commission = commission_key[commission_id]
         exact[(region, commission, code)] = pk
-        if kind == Station.Kind.PRECINCT:
+        if kind == precinct:
             by_region[(region, code)] = None if (region, code) in by_region else pk  # None: not one station
     plan = _Plan(keys=[], station_of=[], accepted=[], errors=[], to_create={}, to_create_rows=[],
                  country_has_stations=bool(exact), region_aliases={}, commission_aliases={})
-    seen_station, seen_new = {}, {}
-    for index, ((region_text, commission_text, station), unit) in enumerate(zip(read.keys, read.units, strict=True)):
-        region = regions.code(region_text)
-        commission = commissions.code(region, commission_text)
+    seen_station, seen_new, resolved = {}, {}, {}
+    keys, station_of, accepted, errors = plan.keys, plan.station_of, plan.accepted, plan.errors
+    for index, ((region_text, commission_text, station), unit, line) in enumerate(
+            zip(read.keys, read.units, read.lines, strict=True)):
+        names = resolved.get((region_text, commission_text))
+        if names is None:
+            region = regions.code(region_text)
+            names = resolved[(region_text, commission_text)] = (region, commission_text and commissions.code(
+                region, commission_text))
+        region, commission = names
         key = (region, commission, station)
         pk = exact.get(key)
         if pk is None and not unit:
             pk = by_region.get((region, station))
-        plan.keys.append(key)
-        plan.station_of.append(pk)
-        line = read.lines[index]
+        keys.append(key)
+        station_of.append(pk)
         if pk is not None:
             first = seen_station.setdefault(pk, line)
         else:
@@ -379,10 +387,10 @@ def _match_stations(country, source, read):
                 plan.to_create[key] = index
                 plan.to_create_rows.append(index)
         if first != line:
-            plan.errors.append((line, _("station already on line %(line)s") % {"line": first}))
-            plan.accepted.append(False)
+            errors.append((line, _("station already on line %(line)s") % {"line": first}))
+            accepted.append(False)
         else:
-            plan.accepted.append(True)
+            accepted.append(True)
     # The file's own spellings that stand for another code are kept as aliases.
     for region_spelling, commission_spelling in read.territory_pairs:
         region = regions.code(read.region_spellings[region_spelling])

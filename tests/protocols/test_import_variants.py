@@ -311,3 +311,50 @@ def test_results_show_both_bases_and_both_turnouts_each_labelled(client, first_e
     for label in ("% of valid votes", "% of all ballots cast", "Turnout: ballots issued ÷ voters on the list",
                   "Turnout: ballots found in the boxes ÷ voters on the list"):
         assert label in page.text
+
+
+def test_mapping_help_proposes_a_mapping_from_a_header_that_is_saved_as_a_source(client, tmp_path):
+    election = ru_election("ru-help")
+    client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    data, *_rest = variant(real_rows()[:50])
+    upload = tmp_path / "new.csv"
+    upload.write_bytes(data)
+    with upload.open("rb") as handle:
+        page = client.post("/admin/protocols/resultsource/propose/", {"file-file": handle, "file-election": election.pk,
+                                                                      "propose": "1"})
+    assert page.status_code == 200
+    initial = page.context["mapping"].initial
+    assert (initial["region_column"], initial["commission_column"], initial["station_column"]) == ("Регион", "ТИК", "УИК")
+    assert initial["line_columns"][REWORDED_L1] == "L1" and initial["line_columns"][RU_2018_CANDIDATES[3]] == "L13.4"
+    assert "district" in page.context["unmatched"]
+    # The person corrects it (the pattern for "УИК №12", e-voting units) and saves it as a source.
+    saved = client.post("/admin/protocols/resultsource/propose/", {
+        "save": "1", "mapping-code": "ru-help", "mapping-name": "Help", "mapping-region_column": "Регион",
+        "mapping-commission_column": "ТИК", "mapping-station_column": "УИК", "mapping-station_pattern": r"(\d+)",
+        "mapping-fallback_station_label": E_VOTING, "mapping-line_columns": json.dumps(initial["line_columns"]),
+        "mapping-ignore_columns": "[]"})
+    assert saved.status_code == 302
+    source = ResultSource.objects.get(code="ru-help")
+    assert source.station_pattern == r"(\d+)" and source.line_columns == initial["line_columns"]
+
+
+def test_the_admin_previews_a_file_and_offers_every_problem_as_csv(client, tmp_path, first_election):
+    source = load_mapping(tmp_path)
+    rows = [(region, tik, uik, [""] + figures[1:] if number % 3 == 0 else figures)
+            for number, (region, tik, uik, figures) in enumerate(real_rows()[:600])]
+    data, *_rest = variant(rows, blank_every=10**6, e_voting_commissions=0)
+    second = ru_election("ru-second")
+    upload = tmp_path / "variant.csv"
+    upload.write_bytes(data)
+    client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    with upload.open("rb") as handle:
+        page = client.post("/admin/protocols/resultsource/import/", {
+            "file": handle, "election": second.pk, "source": source.pk, "dry_run": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    preview = page.context["preview"]
+    assert preview.dry_run and preview.stations_matched == 400 and preview.rows_refused == 200
+    assert page.context["problem_count"] == 200 and len(page.context["problems"]) == 100
+    assert "Stations matched" in page.text and "Download every problem (CSV)" in page.text
+    problems = client.get(f"/admin/protocols/resultsource/import/problems/{page.context['problems_token']}.csv")
+    assert problems.status_code == 200 and len(problems.content.decode().strip().splitlines()) == 201
+    assert not OfficialVersion.objects.filter(election=second).exists()

@@ -4,7 +4,9 @@ import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from elections.models import ElectionStation
 from protocols import services
 from protocols.models import Discrepancy, OfficialVersion, ResultImport
 from protocols.official_import import ResultImportError, import_official_results
@@ -137,3 +139,18 @@ def test_a_negative_or_huge_figure_is_refused_by_its_line(election, station, kz_
     assert [(line, "issued" in message or "invalid" in message) for line, message in refused.value.errors] == [
         (3, True), (4, True)]
     assert not OfficialVersion.objects.exists()
+
+
+def test_a_blank_row_is_a_station_whose_results_were_not_published_and_is_flagged_missing(election, deployment,
+                                                                                          kz_source):
+    services.submit_copy(observer=deployment.observer, deployment_id=deployment.pk, client_id=uuid.uuid4(),
+                         figures=KZ_PROTOCOL)
+    data = official_csv([("ALA", "ALA-01", "102", KZ_PROTOCOL)]) + b"ALA,ALA-01,101,,,,,,,,,,,\n"
+    report = run_import(election, kz_source, data, create_stations=True)
+    assert (report.rows, report.rows_blank, report.versions_added, report.problems) == (2, 1, 1, [])
+    assert not OfficialVersion.objects.filter(station=deployment.station).exists()  # not zeros
+    assert ElectionStation.objects.get(election=election, station=deployment.station).official_blank
+    election.results_deadline = timezone.now() - timezone.timedelta(hours=1)
+    election.save()
+    services.check_stations(election_id=election.pk)
+    assert Discrepancy.objects.filter(station=deployment.station, kind="missing_official", status="open").exists()

@@ -38,6 +38,11 @@ def test_the_real_2018_file_imports_with_the_files_own_national_totals():
         ContestantFactory(election=election, ballot_number=number, name=name, kind="candidate")
     source = ResultSource.objects.get(code="ru-cik-2018-presidential")
     with zipfile.ZipFile(DATA) as archive, archive.open(archive.namelist()[0]) as stream:
+        preview = import_official_results(election=election, source=source, stream=stream, file_name="2018.csv",
+                                          create_stations=True, dry_run=True)
+    assert (preview.rows_read, preview.stations_to_create, preview.problem_count) == (97_699, 97_699, 0)
+    assert preview.unused_columns == ["url"] and not Station.objects.exists()
+    with zipfile.ZipFile(DATA) as archive, archive.open(archive.namelist()[0]) as stream:
         report = import_official_results(election=election, source=source, stream=stream, file_name="2018.csv",
                                          create_stations=True)
     stations, totals = file_totals()
