@@ -208,4 +208,8 @@ def test_authenticated_pages_and_api_answers_are_never_stored(client):
         assert "no-store" in client.get(url)["Cache-Control"], url
     key = token_for(observer).json()["token"]
     assert "no-store" in api_with(key).get("/api/me/")["Cache-Control"]
+    coordinator = CoordinatorFactory()
+    staff = Client()
+    page_login(staff, coordinator)
+    assert "no-store" in staff.get("/dashboard/")["Cache-Control"]  # the redirect to the second factor
     assert "no-store" in api_with(key).get("/api/incidents/")["Cache-Control"]
