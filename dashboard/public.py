@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from config.parsing import is_whole_number
 from elections import selectors as election_selectors
 from elections.models import Election, Region
 
@@ -41,7 +42,7 @@ def stations(request, slug):
     selected = request.GET.get("region", "")
     region_id = None
     if selected:
-        if not selected.isdigit() or not regions.filter(pk=int(selected)).exists():
+        if not is_whole_number(selected) or not regions.filter(pk=int(selected)).exists():
             return HttpResponseBadRequest(_("Unknown region: choose one from the list."))
         region_id = int(selected)
     page = Paginator(selectors.public_stations(election, region_id), STATIONS_PER_PAGE).get_page(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from checklists import selectors as checklist_selectors
 from checklists import statistics
 from checklists.estimators import METHOD
+from config.parsing import is_whole_number
 from elections.models import Election, Region
 from incidents.models import Severity
 
@@ -120,7 +121,7 @@ def _contestant_rows(election, figures_by_source, codes):
 def results(request, slug):
     election, region_ids = _election(request, slug)
     selected = request.GET.get("region", "")
-    if selected.isdigit() and int(selected) in region_ids:
+    if is_whole_number(selected) and int(selected) in region_ids:
         region_ids = {int(selected)}
     data = selectors.results(election, region_ids)
     codes = data["codes"]
@@ -300,7 +301,7 @@ def _min_count(request):
     """The smallest vote count the last-digit test reads: one of the offered choices, else the default."""
     value = request.GET.get("min_count", "")
     choices = forensics.LAST_DIGIT_MIN_COUNTS
-    return int(value) if value.isdigit() and int(value) in choices else forensics.LAST_DIGIT_MIN_COUNT
+    return int(value) if is_whole_number(value) and int(value) in choices else forensics.LAST_DIGIT_MIN_COUNT
 
 
 def _forensic_report(request, slug):
@@ -494,7 +495,7 @@ def live_feed(request, slug):
     after = {}
     for cursor in ("after_flag", "after_incident"):
         value = request.GET.get(cursor, "")
-        if value and not value.isdigit():
+        if value and not is_whole_number(value):
             return JsonResponse({"error": _("%(cursor)s must be a whole number.") % {"cursor": cursor}}, status=400)
         after[cursor] = int(value) if value else None
     if (after["after_flag"] is None) != (after["after_incident"] is None):

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import NOTES
+
 from . import relations
 
 
@@ -44,7 +46,7 @@ class ProtocolTemplate(models.Model):
         choices=ContestantNumbering.choices,
         default=ContestantNumbering.SUBLINES,
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES)
 
     class Meta:
         verbose_name = _("protocol template")

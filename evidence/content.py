@@ -164,6 +164,7 @@ def check_structure(stream, fmt, size):
             raise ContentError("truncated", "truncated")
         if riff_size + 8 < size:
             raise ContentError("polyglot", "trailing")
+        _walk_webp(stream, size)
     elif fmt.code in ("heic", "mp4", "mov"):
         _walk_iso_boxes(stream, size)
     elif fmt.code == "webm":
@@ -370,6 +371,35 @@ def _inflate(data):
     if inflater.unconsumed_tail:
         raise ContentError("polyglot", "embedded")  # a "text" of more than a megabyte
     return text
+
+
+# --- WebP: RIFF chunks of known types -----------------------------------------------------
+
+WEBP_CHUNKS = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP", b"EXIF", b"XMP "}
+WEBP_METADATA = {b"ICCP", b"EXIF", b"XMP "}
+
+
+def _walk_webp(stream, size):
+    """After `RIFF <size> WEBP`, chunks (type, little-endian size, data padded to even) of known
+    types tile the file; metadata chunks hold no other file."""
+    position = 12
+    while position < size:
+        stream.seek(position)
+        header = stream.read(8)
+        if len(header) < 8:
+            raise ContentError("truncated", "truncated")
+        chunk_type, length = struct.unpack("<4sI", header)
+        if chunk_type not in WEBP_CHUNKS:
+            raise ContentError("polyglot", "embedded")
+        end = position + 8 + length + (length & 1)
+        if end > size:
+            raise ContentError("truncated", "truncated")
+        if chunk_type in WEBP_METADATA:
+            if length > PNG_MAX_METADATA_CHUNK:
+                raise ContentError("polyglot", "embedded")
+            if _has_foreign(stream.read(length)):
+                raise ContentError("polyglot", "embedded")
+        position = end
 
 
 def _printable(box_type):

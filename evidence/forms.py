@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.parsing import is_whole_number
+
 PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic"
 VIDEO_TYPES = "video/mp4,video/quicktime,video/webm"
 
@@ -30,13 +32,13 @@ class EvidenceField(forms.TypedMultipleChoiceField):
         self.files, self.selected, self.upload_target, self.targets_by_deployment = [], set(), {}, None
 
     def valid_value(self, value):
-        return str(value).isdigit()
+        return is_whole_number(str(value))
 
     def offer(self, files, *, selected=(), station=None, election=None, targets_by_deployment=None):
         """Files to show with a checkbox; which are ticked; what uploads from the page are sent for
         (a station and election, or per deployment: {deployment id: {"station": id, "election": id}})."""
         self.files = list(files)
         self.choices = [(item.pk, item.filename or item.pk) for item in self.files]
-        self.selected = {int(value) for value in (selected or ()) if str(value).isdigit()}
+        self.selected = {int(value) for value in (selected or ()) if is_whole_number(str(value))}
         self.upload_target = {"station": station or "", "election": election or ""}
         self.targets_by_deployment = targets_by_deployment

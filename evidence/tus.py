@@ -6,6 +6,8 @@ https://tus.io/protocols/resumable-upload: core, creation, termination, checksum
 import base64
 import binascii
 
+from config.parsing import is_whole_number
+
 VERSION = "1.0.0"
 EXTENSIONS = ("creation", "termination", "checksum", "expiration")
 CHECKSUM_ALGORITHMS = ("sha256",)
@@ -48,7 +50,7 @@ def parse_checksum(header):
 
 
 def parse_non_negative(value, name):
-    if value is None or not value.isdigit():
+    if value is None or not is_whole_number(value):
         raise HeaderError(name)
     return int(value)
 

@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from config.parsing import is_whole_number
 from elections.models import Election, Station
 from observers.models import User
 
@@ -15,7 +16,7 @@ from .models import Purpose
 
 
 def _chosen(model, value):
-    return model.objects.filter(pk=value).first() if (value or "").isdigit() else None
+    return model.objects.filter(pk=value).first() if is_whole_number(value or "") else None
 
 
 @login_required

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import LONG_TEXT, SHORT_TEXT
 from evidence.forms import EvidenceField
 from evidence.models import Purpose
 
@@ -43,8 +44,8 @@ class IncidentForm(forms.Form):
                                    empty_label=_("Choose…"))
     occurred_at = forms.DateTimeField(label=_("When it happened"), widget=LOCAL_DATETIME,
                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-    description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5}))
-    witnesses = forms.CharField(label=_("Witnesses (optional)"), required=False,
+    description = forms.CharField(label=_("What happened"), max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 5}))
+    witnesses = forms.CharField(label=_("Witnesses (optional)"), required=False, max_length=SHORT_TEXT,
                                 widget=forms.Textarea(attrs={"rows": 2}))
     latitude = CoordinateField(name="latitude")
     longitude = CoordinateField(name="longitude")
@@ -70,8 +71,8 @@ class IncidentEditForm(forms.Form):
     category = CategoryChoiceField(label=_("Category"), queryset=IncidentCategory.objects.none())
     occurred_at = forms.DateTimeField(label=_("When it happened"), widget=LOCAL_DATETIME,
                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-    description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5}))
-    witnesses = forms.CharField(label=_("Witnesses (optional)"), required=False,
+    description = forms.CharField(label=_("What happened"), max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 5}))
+    witnesses = forms.CharField(label=_("Witnesses (optional)"), required=False, max_length=SHORT_TEXT,
                                 widget=forms.Textarea(attrs={"rows": 2}))
     evidence = EvidenceField(label=_("Photos and videos"), purpose=Purpose.INCIDENT_MEDIA)
 
@@ -100,7 +101,7 @@ class TriageFilterForm(forms.Form):
 
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(label=_("New status"), choices=Incident.Status.choices)
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=SHORT_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,7 +109,7 @@ class TransitionForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label=_("Comment"), max_length=SHORT_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ComplaintForm(forms.Form):
@@ -125,7 +126,7 @@ class FilingForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answered_on = forms.DateField(label=_("Answer received on"), widget=forms.DateInput(attrs={"type": "date"}))
-    answer_text = forms.CharField(label=_("Answer"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    answer_text = forms.CharField(label=_("Answer"), required=False, max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
     answer_scan = EvidenceField(label=_("Scan of the answer (optional)"), purpose=Purpose.COMPLAINT_ANSWER,
                                 multiple=False)
 

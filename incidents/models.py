@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import LONG_TEXT, SHORT_TEXT
 from elections.models import Election, Station
 from evidence.models import EvidenceFile
 from observers.models import Deployment, Organisation
@@ -34,7 +35,7 @@ class IncidentCategory(models.Model):
     name_kk = models.CharField(_("name (Kazakh)"), max_length=200)
     name_ru = models.CharField(_("name (Russian)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=LONG_TEXT)
     default_severity = models.CharField(_("default severity"), max_length=8, choices=Severity.choices,
                                         default=Severity.MEDIUM)
     urgent = models.BooleanField(_("urgent"), default=False,
@@ -84,8 +85,8 @@ class Incident(models.Model):
                                  verbose_name=_("category"))
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
     occurred_at = models.DateTimeField(_("when it happened"))
-    description = models.TextField(_("what happened"))
-    witnesses = models.TextField(_("witnesses"), blank=True)
+    description = models.TextField(_("what happened"), max_length=LONG_TEXT)
+    witnesses = models.TextField(_("witnesses"), blank=True, max_length=SHORT_TEXT)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     accuracy_m = models.PositiveIntegerField(null=True, blank=True)
@@ -156,7 +157,7 @@ class IncidentEvent(models.Model):
     from_status = models.CharField(max_length=14, choices=Incident.Status.choices, blank=True)
     to_status = models.CharField(max_length=14, choices=Incident.Status.choices, blank=True,
                                  help_text=_("Empty for a comment."))
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=SHORT_TEXT)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
@@ -245,7 +246,7 @@ class Complaint(models.Model):
     filed_where = models.CharField(_("where it was filed"), max_length=300, blank=True)
     answer_due = models.DateField(_("answer due"), null=True, blank=True)
     answered_on = models.DateField(_("answer received"), null=True, blank=True)
-    answer_text = models.TextField(_("answer"), blank=True)
+    answer_text = models.TextField(_("answer"), blank=True, max_length=LONG_TEXT)
     answer_scan = models.ForeignKey(
         EvidenceFile, on_delete=models.PROTECT, null=True, blank=True, related_name="answered_complaints",
         verbose_name=_("scan of the answer"), help_text=_("Uploaded through the evidence pipeline by a coordinator."))

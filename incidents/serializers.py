@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.limits import LONG_TEXT, SHORT_TEXT
 from evidence.serializers import AttachedEvidenceSerializer
 
 from . import selectors
@@ -84,19 +85,19 @@ class IncidentSerializer(serializers.ModelSerializer):
 class IncidentEditSerializer(serializers.Serializer):
     category = serializers.IntegerField(required=False)
     occurred_at = serializers.DateTimeField(required=False)
-    description = serializers.CharField(required=False)
-    witnesses = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, max_length=LONG_TEXT)
+    witnesses = serializers.CharField(required=False, allow_blank=True, max_length=SHORT_TEXT)
     evidence_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
                                          help_text="The whole new list of attached evidence IDs (own uploads).")
 
 
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Incident.Status.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT)
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField()
+    comment = serializers.CharField(max_length=SHORT_TEXT)
 
 
 class ComplaintRevisionSerializer(serializers.ModelSerializer):
@@ -135,7 +136,7 @@ class FilingSerializer(serializers.Serializer):
 
 class AnswerSerializer(serializers.Serializer):
     answered_on = serializers.DateField()
-    answer_text = serializers.CharField(required=False, allow_blank=True, default="")
+    answer_text = serializers.CharField(required=False, allow_blank=True, default="", max_length=LONG_TEXT)
     answer_scan = serializers.IntegerField(
         min_value=1, required=False, allow_null=True, default=None,
         help_text="ID of the coordinator's own evidence file (purpose complaint_answer): the scan of the answer.")

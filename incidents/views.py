@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.csv_export import stream_csv
+from config.parsing import is_whole_number
 from elections.models import Election, Region
 from observers import selectors as observer_selectors
 from observers.forms import show_service_errors
@@ -146,7 +147,7 @@ def triage_feed(request):
     page's filters, as the cards the page shows. Polled by static/js/triage-live.js."""
     coordinator = ensure_coordinator(request.user)
     after = request.GET.get("after", "0") or "0"
-    if not after.isdigit():
+    if not is_whole_number(after):
         return JsonResponse({"error": _("%(cursor)s must be a whole number.") % {"cursor": "after"}}, status=400)
     _form, filters = _triage_filters(request, coordinator)
     incidents = list(selectors.new_in_triage(coordinator, after=int(after), **filters))

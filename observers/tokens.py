@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
@@ -91,3 +92,14 @@ def revoke_on_logout(sender, request=None, user=None, **kwargs):
 def revoke_on_revoked_accreditation(sender, instance, **kwargs):
     if instance.status == Accreditation.Status.REVOKED:
         revoke(user=instance.observer, reason="accreditation revoked")
+
+
+class ExpiringTokenScheme(OpenApiAuthenticationExtension):
+    """The API schema (/api/docs/, schemathesis) describes the token header."""
+
+    target_class = "observers.tokens.ExpiringTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Token <key>`, the key from POST /api/auth/token/ (it expires)."}

@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import SHORT_TEXT
 from elections.models import Election
 from evidence.forms import EvidenceField
 from evidence.models import Purpose
@@ -40,7 +41,7 @@ class ObserverCopyForm(ProtocolFiguresForm):
     """The station protocol: its figures, a comment, and the photos of its pages, uploaded in
     place (the typed figures stay on the page) and ticked to attach."""
 
-    comment = forms.CharField(label=_("Comment (optional)"), required=False,
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=SHORT_TEXT,
                               widget=forms.Textarea(attrs={"rows": 2}))
     evidence = EvidenceField(label=_("Photos of the protocol"), purpose=Purpose.PROTOCOL_PHOTO, photos_only=True,
                              add_label=_("Take or add photos of the protocol pages"),
@@ -63,7 +64,7 @@ class DecisionForm(forms.Form):
         ("observer_error", _("Observer error: the photo shows the official figures")),
         ("resolve", _("Resolved (explained or corrected)")),
     ])
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=SHORT_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ResultsFileForm(forms.Form):

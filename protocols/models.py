@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import SHORT_TEXT
 from elections.models import Commission, Election, Station
 from observers.models import Deployment
 
@@ -31,7 +32,7 @@ class ObserverCopy(models.Model):
     version = models.PositiveIntegerField(_("version"))
     is_latest = models.BooleanField(default=True)
     figures = models.JSONField(_("figures"))
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=SHORT_TEXT)
     warnings = models.JSONField(_("control relations broken when sent"), default=list, blank=True)
     photos = models.ManyToManyField("evidence.EvidenceFile", through="ObserverCopyPhoto", related_name="protocol_copies",
                                     blank=True, verbose_name=_("photos of the protocol"))
@@ -366,7 +367,7 @@ class Decision(models.Model):
                                  help_text=_("Made by the decision form: a re-sent decision is recorded once."))
     discrepancy = models.ForeignKey(Discrepancy, on_delete=models.PROTECT, related_name="decisions")
     status = models.CharField(max_length=16, choices=Discrepancy.Status.choices)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=SHORT_TEXT)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
 

@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.parsing import is_whole_number
 from elections import services as election_services
 from elections.models import Commission, Region, Station, TerritoryAlias
 
@@ -642,7 +643,7 @@ def _figure_errors(raw_values, codes, columns):
     errors = []
     for raw, code, column in zip(raw_values, codes, columns, strict=True):
         raw = raw.strip()
-        if not (raw.isdigit() and len(raw) <= 9):
+        if not (is_whole_number(raw) and len(raw) <= 9):
             errors.append(_("%(line)s (%(column)s) must be a whole number, not “%(value)s”")
                           % {"line": code, "column": column[:40], "value": raw[:20]})
     return errors

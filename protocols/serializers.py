@@ -3,6 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.limits import SHORT_TEXT
 from evidence.serializers import AttachedEvidenceSerializer
 
 from . import selectors
@@ -13,7 +14,7 @@ class ObserverCopyInputSerializer(serializers.Serializer):
     client_id = serializers.UUIDField()
     deployment = serializers.IntegerField()
     figures = serializers.DictField(child=serializers.IntegerField(min_value=0, allow_null=True))
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT)
     evidence_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False,
         help_text="IDs of the observer's own photos of this protocol (purpose protocol_photo, sent for the "
@@ -129,6 +130,6 @@ class DiscrepancySerializer(serializers.ModelSerializer):
 
 class DecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["confirm", "observer_error", "resolve"])
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT)
     client_id = serializers.UUIDField(required=False, allow_null=True, default=None,
                                       help_text=_("Made by the client: a re-sent decision is recorded once."))

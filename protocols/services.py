@@ -14,6 +14,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.parsing import is_whole_number
 from config.queue import enqueue_on_commit
 from elections import relations as relation_engine
 from elections import selectors as election_selectors
@@ -175,7 +176,7 @@ def _clean_figures(figures, rules):
         value = figures.get(code)
         if value in (None, ""):
             continue
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and is_whole_number(value.strip()):
             value = int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FIGURE:
             errors.append(_("%(code)s must be a whole number from 0 to %(max)s") % {"code": code, "max": MAX_FIGURE})

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.csv_export import stream_csv
+from config.parsing import is_whole_number
 from elections import selectors as election_selectors
 from elections.models import Election, Region
 from observers import selectors as observer_selectors
@@ -39,7 +40,7 @@ def submit_copy(request, deployment_id):
     latest = ObserverCopy.objects.filter(deployment=deployment, observer=request.user, is_latest=True).first()
     attached = list(latest.photo_attachments.values_list("evidence_id", flat=True)) if latest else []
     initial = {**latest.figures, "evidence": attached} if latest else {}
-    ticked = [value for value in request.POST.getlist("evidence") if value.isdigit()]
+    ticked = [value for value in request.POST.getlist("evidence") if is_whole_number(value)]
     form = ObserverCopyForm(request.POST or None, lines=lines, language=_language(), initial=initial,
                             photos=selectors.attachable_photos(request.user, deployment, attached=attached + ticked),
                             deployment=deployment)
@@ -128,9 +129,9 @@ def _filtered_queue(request, default_status=Discrepancy.Status.OPEN):
         "kind": request.GET.get("kind", ""), "severity": request.GET.get("severity", ""),
         "status": request.GET.get("status", default_status),
     }
-    if filters["election"].isdigit():
+    if is_whole_number(filters["election"]):
         queryset = queryset.filter(election_id=filters["election"])
-    if filters["region"].isdigit():
+    if is_whole_number(filters["region"]):
         queryset = queryset.filter(selectors.in_region(filters["region"]))
     if filters["kind"] in Discrepancy.Kind.values:
         queryset = queryset.filter(kind=filters["kind"])

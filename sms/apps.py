@@ -9,4 +9,4 @@ class SmsConfig(AppConfig):
     def ready(self):
         # observers never imports sms: the accreditation decision reaches it by Django's
         # post_save signal on observers.AccreditationEvent (see sms.signals).
-        from . import signals  # noqa: F401  (connects the receivers; must run once the apps are loaded)
+        from . import signals  # noqa: F401, PLC0415  (connects the receivers; must run once the apps are loaded)

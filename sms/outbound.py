@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from config.queue import enqueue_on_commit
 from elections.models import Election
 from observers.models import Deployment, User
 from protocols.models import ObserverCopy
@@ -42,10 +43,8 @@ def organisation_gateway(organisation_id):
 
 
 def _enqueue(message_ids):
-    from .tasks import send_outbound_task  # tasks imports this module: imported when first used
-
-    message_ids = [str(pk) for pk in message_ids]
-    transaction.on_commit(lambda: [send_outbound_task.delay(pk) for pk in message_ids])
+    for pk in message_ids:
+        enqueue_on_commit("sms.tasks.send_outbound_task", str(pk))
 
 
 def queue_reply(*, inbound, text):

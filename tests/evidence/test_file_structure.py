@@ -77,6 +77,13 @@ def mp4_with_zip_at_the_end_of_its_media_data(tmp_path):
         position += size
 
 
+def webp_with_chunk(chunk_type, payload):
+    webp = photo_bytes(image_format="WEBP")
+    chunk = chunk_type + struct.pack("<I", len(payload)) + payload + b"\x00" * (len(payload) & 1)
+    body = webp[12:] + chunk
+    return b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body
+
+
 CRAFTED = {
     # The checks of today look at the last bytes: a ZIP comment ending in FF D9 fools them.
     "JPEG + ZIP whose comment ends in FF D9": (lambda tmp: photo_bytes(seed=1) + zip_bytes(comment=b"x\xff\xd9"),
@@ -96,6 +103,9 @@ CRAFTED = {
         lambda tmp: png_with_chunk(photo_bytes(image_format="PNG"), png_chunk(b"prVt", zip_bytes())), "shot.png"),
     "PNG with a ZIP after IEND whose comment ends like IEND": (
         lambda tmp: photo_bytes(image_format="PNG") + zip_bytes(comment=b"\x00\x00\x00\x00IEND\xaeB`\x82"), "shot.png"),
+    "WebP with a ZIP in an unknown chunk": (lambda tmp: webp_with_chunk(b"zipx", zip_bytes()), "photo.webp"),
+    "WebP with a page in its XMP chunk": (lambda tmp: webp_with_chunk(b"XMP ", b"<html><script>alert(1)</script>"),
+                                          "photo.webp"),
     "MP4 with a ZIP in a free box": (lambda tmp: mp4_with_box_after_ftyp(video_bytes(tmp), iso_box(b"free", zip_bytes())),
                                      "count.mp4"),
     "MP4 with a PDF in a skip box at its end": (
@@ -145,6 +155,12 @@ def test_a_progressive_jpeg_and_one_with_restart_markers_pass(tmp_path):
         source.save(buffer, "JPEG", exif=phone_exif(), **options)
         assert b"\xff\xd0" in buffer.getvalue() or options.get("progressive")
         assert judge(tmp_path, buffer.getvalue(), "a.jpg").format.code == "jpeg"
+
+
+def test_a_webp_photo_with_exif_passes(tmp_path):
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(photo_bytes(800, 600, seed=10))).save(buffer, "WEBP", exif=phone_exif(), quality=80)
+    assert judge(tmp_path, buffer.getvalue(), "photo.webp").format.code == "webp"
 
 
 def test_a_png_screenshot_with_its_text_and_xmp_passes(tmp_path):

@@ -4,11 +4,12 @@ that are not what they should be answer 4xx with a clear message, never 500."""
 import uuid
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from observers import identity
 from observers.models import User
-from tests.factories import TEST_PASSWORD, CoordinatorFactory, ObserverFactory
+from tests.factories import TEST_PASSWORD, CoordinatorFactory, ElectionFactory, ObserverFactory, UserFactory
 
 from .conftest import photo
 
@@ -99,3 +100,28 @@ def test_a_coordinator_finds_the_document_of_a_real_id(coordinator):
 @pytest.fixture
 def coordinator(organisation):
     return CoordinatorFactory(organisation=organisation)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", ["²", "①", "١٢", "99999999999999999999999"])
+def test_odd_digits_in_query_strings_and_headers_are_never_a_server_error(organisation, region, number):
+    coordinator = CoordinatorFactory(organisation=organisation)
+    coordinator.regions.add(region)
+    election = ElectionFactory()
+    observer = ObserverFactory(organisation=organisation)
+    reviewer = UserFactory(role="reviewer")
+    cases = [
+        (observer, f"/evidence/upload/?station={number}&election={number}"),
+        (coordinator, f"/incidents/feed.json?after={number}"),
+        (coordinator, f"/dashboard/{election.slug}/results/?region={number}"),
+        (coordinator, f"/dashboard/{election.slug}/feed.json?after_flag={number}&after_incident=1"),
+        (reviewer, f"/protocols/review/?election={number}&region={number}"),
+    ]
+    for user, url in cases:
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+        assert client.get(url).status_code < 500, url
+    client = Client()
+    client.force_login(observer)
+    created = client.post("/api/evidence/uploads/", HTTP_TUS_RESUMABLE="1.0.0", HTTP_UPLOAD_LENGTH=number)
+    assert created.status_code == 400

@@ -208,4 +208,28 @@ def test_authenticated_pages_and_api_answers_are_never_stored(client):
         assert "no-store" in client.get(url)["Cache-Control"], url
     key = token_for(observer).json()["token"]
     assert "no-store" in api_with(key).get("/api/me/")["Cache-Control"]
+    coordinator = CoordinatorFactory()
+    staff = Client()
+    page_login(staff, coordinator)
+    assert "no-store" in staff.get("/dashboard/")["Cache-Control"]  # the redirect to the second factor
     assert "no-store" in api_with(key).get("/api/incidents/")["Cache-Control"]
+
+
+def test_wrong_second_factor_codes_lock_that_username_from_that_address_only(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": (2, 86400)}
+    coordinator = CoordinatorFactory()
+    device = enrolled_device(coordinator)
+    here = address()
+    client.post(reverse("login"), {"username": coordinator.username, "password": TEST_PASSWORD}, REMOTE_ADDR=here)
+    for _ in range(2):
+        client.post("/accounts/two-factor/verify/", {"code": "000000"}, REMOTE_ADDR=here)
+        time.sleep(1.1)
+    time.sleep(2.1)  # django-otp's own wait after two wrong codes
+    refused = client.post("/accounts/two-factor/verify/", {"code": current_code(device)}, REMOTE_ADDR=here,
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429 and "Too many attempts" in refused.text
+    elsewhere = Client()
+    elsewhere.post(reverse("login"), {"username": coordinator.username, "password": TEST_PASSWORD},
+                   REMOTE_ADDR=address())
+    assert elsewhere.post("/accounts/two-factor/verify/", {"code": current_code(device)},
+                          REMOTE_ADDR=address()).status_code == 302
