@@ -16,7 +16,7 @@ import pytest
 from django.apps import apps
 
 PROJECT = Path(__file__).resolve().parent.parent
-LAYERS = ["config", "elections", "observers", "evidence", "incidents", "protocols", "dashboard", "demo"]
+LAYERS = ["config", "elections", "observers", "evidence", "incidents", "protocols", "checklists", "dashboard", "sms", "demo"]
 WIRING = {"config.urls"}
 
 
