@@ -16,6 +16,7 @@ class SwitchableNetwork:
         self.lock = threading.Lock()
         self.accepted = 0
         self.bytes_up = 0
+        self.bytes_down = 0
         self.cut_after = None
 
     @property
@@ -70,6 +71,8 @@ class SwitchableNetwork:
                     if self.cut_after is not None and self.bytes_up > self.cut_after:
                         threading.Thread(target=self.off, daemon=True).start()
                         break
+                else:
+                    self.bytes_down += len(data)
                 sink.sendall(data)
         except OSError:
             pass
