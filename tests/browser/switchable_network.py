@@ -36,6 +36,8 @@ class SwitchableNetwork:
     def off(self):
         listener, self.listener = self.listener, None
         if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread: the port is free at once
             listener.close()
         with self.lock:
             for connection in list(self.connections):

@@ -35,8 +35,16 @@ CATEGORY = "Observer not shown ballots or voter lists during the count"
 
 @pytest.fixture
 def network(live_server):
-    proxy = SwitchableNetwork(int(live_server.url.rsplit(":", 1)[1]), port=8151)
-    proxy.on()
+    target = int(live_server.url.rsplit(":", 1)[1])
+    for port in range(8151, 8199):  # this suite's range; a port still held elsewhere is skipped
+        proxy = SwitchableNetwork(target, port=port)
+        try:
+            proxy.on()
+        except OSError:
+            continue
+        break
+    else:
+        raise AssertionError("no free port for the switchable network in 8151-8198")
     yield proxy
     proxy.off()
 
@@ -69,7 +77,7 @@ def wait_until_kept_for_offline(page, deployment):
           const statics = names.find(name => name.startsWith("observer-static-"));
           if (!pages || !statics) return false;
           const cache = await caches.open(pages);
-          for (const path of paths) { if (!(await cache.match(path))) return false; }
+          for (const path of paths) { if (!(await cache.match(path, {ignoreVary: true}))) return false; }
           return (await (await caches.open(statics)).keys()).some(request => request.url.includes("tus.min.js"));
         }"""
     for _attempt in range(150):
