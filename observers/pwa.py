@@ -9,6 +9,7 @@ that changes any asset the worker names replaces the old caches.
 import hashlib
 import json
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -29,7 +30,8 @@ def service_worker(request):
                     for name in ("core", "routing", "strategies", "cacheable-response")],
         "page_prefixes": json.dumps(OFFLINE_PAGE_PREFIXES),
         "home": json.dumps(reverse("observers:home")),
-        "static_prefix": json.dumps(static("")),
+        # STATIC_URL itself: the hashed production storage has no manifest entry for "".
+        "static_prefix": json.dumps(settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}"),
     }
     script = render_to_string("observers/sw.js", context)
     version = hashlib.sha256(script.encode()).hexdigest()[:12]

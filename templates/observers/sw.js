@@ -46,12 +46,17 @@ self.addEventListener("activate", function (event) {
 });
 
 // Keep the observer's pages (and the static files they name) for offline use, when asked by the app.
+// Static files already kept are not fetched again either (their production names carry a hash).
 function keep(urls, assets) {
   var assetPattern = new RegExp("(?:src|href)=\"(" + STATIC_PREFIX.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "[^\"?#]+)\"", "g");
   return Promise.all([caches.open(PAGES), caches.open(STATIC)]).then(function (opened) {
     var pages = opened[0], statics = opened[1], found = new Set(assets || []);
     return urls.reduce(function (chain, url) {
       return chain.then(function () {
+        return pages.match(url, { ignoreVary: true });
+      }).then(function (kept) {
+        // A page already kept is not fetched again on a slow network: visiting it online refreshes it.
+        if (kept) { return; }
         return fetch(url, { credentials: "same-origin" }).then(function (response) {
           if (!response.ok || response.redirected) { return; }
           return response.clone().text().then(function (html) {

@@ -16,6 +16,7 @@ class SwitchableNetwork:
         self.lock = threading.Lock()
         self.accepted = 0
         self.bytes_up = 0
+        self.bytes_down = 0
         self.cut_after = None
 
     @property
@@ -35,6 +36,8 @@ class SwitchableNetwork:
     def off(self):
         listener, self.listener = self.listener, None
         if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread: the port is free at once
             listener.close()
         with self.lock:
             for connection in list(self.connections):
@@ -70,6 +73,8 @@ class SwitchableNetwork:
                     if self.cut_after is not None and self.bytes_up > self.cut_after:
                         threading.Thread(target=self.off, daemon=True).start()
                         break
+                else:
+                    self.bytes_down += len(data)
                 sink.sendall(data)
         except OSError:
             pass
