@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from observers import services as observer_services
 from observers.forms import show_service_errors
+from observers.models import User
 
 from . import gateways, outbound, phones, selectors, services
 from .forms import MessageFilterForm, SimulatorForm, SubscriptionForm
@@ -101,7 +102,7 @@ def simulator(request):
 
 @login_required
 def subscription(request):
-    if not request.user.is_observer:
+    if request.user.role != User.Role.OBSERVER:
         raise PermissionDenied
     current = Subscription.objects.filter(observer=request.user).first()
     initial = {"opted_in": current.opted_in if current else False,

@@ -28,4 +28,4 @@ def test_reviewer_sees_the_overview_region_and_coverage_export(reviewer_client):
     assert reviewer_client.get(reverse("dashboard:region", args=[election.slug, region.pk])).status_code == 200
     export = reviewer_client.get(reverse("dashboard:export", args=[election.slug, "coverage", "csv"]))
     assert export.status_code == 200
-    assert region.name in export.content.decode()
+    assert region.name in export.getvalue().decode()

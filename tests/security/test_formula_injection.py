@@ -68,7 +68,7 @@ def test_dashboard_incidents_xlsx_writes_a_station_code_as_text_not_a_formula(cl
 def test_dashboard_csv_export_neutralises_the_region_and_station(client, world):
     client.force_login(world["coordinator"])
     response = client.get(reverse("dashboard:export", args=[world["election"].slug, "incidents", "csv"]))
-    row = list(csv.reader(io.StringIO(response.content.decode())))[1]
+    row = list(csv.reader(io.StringIO(response.getvalue().decode())))[1]
     assert row[1].startswith("'=HYPERLINK") and row[3] == "'=1+1"
 
 
