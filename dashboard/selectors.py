@@ -18,6 +18,7 @@ from django.db.models import (
     FloatField,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -32,6 +33,7 @@ from evidence.selectors import evidence_visible_to
 from incidents.models import Severity
 from incidents.selectors import incidents_for
 from observers.models import CheckIn, Deployment, User
+from observers.scope import EVERY_ORGANISATION, observer_organisation
 from observers.services import coordinator_region_ids
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 from protocols.selectors import is_published
@@ -56,6 +58,27 @@ def visible_region_ids(user, election):
     raise PermissionDenied
 
 
+def observer_scope(user):
+    """Whose observers' records the user's figures count: an organisation's ID, or
+    EVERY_ORGANISATION (observers.scope's rule). Every figure below that counts observers' records
+    takes it as `organisation`, so another organisation's observers never show, not even as a count."""
+    return observer_organisation(user)
+
+
+def _own(organisation, field="organisation_id"):
+    """The ORM filter of records of `organisation`'s observers (nothing to filter for every organisation)."""
+    return Q() if organisation is EVERY_ORGANISATION else Q(**{field: organisation})
+
+
+def _visible_flags(organisation):
+    """Flags whose compared copies are all `organisation`'s (protocols.selectors' rule, for sums)."""
+    if organisation is EVERY_ORGANISATION:
+        return Q()
+    own = ObserverCopy.objects.filter(deployment__organisation_id=organisation).values("pk")
+    return ((Q(observer_copy__isnull=True) | Q(observer_copy__in=own))
+            & (Q(other_copy__isnull=True) | Q(other_copy__in=own)))
+
+
 def incidents_in_scope(user, election, region_ids):
     """The election's incidents this user may see (incidents.selectors decides: a coordinator their
     organisation's, in their regions; an administrator all; a reviewer none), within `region_ids`."""
@@ -76,7 +99,7 @@ def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def coverage(election, region_ids, *, by="region", region_id=None, incidents=None):
+def coverage(election, region_ids, *, by="region", region_id=None, incidents=None, organisation=EVERY_ORGANISATION):
     """{group id: {figure: count}} for the election, grouped by region or by commission.
 
     One SQL statement whatever the number of groups: each source table is reduced to one row per
@@ -84,6 +107,8 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
     Hand-written because the ORM cannot LEFT JOIN grouped subqueries; bench/dashboard.py checks
     it against an independent statement at 100,000 stations. `incidents` is the queryset of
     incidents the user may see (`incidents_in_scope`); without it the incident figures stay 0.
+    `organisation` (`observer_scope`): deployments, check-ins, copies and flags of that
+    organisation's observers only.
     """
     regions = sorted(int(pk) for pk in region_ids)
     if region_id is not None:
@@ -103,21 +128,35 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
     severity_columns = ", ".join(f"SUM(CASE WHEN severity = %s THEN 1 ELSE 0 END) AS n{index}"
                                  for index in range(len(Severity.values)))
     placeholders = ", ".join(["%s"] * len(regions))
+    own, own_params = "", []  # every organisation's
+    if organisation is not EVERY_ORGANISATION:
+        own, own_params = "AND dp.organisation_id = %s", [int(organisation)]
+    own_copies = (f"SELECT oc2.id FROM {_table(ObserverCopy)} oc2 JOIN {_table(Deployment)} dp "  # noqa: S608
+                  f"ON dp.id = oc2.deployment_id WHERE oc2.election_id = %s {own}")  # (names only)
+    flag_scope, flag_params = "", []
+    if own:
+        flag_scope = (f"AND (observer_copy_id IS NULL OR observer_copy_id IN ({own_copies})) "
+                      f"AND (other_copy_id IS NULL OR other_copy_id IN ({own_copies}))")
+        flag_params = [election.pk, *own_params] * 2
     # Only table names, column names and placeholders are formatted in; every value is a parameter.
     statement = f"""
         WITH scope AS (SELECT s.id, {group} AS grp FROM {_table(Station)} s
                        JOIN {_table(Commission)} c ON c.id = s.commission_id WHERE c.region_id IN ({placeholders})),
-             d AS (SELECT DISTINCT station_id FROM {_table(Deployment)} WHERE election_id = %s),
+             d AS (SELECT DISTINCT station_id FROM {_table(Deployment)} dp WHERE election_id = %s {own}),
              ci AS (SELECT DISTINCT dp.station_id FROM {_table(CheckIn)} k
-                    JOIN {_table(Deployment)} dp ON dp.id = k.deployment_id WHERE dp.election_id = %s AND k.kind = %s),
-             p AS (SELECT DISTINCT station_id FROM {_table(ObserverCopy)} WHERE election_id = %s AND is_latest = %s),
+                    JOIN {_table(Deployment)} dp ON dp.id = k.deployment_id WHERE dp.election_id = %s AND k.kind = %s
+                    {own}),
+             p AS (SELECT DISTINCT oc.station_id FROM {_table(ObserverCopy)} oc
+                   JOIN {_table(Deployment)} dp ON dp.id = oc.deployment_id
+                   WHERE oc.election_id = %s AND oc.is_latest = %s {own}),
              ph AS (SELECT DISTINCT oc.station_id FROM {_table(ObserverCopy)} oc
+                    JOIN {_table(Deployment)} dp ON dp.id = oc.deployment_id
                     JOIN {_table(EvidenceFile)} ef ON ef.station_id = oc.station_id AND ef.uploaded_by_id = oc.observer_id
                     WHERE oc.election_id = %s AND oc.is_latest = %s AND ef.purpose = %s
-                      AND (ef.election_id = %s OR ef.election_id IS NULL)),
+                      AND (ef.election_id = %s OR ef.election_id IS NULL) {own}),
              o AS (SELECT DISTINCT station_id FROM {_table(OfficialVersion)} WHERE election_id = %s AND is_latest = %s),
              f AS (SELECT station_id, COUNT(*) AS n FROM {_table(Discrepancy)}
-                   WHERE election_id = %s AND status = %s AND station_id IS NOT NULL GROUP BY station_id),
+                   WHERE election_id = %s AND status = %s AND station_id IS NOT NULL {flag_scope} GROUP BY station_id),
              i AS (SELECT station_id, {severity_columns} FROM ({incident_sql}) visible GROUP BY station_id)
         SELECT scope.grp, COUNT(*), COUNT(d.station_id), COUNT(ci.station_id), COUNT(p.station_id),
                COUNT(ph.station_id), COUNT(o.station_id), COALESCE(SUM(f.n), 0), {severity_totals}
@@ -127,30 +166,32 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
         LEFT JOIN f ON f.station_id = scope.id LEFT JOIN i ON i.station_id = scope.id
         GROUP BY scope.grp
     """  # noqa: S608 (table and column names only; every value is a parameter)
-    params = [*regions, election.pk, election.pk, CheckIn.Kind.CHECK_IN, election.pk, True,
-              election.pk, True, Purpose.PROTOCOL_PHOTO, election.pk, election.pk, True,
-              election.pk, Discrepancy.Status.OPEN, *Severity.values, *incident_params]
+    params = [*regions, election.pk, *own_params, election.pk, CheckIn.Kind.CHECK_IN, *own_params,
+              election.pk, True, *own_params, election.pk, True, Purpose.PROTOCOL_PHOTO, election.pk, *own_params,
+              election.pk, True, election.pk, Discrepancy.Status.OPEN, *flag_params, *Severity.values,
+              *incident_params]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     return {row[0]: dict(zip(COVERAGE_FIGURES, (int(value) for value in row[1:]), strict=True)) for row in rows}
 
 
-def station_states(election, commission_id):
-    """Each station of a commission with what is known about it, for the drill-down's last level."""
-    latest_copy = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("pk"))
+def station_states(election, commission_id, organisation=EVERY_ORGANISATION):
+    """Each station of a commission with what is known about it, for the drill-down's last level
+    (`organisation`'s observers only, see `observer_scope`)."""
+    latest_copy = ObserverCopy.objects.filter(_own(organisation, "deployment__organisation_id"), election=election,
+                                              is_latest=True, station=OuterRef("pk"))
+    flags = Discrepancy.objects.filter(_visible_flags(organisation), election=election, station=OuterRef("pk"),
+                                       status=Discrepancy.Status.OPEN).order_by().values("station")
     return Station.objects.filter(commission_id=commission_id).annotate(
-        deployed=Exists(Deployment.objects.filter(election=election, station=OuterRef("pk"))),
-        checked_in=Exists(CheckIn.objects.filter(deployment__election=election, deployment__station=OuterRef("pk"),
+        deployed=Exists(Deployment.objects.filter(_own(organisation), election=election, station=OuterRef("pk"))),
+        checked_in=Exists(CheckIn.objects.filter(_own(organisation, "deployment__organisation_id"),
+                                                 deployment__election=election, deployment__station=OuterRef("pk"),
                                                  kind=CheckIn.Kind.CHECK_IN)),
         protocol=Exists(latest_copy),
         official=Exists(OfficialVersion.objects.filter(election=election, is_latest=True, station=OuterRef("pk"))),
-        open_flags=Count("discrepancies", filter=_open_flags_of(election), distinct=True),
+        open_flags=Coalesce(Subquery(flags.annotate(n=Count("id")).values("n")), Value(0)),
     ).order_by("code")
-
-
-def _open_flags_of(election):
-    return Q(discrepancies__election=election, discrepancies__status=Discrepancy.Status.OPEN)
 
 
 def vote_codes(election):
@@ -165,15 +206,17 @@ def _totals(queryset, codes):
     return {code: sums[code.replace(".", "_")] or 0 for code in codes}
 
 
-def results(election, region_ids):
+def results(election, region_ids, organisation=EVERY_ORGANISATION):
     """Official totals per contestant, and for the observer-covered stations both the observers'
-    and the official totals of the very same stations (one copy per station: the newest)."""
+    and the official totals of the very same stations (one copy per station: the newest), the
+    copies of `organisation`'s observers only (see `observer_scope`)."""
     codes = vote_codes(election)
     officials = OfficialVersion.objects.filter(election=election, is_latest=True,
                                                station__commission__region_id__in=region_ids)
-    newer = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
+    own = _own(organisation, "deployment__organisation_id")
+    newer = ObserverCopy.objects.filter(own, election=election, is_latest=True, station=OuterRef("station"),
                                         id__gt=OuterRef("id"))
-    copies = ObserverCopy.objects.filter(election=election, is_latest=True,
+    copies = ObserverCopy.objects.filter(own, election=election, is_latest=True,
                                          station__commission__region_id__in=region_ids).exclude(Exists(newer))
     covered_official = officials.filter(station__in=copies.values("station"))
     return {
@@ -304,16 +347,19 @@ def official_turnout(election, region_ids):
     return int(sums["cast"] or 0) / int(sums["registered"])
 
 
-def quick_count_sample(election, region_ids):
+def quick_count_sample(election, region_ids, organisation=EVERY_ORGANISATION):
     """The random-sample stations' observer copies (the newest per station), as plain rows whose
-    sums the database computes: {"registered", "cast", "votes": {code: votes}}."""
+    sums the database computes: {"registered", "cast", "votes": {code: votes}}. An organisation's
+    quick count is its own: its sample, its observers' copies (`organisation`, see `observer_scope`)."""
     categories = _codes_by_category(election)
     codes = vote_codes(election)
-    sampled = Deployment.objects.filter(election=election, in_random_sample=True,
+    own = _own(organisation, "deployment__organisation_id")
+    sampled = Deployment.objects.filter(_own(organisation), election=election, in_random_sample=True,
                                         station__commission__region_id__in=region_ids).values("station")
-    newer = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
+    newer = ObserverCopy.objects.filter(own, election=election, is_latest=True, station=OuterRef("station"),
                                         id__gt=OuterRef("id"))
-    copies = ObserverCopy.objects.filter(election=election, is_latest=True, station__in=sampled).exclude(Exists(newer))
+    copies = ObserverCopy.objects.filter(own, election=election, is_latest=True, station__in=sampled).exclude(
+        Exists(newer))
     columns = {"registered_sum": _lines_sum(categories["registered"]), "cast_sum": _lines_sum(categories["cast"]),
                **{f"vote_{index}": _line(code) for index, code in enumerate(codes)}}
     rows = [{"registered": row[0], "cast": row[1], "votes": dict(zip(codes, row[2:], strict=True))}
@@ -325,18 +371,20 @@ def quick_count_sample(election, region_ids):
 STATION_STATES = ("flagged", "protocol", "checked_in", "deployed", "none")
 
 
-def station_map_rows(election, region_ids):
+def station_map_rows(election, region_ids, organisation=EVERY_ORGANISATION):
     """[id, code, latitude, longitude, state index] for every located station in scope, as the map
     sends them: the state (an index into STATION_STATES, the most telling of flagged, protocol in,
     checked in, observer deployed, none) and the 5-decimal rounding (about a metre) are computed
     by the database, so the rows go to JSON as they come."""
-    states = dict(
-        flagged=Exists(Discrepancy.objects.filter(election=election, station=OuterRef("pk"),
-                                                  status=Discrepancy.Status.OPEN)),
-        protocol=Exists(ObserverCopy.objects.filter(election=election, station=OuterRef("pk"))),
-        checked_in=Exists(CheckIn.objects.filter(deployment__election=election, deployment__station=OuterRef("pk"),
+    states = dict(  # `organisation`'s observers only (see `observer_scope`)
+        flagged=Exists(Discrepancy.objects.filter(_visible_flags(organisation), election=election,
+                                                  station=OuterRef("pk"), status=Discrepancy.Status.OPEN)),
+        protocol=Exists(ObserverCopy.objects.filter(_own(organisation, "deployment__organisation_id"),
+                                                    election=election, station=OuterRef("pk"))),
+        checked_in=Exists(CheckIn.objects.filter(_own(organisation, "deployment__organisation_id"),
+                                                 deployment__election=election, deployment__station=OuterRef("pk"),
                                                  kind=CheckIn.Kind.CHECK_IN)),
-        deployed=Exists(Deployment.objects.filter(election=election, station=OuterRef("pk"))),
+        deployed=Exists(Deployment.objects.filter(_own(organisation), election=election, station=OuterRef("pk"))),
     )
     state = Case(*[When(condition, then=Value(index)) for index, condition in enumerate(states.values())],
                  default=Value(len(states)))
@@ -345,16 +393,17 @@ def station_map_rows(election, region_ids):
     ).order_by().values_list("id", "code", "lat", "lon", "state")
 
 
-def station_map_points(election, region_ids):
+def station_map_points(election, region_ids, organisation=EVERY_ORGANISATION):
     """[(station id, code, latitude, longitude, state name)] for every located station in scope."""
     return [(pk, code, latitude, longitude, STATION_STATES[state])
-            for pk, code, latitude, longitude, state in station_map_rows(election, region_ids)]
+            for pk, code, latitude, longitude, state in station_map_rows(election, region_ids, organisation)]
 
 
 FEED_PAGE = 50
 
 
-def feed(election, region_ids, *, after_flag=None, after_incident=None, incidents=None, limit=FEED_PAGE):
+def feed(election, region_ids, *, after_flag=None, after_incident=None, incidents=None, limit=FEED_PAGE,
+         organisation=EVERY_ORGANISATION):
     """New flags and incidents in scope, for the live feed: (items, more).
 
     With no cursor (a page just opened): the newest `limit` of each kind, as a start. With the
@@ -366,11 +415,12 @@ def feed(election, region_ids, *, after_flag=None, after_incident=None, incident
 
     Two "id > N ORDER BY id LIMIT n + 1" queries reading only the columns shown: cheap enough to
     poll every few seconds from every open dashboard. `incidents` is the user's incident scope
-    (`incidents_in_scope`); None: flags only.
+    (`incidents_in_scope`); None: flags only. Flags about another organisation's observers'
+    copies are left out (`organisation`, see `observer_scope`).
     """
     start = after_flag is None and after_incident is None
     kinds, severities = dict(Discrepancy.Kind.choices), dict(Discrepancy.Severity.choices)
-    flags = Discrepancy.objects.filter(election=election, pk__gt=after_flag or 0).filter(
+    flags = Discrepancy.objects.filter(_visible_flags(organisation), election=election, pk__gt=after_flag or 0).filter(
         Q(station__commission__region_id__in=region_ids) | Q(commission__region_id__in=region_ids)
     ).order_by("-id" if start else "id").values_list("id", "kind", "severity", "station__code", "station_id",
                                                     "created_at")[:limit + 1]

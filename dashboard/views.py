@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from elections.models import Commission, Election, Region, Station
 from incidents.models import Severity
-from observers.models import CheckIn, Deployment
-from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
+from observers import selectors as observer_selectors
+from protocols import selectors as protocol_selectors
 
 from . import exports, forensics, quickcount, seats, selectors, services
 
@@ -56,7 +56,8 @@ def index(request):
 def coverage(request, slug):
     election, region_ids = _election(request, slug)
     table = selectors.coverage(election, region_ids,
-                               incidents=selectors.incidents_in_scope(request.user, election, region_ids))
+                               incidents=selectors.incidents_in_scope(request.user, election, region_ids),
+                               organisation=selectors.observer_scope(request.user))
     regions = Region.objects.filter(pk__in=region_ids).order_by("name")
     rows, totals = _with_totals([{"group": region, "figures": table.get(region.pk, dict.fromkeys(
         selectors.COVERAGE_FIGURES, 0))} for region in regions])
@@ -70,7 +71,8 @@ def region(request, slug, region_id):
         raise Http404
     region = get_object_or_404(Region, pk=region_id)
     table = selectors.coverage(election, region_ids, by="commission", region_id=region_id,
-                               incidents=selectors.incidents_in_scope(request.user, election, region_ids))
+                               incidents=selectors.incidents_in_scope(request.user, election, region_ids),
+                               organisation=selectors.observer_scope(request.user))
     commissions = Commission.objects.filter(region=region).order_by("name")
     rows, totals = _with_totals([{"group": commission, "figures": table.get(commission.pk, dict.fromkeys(
         selectors.COVERAGE_FIGURES, 0))} for commission in commissions])
@@ -85,7 +87,7 @@ def commission(request, slug, commission_id):
                                    region_id__in=region_ids)
     return render(request, "dashboard/commission.html", {
         "election": election, "commission": commission,
-        "stations": selectors.station_states(election, commission.pk)})
+        "stations": selectors.station_states(election, commission.pk, selectors.observer_scope(request.user))})
 
 
 @login_required
@@ -104,13 +106,16 @@ def station(request, slug, station_id):
         "incident_counts": [(label, by_severity[f"incidents_{value}"]) for value, label in Severity.choices],
         "incidents": incidents.select_related("category").order_by("-reported_at", "-id"),
         "photos": selectors.station_protocol_photos(request.user, election, station).select_related("original"),
-        "deployments": Deployment.objects.filter(election=election, station=station).select_related("observer"),
-        "check_ins": CheckIn.objects.filter(deployment__election=election, deployment__station=station)
-        .select_related("deployment__observer").order_by("-recorded_at"),
-        "copies": ObserverCopy.objects.filter(election=election, station=station).select_related("observer")
+        # Each record kind through its own selector (observers.scope's rule): only the user's
+        # organisation's observers; the official versions are public.
+        "deployments": observer_selectors.deployments_for(request.user).filter(election=election, station=station),
+        "check_ins": observer_selectors.check_ins_for(request.user).filter(
+            deployment__election=election, deployment__station=station).order_by("-recorded_at"),
+        "copies": protocol_selectors.copies_for(request.user).filter(election=election, station=station)
         .order_by("-submitted_at"),
-        "officials": OfficialVersion.objects.filter(election=election, station=station).order_by("-version"),
-        "flags": Discrepancy.objects.filter(election=election, station=station).order_by("-severity_rank"),
+        "officials": protocol_selectors.official_versions(election, station).order_by("-version"),
+        "flags": protocol_selectors.discrepancies_for(request.user).filter(election=election, station=station)
+        .order_by("-severity_rank"),
     })
 
 
@@ -130,7 +135,7 @@ def results(request, slug):
     selected = request.GET.get("region", "")
     if selected.isdigit() and int(selected) in region_ids:
         region_ids = {int(selected)}
-    data = selectors.results(election, region_ids)
+    data = selectors.results(election, region_ids, selectors.observer_scope(request.user))
     codes = data["codes"]
     total = {source: sum(data[source].values()) or 1 for source in ("official", "observed", "official_same_stations")}
     rows = _contestant_rows(election, {source: data[source] for source in total}, codes)
@@ -253,7 +258,7 @@ def _names(election):
 def quick_count(request, slug):
     """Parallel vote tabulation from the random-sample stations, against the official figures."""
     election, region_ids = _election(request, slug)
-    rows, population = selectors.quick_count_sample(election, region_ids)
+    rows, population = selectors.quick_count_sample(election, region_ids, selectors.observer_scope(request.user))
     names = _names(election)
     context = {"election": election, "sampled": len(rows), "population": population}
     if len(rows) < 2:
@@ -399,7 +404,8 @@ def map_points(request, slug):
     """Compact points for the map: [id, code, lat, lon, state], about 40 bytes a station."""
     election, region_ids = _election(request, slug)
     response = JsonResponse({"states": selectors.STATION_STATES,
-                             "points": list(selectors.station_map_rows(election, region_ids))})
+                             "points": list(selectors.station_map_rows(election, region_ids,
+                                                                       selectors.observer_scope(request.user)))})
     response["Cache-Control"] = "private, max-age=30"
     return response
 
@@ -410,25 +416,28 @@ def export(request, slug, table, file_format):
     election, region_ids = _election(request, slug)
     name = f"{election.slug}-{table}"
     if table == "stations" and file_format == "geojson":
-        return exports.geojson_response(name, selectors.station_map_points(election, region_ids))
+        return exports.geojson_response(name, selectors.station_map_points(election, region_ids,
+                                                                           selectors.observer_scope(request.user)))
     if file_format not in ("csv", "xlsx"):
         raise Http404
     if table == "coverage":
         coverage_rows = selectors.coverage(election, region_ids,
-                                           incidents=selectors.incidents_in_scope(request.user, election, region_ids))
+                                           incidents=selectors.incidents_in_scope(request.user, election, region_ids),
+                                           organisation=selectors.observer_scope(request.user))
         regions = Region.objects.filter(pk__in=region_ids).order_by("name")
         rows = [[region.name, *[coverage_rows.get(region.pk, {}).get(figure, 0)
                                 for figure in selectors.COVERAGE_FIGURES]] for region in regions]
         return exports.table_response(name, ["region", *selectors.COVERAGE_FIGURES], rows, file_format)
     if table == "results":
-        data = selectors.results(election, region_ids)
+        data = selectors.results(election, region_ids, selectors.observer_scope(request.user))
         names = _names(election)
         rows = [[names.get(code, code), data["official"][code], data["observed"][code],
                  data["official_same_stations"][code]] for code in data["codes"]]
         return exports.table_response(name, ["contestant", "official", "observed", "official_same_stations"], rows,
                                       file_format)
     if table == "flags":
-        flags = Discrepancy.objects.filter(election=election, station__commission__region_id__in=region_ids)
+        flags = protocol_selectors.discrepancies_for(request.user).filter(
+            election=election, station__commission__region_id__in=region_ids)
         rows = flags.order_by("-severity_rank", "created_at").values_list(
             "station__commission__region__name", "station__code", "kind", "severity", "status", "created_at")
         return exports.table_response(name, ["region", "station", "kind", "severity", "status", "flagged_at"],
@@ -465,7 +474,8 @@ def live_feed(request, slug):
     if (after["after_flag"] is None) != (after["after_incident"] is None):
         after = {cursor: value or 0 for cursor, value in after.items()}  # one cursor given: the other starts at 0
     items, more = selectors.feed(election, region_ids, **after,
-                                 incidents=selectors.incidents_in_scope(request.user, election, region_ids))
+                                 incidents=selectors.incidents_in_scope(request.user, election, region_ids),
+                                 organisation=selectors.observer_scope(request.user))
     return JsonResponse({
         "items": items,
         "more": more,
