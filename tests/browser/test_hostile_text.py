@@ -17,6 +17,7 @@ from protocols import services as protocol_services
 from protocols.models import Discrepancy, ResultSource
 from protocols.official_import import import_official_results
 from tests.browser.test_observer_journey import log_in
+from tests.browser.waiting import wait_until
 from tests.factories import (
     CommissionFactory,
     ContestantFactory,
@@ -138,7 +139,7 @@ def test_hostile_text_never_runs_and_every_page_carries_the_csp(live_server, bro
             if "script-src 'self'" not in policy or "default-src 'self'" not in policy:
                 problems.append((role, url, "no enforced CSP", policy))
             if url.endswith("/map/"):  # the popup of the one station, opened by a click on it
-                page.wait_for_function("document.getElementById('map-count').textContent === '1'", timeout=15_000)
+                wait_until(page, "document.getElementById('map-count').textContent === '1'", timeout=15_000)
                 page.wait_for_timeout(500)  # the fit to the one station's bounds: it is then at the centre
                 page.locator("#station-map").click()  # markers are drawn on a canvas: a click where it is
                 popup = page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
