@@ -22,6 +22,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -37,8 +38,11 @@ from evidence.models import EvidenceFile, Purpose
 from evidence.selectors import evidence_visible_to
 from incidents.models import Severity
 from incidents.selectors import incidents_for
+from observers import selectors as observer_selectors
 from observers.models import CheckIn, Deployment, User
+from observers.scope import EVERY_ORGANISATION, observer_organisation
 from observers.services import coordinator_region_ids
+from protocols import selectors as protocol_selectors
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
 from protocols.selectors import is_published
 
@@ -62,6 +66,27 @@ def visible_region_ids(user, election):
     raise PermissionDenied
 
 
+def observer_scope(user):
+    """Whose observers' records the user's figures count: an organisation's ID, or
+    EVERY_ORGANISATION (observers.scope's rule). Every figure below that counts observers' records
+    takes it as `organisation`, so another organisation's observers never show, not even as a count."""
+    return observer_organisation(user)
+
+
+def _own(organisation, field="organisation_id"):
+    """The ORM filter of records of `organisation`'s observers (nothing to filter for every organisation)."""
+    return Q() if organisation is EVERY_ORGANISATION else Q(**{field: organisation})
+
+
+def _visible_flags(organisation):
+    """Flags whose compared copies are all `organisation`'s (protocols.selectors' rule, for sums)."""
+    if organisation is EVERY_ORGANISATION:
+        return Q()
+    own = ObserverCopy.objects.filter(deployment__organisation_id=organisation).values("pk")
+    return ((Q(observer_copy__isnull=True) | Q(observer_copy__in=own))
+            & (Q(other_copy__isnull=True) | Q(other_copy__in=own)))
+
+
 def incidents_in_scope(user, election, region_ids):
     """The election's incidents this user may see (incidents.selectors decides: a coordinator their
     organisation's, in their regions; an administrator all; a reviewer none), within `region_ids`."""
@@ -82,7 +107,7 @@ def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def coverage(election, region_ids, *, by="region", region_id=None, incidents=None):
+def coverage(election, region_ids, *, by="region", region_id=None, incidents=None, organisation=EVERY_ORGANISATION):
     """{group id: {figure: count}} for the election, grouped by region or by commission.
 
     One SQL statement whatever the number of groups: each source table is reduced to one row per
@@ -90,6 +115,8 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
     Hand-written because the ORM cannot LEFT JOIN grouped subqueries; bench/dashboard.py checks
     it against an independent statement at 100,000 stations. `incidents` is the queryset of
     incidents the user may see (`incidents_in_scope`); without it the incident figures stay 0.
+    `organisation` (`observer_scope`): deployments, check-ins, copies and flags of that
+    organisation's observers only.
     """
     regions = sorted(int(pk) for pk in region_ids)
     if region_id is not None:
@@ -110,22 +137,36 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
                                  for index in range(len(Severity.values)))
     placeholders = ", ".join(["%s"] * len(regions))
     members_sql, members_params = election_station_ids_sql(election)
+    own, own_params = "", []  # every organisation's
+    if organisation is not EVERY_ORGANISATION:
+        own, own_params = "AND dp.organisation_id = %s", [int(organisation)]
+    own_copies = (f"SELECT oc2.id FROM {_table(ObserverCopy)} oc2 JOIN {_table(Deployment)} dp "  # noqa: S608
+                  f"ON dp.id = oc2.deployment_id WHERE oc2.election_id = %s {own}")  # (names only)
+    flag_scope, flag_params = "", []
+    if own:
+        flag_scope = (f"AND (observer_copy_id IS NULL OR observer_copy_id IN ({own_copies})) "
+                      f"AND (other_copy_id IS NULL OR other_copy_id IN ({own_copies}))")
+        flag_params = [election.pk, *own_params] * 2
     # Only table names, column names and placeholders are formatted in; every value is a parameter.
     statement = f"""
         WITH scope AS (SELECT s.id, {group} AS grp FROM {_table(Station)} s
                        JOIN {_table(Commission)} c ON c.id = s.commission_id WHERE c.region_id IN ({placeholders})
                        AND s.id IN ({members_sql})),
-             d AS (SELECT DISTINCT station_id FROM {_table(Deployment)} WHERE election_id = %s),
+             d AS (SELECT DISTINCT station_id FROM {_table(Deployment)} dp WHERE election_id = %s {own}),
              ci AS (SELECT DISTINCT dp.station_id FROM {_table(CheckIn)} k
-                    JOIN {_table(Deployment)} dp ON dp.id = k.deployment_id WHERE dp.election_id = %s AND k.kind = %s),
-             p AS (SELECT DISTINCT station_id FROM {_table(ObserverCopy)} WHERE election_id = %s AND is_latest = %s),
+                    JOIN {_table(Deployment)} dp ON dp.id = k.deployment_id WHERE dp.election_id = %s AND k.kind = %s
+                    {own}),
+             p AS (SELECT DISTINCT oc.station_id FROM {_table(ObserverCopy)} oc
+                   JOIN {_table(Deployment)} dp ON dp.id = oc.deployment_id
+                   WHERE oc.election_id = %s AND oc.is_latest = %s {own}),
              ph AS (SELECT DISTINCT oc.station_id FROM {_table(ObserverCopy)} oc
+                    JOIN {_table(Deployment)} dp ON dp.id = oc.deployment_id
                     JOIN {_table(EvidenceFile)} ef ON ef.station_id = oc.station_id AND ef.uploaded_by_id = oc.observer_id
                     WHERE oc.election_id = %s AND oc.is_latest = %s AND ef.purpose = %s
-                      AND (ef.election_id = %s OR ef.election_id IS NULL)),
+                      AND (ef.election_id = %s OR ef.election_id IS NULL) {own}),
              o AS (SELECT DISTINCT station_id FROM {_table(OfficialVersion)} WHERE election_id = %s AND is_latest = %s),
              f AS (SELECT station_id, COUNT(*) AS n FROM {_table(Discrepancy)}
-                   WHERE election_id = %s AND status = %s AND station_id IS NOT NULL GROUP BY station_id),
+                   WHERE election_id = %s AND status = %s AND station_id IS NOT NULL {flag_scope} GROUP BY station_id),
              i AS (SELECT station_id, {severity_columns} FROM ({incident_sql}) visible GROUP BY station_id),
              nb AS (SELECT station_id FROM {_table(ElectionStation)} WHERE election_id = %s AND official_blank)
         SELECT scope.grp, COUNT(*), COUNT(d.station_id), COUNT(ci.station_id), COUNT(p.station_id),
@@ -138,30 +179,32 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
         LEFT JOIN nb ON nb.station_id = scope.id
         GROUP BY scope.grp
     """  # noqa: S608 (table and column names only; every value is a parameter)
-    params = [*regions, *members_params, election.pk, election.pk, CheckIn.Kind.CHECK_IN, election.pk, True,
-              election.pk, True, Purpose.PROTOCOL_PHOTO, election.pk, election.pk, True,
-              election.pk, Discrepancy.Status.OPEN, *Severity.values, *incident_params, election.pk]
+    params = [*regions, *members_params, election.pk, *own_params, election.pk, CheckIn.Kind.CHECK_IN, *own_params,
+              election.pk, True, *own_params, election.pk, True, Purpose.PROTOCOL_PHOTO, election.pk, *own_params,
+              election.pk, True, election.pk, Discrepancy.Status.OPEN, *flag_params, *Severity.values,
+              *incident_params, election.pk]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     return {row[0]: dict(zip(COVERAGE_FIGURES, (int(value) for value in row[1:]), strict=True)) for row in rows}
 
 
-def station_states(election, commission_id):
-    """Each station of a commission with what is known about it, for the drill-down's last level."""
-    latest_copy = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("pk"))
+def station_states(election, commission_id, organisation=EVERY_ORGANISATION):
+    """Each station of a commission with what is known about it, for the drill-down's last level
+    (`organisation`'s observers only, see `observer_scope`)."""
+    latest_copy = ObserverCopy.objects.filter(_own(organisation, "deployment__organisation_id"), election=election,
+                                              is_latest=True, station=OuterRef("pk"))
+    flags = Discrepancy.objects.filter(_visible_flags(organisation), election=election, station=OuterRef("pk"),
+                                       status=Discrepancy.Status.OPEN).order_by().values("station")
     return election_stations(election).filter(commission_id=commission_id).annotate(
-        deployed=Exists(Deployment.objects.filter(election=election, station=OuterRef("pk"))),
-        checked_in=Exists(CheckIn.objects.filter(deployment__election=election, deployment__station=OuterRef("pk"),
+        deployed=Exists(Deployment.objects.filter(_own(organisation), election=election, station=OuterRef("pk"))),
+        checked_in=Exists(CheckIn.objects.filter(_own(organisation, "deployment__organisation_id"),
+                                                 deployment__election=election, deployment__station=OuterRef("pk"),
                                                  kind=CheckIn.Kind.CHECK_IN)),
         protocol=Exists(latest_copy),
         official=Exists(OfficialVersion.objects.filter(election=election, is_latest=True, station=OuterRef("pk"))),
-        open_flags=Count("discrepancies", filter=_open_flags_of(election), distinct=True),
+        open_flags=Coalesce(Subquery(flags.annotate(n=Count("id")).values("n")), Value(0)),
     ).order_by("code")
-
-
-def _open_flags_of(election):
-    return Q(discrepancies__election=election, discrepancies__status=Discrepancy.Status.OPEN)
 
 
 def vote_codes(election):
@@ -176,15 +219,17 @@ def _totals(queryset, codes):
     return {code: sums[code.replace(".", "_")] or 0 for code in codes}
 
 
-def results(election, region_ids):
+def results(election, region_ids, organisation=EVERY_ORGANISATION):
     """Official totals per contestant, and for the observer-covered stations both the observers'
-    and the official totals of the very same stations (one copy per station: the newest)."""
+    and the official totals of the very same stations (one copy per station: the newest), the
+    copies of `organisation`'s observers only (see `observer_scope`)."""
     codes = vote_codes(election)
     officials = OfficialVersion.objects.filter(election=election, is_latest=True,
                                                station__commission__region_id__in=region_ids)
-    newer = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
+    own = _own(organisation, "deployment__organisation_id")
+    newer = ObserverCopy.objects.filter(own, election=election, is_latest=True, station=OuterRef("station"),
                                         id__gt=OuterRef("id"))
-    copies = ObserverCopy.objects.filter(election=election, is_latest=True,
+    copies = ObserverCopy.objects.filter(own, election=election, is_latest=True,
                                          station__commission__region_id__in=region_ids).exclude(Exists(newer))
     covered_official = officials.filter(station__in=copies.values("station"))
     return {
@@ -333,19 +378,22 @@ def official_turnout(election, region_ids):
     return int(sums["cast"] or 0) / int(sums["registered"])
 
 
-def quick_count_sample(election, region_ids):
+def quick_count_sample(election, region_ids, organisation=EVERY_ORGANISATION):
     """The random-sample stations' observer copies (the newest per station), as plain rows whose
-    sums the database computes: {"registered", "cast", "votes": {code: votes}}."""
+    sums the database computes: {"registered", "cast", "votes": {code: votes}}. An organisation's
+    quick count is its own: its sample, its observers' copies (`organisation`, see `observer_scope`)."""
     categories = _codes_by_category(election)
     codes = vote_codes(election)
+    own = _own(organisation, "deployment__organisation_id")
     # The sample drawn from a seed (checklists) when there is one; else the deployments' flag.
     drawn = checklist_selectors.sampled_stations(election)
     sampled = (drawn.filter(station__commission__region_id__in=region_ids).values("station_id") if drawn is not None
-               else Deployment.objects.filter(election=election, in_random_sample=True,
+               else Deployment.objects.filter(_own(organisation), election=election, in_random_sample=True,
                                               station__commission__region_id__in=region_ids).values("station"))
-    newer = ObserverCopy.objects.filter(election=election, is_latest=True, station=OuterRef("station"),
+    newer = ObserverCopy.objects.filter(own, election=election, is_latest=True, station=OuterRef("station"),
                                         id__gt=OuterRef("id"))
-    copies = ObserverCopy.objects.filter(election=election, is_latest=True, station__in=sampled).exclude(Exists(newer))
+    copies = ObserverCopy.objects.filter(own, election=election, is_latest=True, station__in=sampled).exclude(
+        Exists(newer))
     columns = {"registered_sum": _lines_sum(categories["registered"]), "cast_sum": _lines_sum(categories["cast"]),
                "region_of": F("station__commission__region_id"),
                **{f"vote_{index}": _line(code) for index, code in enumerate(codes)}}
@@ -358,25 +406,27 @@ def quick_count_sample(election, region_ids):
 STATION_STATES = ("flagged", "protocol", "checked_in", "deployed", "none")
 
 
-def station_map_rows(election, region_ids):
+def station_map_rows(election, region_ids, organisation=EVERY_ORGANISATION):
     """[id, code, latitude, longitude, state index] for every located station in scope, as the map
     sends them: the state (an index into STATION_STATES, the most telling of flagged, protocol in,
     checked in, observer deployed, none) and the 5-decimal rounding (about a metre) are computed
     by the database, so the rows go to JSON as they come."""
-    return located_stations_with_state(election, region_ids).annotate(
+    return located_stations_with_state(election, region_ids, organisation).annotate(
         lat=Cast(Round("latitude", 5), FloatField()), lon=Cast(Round("longitude", 5), FloatField()),
     ).order_by().values_list("id", "code", "lat", "lon", "state")
 
 
-def located_stations_with_state(election, region_ids):
+def located_stations_with_state(election, region_ids, organisation=EVERY_ORGANISATION):
     """The located stations in scope, each annotated with `state` (an index into STATION_STATES)."""
-    states = dict(
-        flagged=Exists(Discrepancy.objects.filter(election=election, station=OuterRef("pk"),
-                                                  status=Discrepancy.Status.OPEN)),
-        protocol=Exists(ObserverCopy.objects.filter(election=election, station=OuterRef("pk"))),
-        checked_in=Exists(CheckIn.objects.filter(deployment__election=election, deployment__station=OuterRef("pk"),
+    states = dict(  # `organisation`'s observers only (see `observer_scope`)
+        flagged=Exists(Discrepancy.objects.filter(_visible_flags(organisation), election=election,
+                                                  station=OuterRef("pk"), status=Discrepancy.Status.OPEN)),
+        protocol=Exists(ObserverCopy.objects.filter(_own(organisation, "deployment__organisation_id"),
+                                                    election=election, station=OuterRef("pk"))),
+        checked_in=Exists(CheckIn.objects.filter(_own(organisation, "deployment__organisation_id"),
+                                                 deployment__election=election, deployment__station=OuterRef("pk"),
                                                  kind=CheckIn.Kind.CHECK_IN)),
-        deployed=Exists(Deployment.objects.filter(election=election, station=OuterRef("pk"))),
+        deployed=Exists(Deployment.objects.filter(_own(organisation), election=election, station=OuterRef("pk"))),
     )
     state = Case(*[When(condition, then=Value(index)) for index, condition in enumerate(states.values())],
                  default=Value(len(states)))
@@ -384,7 +434,7 @@ def located_stations_with_state(election, region_ids):
         state=state)
 
 
-def station_map_clusters(election, region_ids, view):
+def station_map_clusters(election, region_ids, view, organisation=EVERY_ORGANISATION):
     """The map of one view (a `mapgrid.View`): the located stations in scope inside it, grouped by
     grid cell in one SQL statement (GROUP BY the position snapped to the cell), each cluster with
     its number of stations in every state, so its colours, and the legend's, are true at every
@@ -393,7 +443,7 @@ def station_map_clusters(election, region_ids, view):
     two for a cluster of one station, which the map shows as that station). The statement is the
     ORM's query of the stations and their state, wrapped in one GROUP BY."""
     cell = mapgrid.cell_degrees(view)
-    stations = located_stations_with_state(election, region_ids).filter(
+    stations = located_stations_with_state(election, region_ids, organisation).filter(
         latitude__gte=view.south, latitude__lte=view.north, longitude__gte=view.west, longitude__lte=view.east,
     ).annotate(lat=Cast("latitude", FloatField()), lon=Cast("longitude", FloatField())).order_by().values(
         "id", "code", "lat", "lon", "state")
@@ -427,16 +477,17 @@ def station_map_extent(region_ids):
     return [float(extent[key]) for key in ("south", "west", "north", "east")]
 
 
-def station_map_points(election, region_ids):
+def station_map_points(election, region_ids, organisation=EVERY_ORGANISATION):
     """[(station id, code, latitude, longitude, state name)] for every located station in scope."""
     return [(pk, code, latitude, longitude, STATION_STATES[state])
-            for pk, code, latitude, longitude, state in station_map_rows(election, region_ids)]
+            for pk, code, latitude, longitude, state in station_map_rows(election, region_ids, organisation)]
 
 
 FEED_PAGE = 50
 
 
-def feed(election, region_ids, *, after_flag=None, after_incident=None, incidents=None, limit=FEED_PAGE):
+def feed(election, region_ids, *, after_flag=None, after_incident=None, incidents=None, limit=FEED_PAGE,
+         organisation=EVERY_ORGANISATION):
     """New flags and incidents in scope, for the live feed: (items, more).
 
     With no cursor (a page just opened): the newest `limit` of each kind, as a start. With the
@@ -448,11 +499,12 @@ def feed(election, region_ids, *, after_flag=None, after_incident=None, incident
 
     Two "id > N ORDER BY id LIMIT n + 1" queries reading only the columns shown: cheap enough to
     poll every few seconds from every open dashboard. `incidents` is the user's incident scope
-    (`incidents_in_scope`); None: flags only.
+    (`incidents_in_scope`); None: flags only. Flags about another organisation's observers'
+    copies are left out (`organisation`, see `observer_scope`).
     """
     start = after_flag is None and after_incident is None
     kinds, severities = dict(Discrepancy.Kind.choices), dict(Discrepancy.Severity.choices)
-    flags = Discrepancy.objects.filter(election=election, pk__gt=after_flag or 0).filter(
+    flags = Discrepancy.objects.filter(_visible_flags(organisation), election=election, pk__gt=after_flag or 0).filter(
         Q(station__commission__region_id__in=region_ids) | Q(commission__region_id__in=region_ids)
     ).order_by("-id" if start else "id").values_list("id", "kind", "severity", "station__code", "station_id",
                                                     "created_at")[:limit + 1]
@@ -592,13 +644,16 @@ def station_story(user, election, station, region_ids):
         "incident_counts": [(label, by_severity[f"incidents_{value}"]) for value, label in Severity.choices],
         "incidents": incidents.select_related("category").order_by("-reported_at", "-id"),
         "photos": station_protocol_photos(user, election, station).select_related("original"),
-        "deployments": Deployment.objects.filter(election=election, station=station).select_related("observer"),
-        "check_ins": CheckIn.objects.filter(deployment__election=election, deployment__station=station)
-        .select_related("deployment__observer").order_by("-recorded_at"),
-        "copies": ObserverCopy.objects.filter(election=election, station=station).select_related("observer")
+        # Each record kind through its own selector (observers.scope's rule): only the user's
+        # organisation's observers; the official versions are public.
+        "deployments": observer_selectors.deployments_for(user).filter(election=election, station=station),
+        "check_ins": observer_selectors.check_ins_for(user).filter(
+            deployment__election=election, deployment__station=station).order_by("-recorded_at"),
+        "copies": protocol_selectors.copies_for(user).filter(election=election, station=station)
         .order_by("-submitted_at"),
-        "officials": OfficialVersion.objects.filter(election=election, station=station).order_by("-version"),
-        "flags": Discrepancy.objects.filter(election=election, station=station).order_by("-severity_rank"),
+        "officials": protocol_selectors.official_versions(election, station).order_by("-version"),
+        "flags": protocol_selectors.discrepancies_for(user).filter(election=election, station=station)
+        .order_by("-severity_rank"),
     }
 
 
@@ -614,10 +669,11 @@ def vote_code_names(election):
             for line_code in line_codes}
 
 
-def flag_rows(election, region_ids):
-    """The flags of the stations in scope, most severe first: (region, station, kind, severity,
-    status, flagged at)."""
-    flags = Discrepancy.objects.filter(election=election, station__commission__region_id__in=region_ids)
+def flag_rows(user, election, region_ids):
+    """The flags of the stations in scope the user may see, most severe first: (region, station,
+    kind, severity, status, flagged at)."""
+    flags = protocol_selectors.discrepancies_for(user).filter(election=election,
+                                                             station__commission__region_id__in=region_ids)
     return flags.order_by("-severity_rank", "created_at").values_list(
         "station__commission__region__name", "station__code", "kind", "severity", "status", "created_at")
 

@@ -60,7 +60,8 @@ def index(request):
 def coverage(request, slug):
     election, region_ids = _election(request, slug)
     table = selectors.coverage(election, region_ids,
-                               incidents=selectors.incidents_in_scope(request.user, election, region_ids))
+                               incidents=selectors.incidents_in_scope(request.user, election, region_ids),
+                               organisation=selectors.observer_scope(request.user))
     regions = selectors.regions_in_scope(region_ids)
     rows, totals = _with_totals([{"group": region, "figures": table.get(region.pk, dict.fromkeys(
         selectors.COVERAGE_FIGURES, 0))} for region in regions])
@@ -74,7 +75,8 @@ def region(request, slug, region_id):
     if region is None:
         raise Http404
     table = selectors.coverage(election, region_ids, by="commission", region_id=region_id,
-                               incidents=selectors.incidents_in_scope(request.user, election, region_ids))
+                               incidents=selectors.incidents_in_scope(request.user, election, region_ids),
+                               organisation=selectors.observer_scope(request.user))
     commissions = selectors.commissions_of(region)
     rows, totals = _with_totals([{"group": commission, "figures": table.get(commission.pk, dict.fromkeys(
         selectors.COVERAGE_FIGURES, 0))} for commission in commissions])
@@ -90,7 +92,7 @@ def commission(request, slug, commission_id):
         raise Http404
     return render(request, "dashboard/commission.html", {
         "election": election, "commission": commission,
-        "stations": selectors.station_states(election, commission.pk)})
+        "stations": selectors.station_states(election, commission.pk, selectors.observer_scope(request.user))})
 
 
 @login_required
@@ -123,7 +125,7 @@ def results(request, slug):
     selected = request.GET.get("region", "")
     if is_whole_number(selected) and int(selected) in region_ids:
         region_ids = {int(selected)}
-    data = selectors.results(election, region_ids)
+    data = selectors.results(election, region_ids, selectors.observer_scope(request.user))
     codes = data["codes"]
     total = {source: sum(data[source].values()) or 1 for source in ("official", "observed", "official_same_stations")}
     rows = _contestant_rows(election, {source: data[source] for source in total}, codes)
@@ -244,7 +246,7 @@ def _single_seat(election, options, national, cast, districts):
 def quick_count(request, slug):
     """Parallel vote tabulation from the random-sample stations, against the official figures."""
     election, region_ids = _election(request, slug)
-    rows, population = selectors.quick_count_sample(election, region_ids)
+    rows, population = selectors.quick_count_sample(election, region_ids, selectors.observer_scope(request.user))
     names = selectors.vote_code_names(election)
     context = {"election": election, "sampled": len(rows), "population": population}
     drawn = checklist_selectors.current_sample(election)
@@ -424,7 +426,8 @@ def map_points(request, slug):
     """Compact points for the map: [id, code, lat, lon, state], about 40 bytes a station."""
     election, region_ids = _election(request, slug)
     response = JsonResponse({"states": selectors.STATION_STATES,
-                             "points": list(selectors.station_map_rows(election, region_ids))})
+                             "points": list(selectors.station_map_rows(election, region_ids,
+                                                                       selectors.observer_scope(request.user)))})
     response["Cache-Control"] = "private, max-age=30"
     return response
 
@@ -438,7 +441,7 @@ def map_clusters(request, slug):
         view = mapgrid.parse_view(request.GET.get("bbox"), request.GET.get("zoom"))
     except mapgrid.GridError as error:
         return JsonResponse({"detail": str(error), "code": "invalid_view"}, status=400)
-    cell, clusters, totals = selectors.station_map_clusters(election, region_ids, view)
+    cell, clusters, totals = selectors.station_map_clusters(election, region_ids, view, selectors.observer_scope(request.user))
     response = JsonResponse({"states": selectors.STATION_STATES, "cell": cell, "clusters": clusters,
                              "counts": totals, "stations": sum(totals)}, json_dumps_params={"separators": (",", ":")})
     response["Cache-Control"] = "private, max-age=30"
@@ -451,25 +454,27 @@ def export(request, slug, table, file_format):
     election, region_ids = _election(request, slug)
     name = f"{election.slug}-{table}"
     if table == "stations" and file_format == "geojson":
-        return exports.geojson_response(name, selectors.station_map_points(election, region_ids))
+        return exports.geojson_response(name, selectors.station_map_points(election, region_ids,
+                                                                           selectors.observer_scope(request.user)))
     if file_format not in ("csv", "xlsx"):
         raise Http404
     if table == "coverage":
         coverage_rows = selectors.coverage(election, region_ids,
-                                           incidents=selectors.incidents_in_scope(request.user, election, region_ids))
+                                           incidents=selectors.incidents_in_scope(request.user, election, region_ids),
+                                           organisation=selectors.observer_scope(request.user))
         regions = selectors.regions_in_scope(region_ids)
         rows = [[region.name, *[coverage_rows.get(region.pk, {}).get(figure, 0)
                                 for figure in selectors.COVERAGE_FIGURES]] for region in regions]
         return exports.table_response(name, ["region", *selectors.COVERAGE_FIGURES], rows, file_format)
     if table == "results":
-        data = selectors.results(election, region_ids)
+        data = selectors.results(election, region_ids, selectors.observer_scope(request.user))
         names = selectors.vote_code_names(election)
         rows = [[names.get(code, code), data["official"][code], data["observed"][code],
                  data["official_same_stations"][code]] for code in data["codes"]]
         return exports.table_response(name, ["contestant", "official", "observed", "official_same_stations"], rows,
                                       file_format)
     if table == "flags":
-        rows = selectors.flag_rows(election, region_ids)
+        rows = selectors.flag_rows(request.user, election, region_ids)
         return exports.table_response(name, ["region", "station", "kind", "severity", "status", "flagged_at"],
                                       [[*row[:5], row[5].isoformat()] for row in rows], file_format)
     if table == "incidents":
@@ -501,7 +506,8 @@ def live_feed(request, slug):
     if (after["after_flag"] is None) != (after["after_incident"] is None):
         after = {cursor: value or 0 for cursor, value in after.items()}  # one cursor given: the other starts at 0
     items, more = selectors.feed(election, region_ids, **after,
-                                 incidents=selectors.incidents_in_scope(request.user, election, region_ids))
+                                 incidents=selectors.incidents_in_scope(request.user, election, region_ids),
+                                 organisation=selectors.observer_scope(request.user))
     return JsonResponse({
         "items": items,
         "more": more,

@@ -10,6 +10,7 @@ from django.db.models import Count, Max, Q
 
 from observers.home import Section
 from observers.models import User
+from observers.scope import in_regions, of_observers
 
 from .models import EvidenceFile
 
@@ -18,10 +19,12 @@ def evidence_visible_to(user):
     queryset = EvidenceFile.objects.select_related("original", "station", "election", "uploaded_by")
     if not user.is_authenticated:
         return queryset.none()
-    if user.role in (User.Role.REVIEWER, User.Role.ADMIN) or user.is_superuser:
-        return queryset
-    if user.role == User.Role.COORDINATOR and user.organisation_id:
-        return queryset.filter(uploaded_by__organisation_id=user.organisation_id)
+    if user.role in (User.Role.REVIEWER, User.Role.ADMIN, User.Role.COORDINATOR) or user.is_superuser:
+        # observers.scope: the organisation's observers' files (every file for the platform's
+        # reviewers and administrators), a coordinator's only in their regions (or of no station).
+        queryset = queryset.filter(of_observers(user, "uploaded_by__organisation_id"))
+        regions = in_regions(user, "station__commission__region_id")
+        return queryset.filter(Q(station__isnull=True) | regions) if regions else queryset
     if user.role == User.Role.OBSERVER:
         return queryset.filter(uploaded_by=user)
     return queryset.none()

@@ -792,8 +792,10 @@ def build_package(files, title, summary_lines, *, built_by=None):
         extension = content.FORMATS[original.format_code].extensions[0]
         names[evidence.pk] = f"originals/{stem}.{extension}"
         entries = list(EvidenceLogEntry.objects.filter(evidence=evidence).order_by("sequence"))
-        entries += list(EvidenceLogEntry.objects.filter(action=EvidenceLogEntry.Action.RECEIVED,
-                                                        payload__sha256=original.sha256).exclude(evidence=evidence))
+        # Earlier receipts of the same bytes, by the same organisation's observers only (observers.scope).
+        entries += list(EvidenceLogEntry.objects.filter(
+            action=EvidenceLogEntry.Action.RECEIVED, payload__sha256=original.sha256,
+            evidence__uploaded_by__organisation_id=evidence.uploaded_by.organisation_id).exclude(evidence=evidence))
         entry_ids.update(entry.pk for entry in entries)
         manifest_files.append({
             "evidence_id": evidence.pk, "path": names[evidence.pk], "sha256": original.sha256, "size": original.size,
@@ -816,7 +818,9 @@ def build_package(files, title, summary_lines, *, built_by=None):
         "hash_algorithm": "sha256",
         "chain": {"how_entry_hash_is_computed": "sha256 of JSON of {sequence, created_at, action, evidence_id, "
                                                "payload, previous_hash}, keys sorted, separators (',', ':'), UTF-8",
-                  "head": log_entry_fields(head) if head else None, "entries": chain_entries},
+                  # The log's head as an anchor only: its payload is another file's, maybe another NGO's.
+                  "head": {"sequence": head.sequence, "created_at": _iso(head.created_at),
+                           "entry_hash": head.entry_hash} if head else None, "entries": chain_entries},
         "files": manifest_files,
     }
     manifest_bytes = json.dumps(manifest, indent=2, ensure_ascii=False).encode()

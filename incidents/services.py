@@ -26,6 +26,7 @@ from evidence import selectors as evidence_selectors
 from evidence import services as evidence_services
 from evidence.models import EvidenceFile, Purpose
 from observers.models import CheckIn, Deployment, User
+from observers.scope import of_observers
 from observers.services import coordinator_region_ids, ensure_may_submit
 
 from . import complaint_document, deadlines, webhooks
@@ -584,8 +585,10 @@ def incident_package(*, incident_id, user):
     """
     if not evidence_selectors.may_build_packages(user):
         raise PermissionDenied(_("Only reviewers and administrators build evidence packages."))
+    # observers.scope: a reviewer of an organisation packs its observers' incidents only.
     incident = (Incident.objects.select_related("category", "station__commission__region", "observer",
-                                                "organisation").filter(pk=incident_id).first())
+                                                "organisation").filter(of_observers(user, "organisation_id"))
+                .filter(pk=incident_id).first())
     if incident is None:
         raise ValidationError(_("Unknown incident."))
     files = list(attached_evidence(incident))

@@ -141,7 +141,8 @@ class AccreditationViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={(200, "image/*"): bytes})
     @action(detail=True, methods=["get"])
     def document(self, request, pk=None):
-        return document_view(request._request, pk)
+        accreditation = self.get_object()  # a malformed or unknown ID answers 404, never a 500
+        return document_view(request._request, accreditation.pk)
 
     @extend_schema(request=DocumentSerializer, responses=AccreditationSerializer)
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])

@@ -7,7 +7,7 @@ only in the regions they coordinate); a reviewer none of it; an administrator ev
 from django.db.models import Exists, OuterRef, Subquery
 
 from .models import Accreditation, CheckIn, Deployment, User
-from .services import coordinator_region_ids
+from .scope import in_regions, of_observers
 
 
 def accreditations_for(user):
@@ -31,13 +31,10 @@ def deployments_for(user):
     )
     if not user.is_authenticated:
         return queryset.none()
-    if user.is_platform_admin:
-        return queryset
-    if user.role == User.Role.COORDINATOR:
-        return queryset.filter(
-            organisation_id=user.organisation_id,
-            station__commission__region_id__in=coordinator_region_ids(user),
-        )
+    if user.is_platform_admin or user.role == User.Role.COORDINATOR or (
+            user.role == User.Role.REVIEWER and user.organisation_id):
+        # observers.scope: the organisation's deployments, a coordinator's in their regions.
+        return queryset.filter(of_observers(user, "organisation_id"), in_regions(user, "station__commission__region_id"))
     if user.role == User.Role.OBSERVER:
         return queryset.filter(observer=user)
     return queryset.none()

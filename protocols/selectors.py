@@ -11,8 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from evidence.models import EvidenceFile, Purpose
 from evidence.selectors import evidence_visible_to
 from observers.home import Section
-from observers.models import User
-from observers.services import coordinator_region_ids
+from observers.scope import EVERY_ORGANISATION, in_regions, is_staff_role, observer_organisation, of_observers
 
 from .models import CommissionProtocol, Discrepancy, ObserverCopy, ObserverCopyPhoto, OfficialVersion, PhotoPublication
 
@@ -21,11 +20,9 @@ def copies_for(user):
     queryset = ObserverCopy.objects.select_related("station__commission__region", "election", "observer")
     if not user.is_authenticated:
         return queryset.none()
-    if user.is_platform_admin or user.role == User.Role.REVIEWER:
-        return queryset
-    if user.role == User.Role.COORDINATOR:
-        return queryset.filter(deployment__organisation_id=user.organisation_id,
-                               station__commission__region_id__in=coordinator_region_ids(user))
+    if is_staff_role(user):  # observers.scope: the organisation's observers, in the user's regions
+        return queryset.filter(of_observers(user, "deployment__organisation_id"),
+                               in_regions(user, "station__commission__region_id"))
     return queryset.filter(observer=user)
 
 
@@ -35,12 +32,10 @@ def commission_protocols_for(user):
     queryset = CommissionProtocol.objects.select_related("commission__region", "observer")
     if not user.is_authenticated:
         return queryset.none()
-    if user.is_platform_admin or user.role == User.Role.REVIEWER:
-        return queryset
     published = Q(result_import__isnull=False)
-    if user.role == User.Role.COORDINATOR:
-        return queryset.filter(published | Q(observer__organisation_id=user.organisation_id,
-                                             commission__region_id__in=coordinator_region_ids(user)))
+    if is_staff_role(user):
+        return queryset.filter(in_regions(user, "commission__region_id"),
+                               published | of_observers(user, "observer__organisation_id"))
     return queryset.filter(published | Q(observer=user))
 
 
@@ -48,14 +43,21 @@ def discrepancies_for(user):
     queryset = Discrepancy.objects.select_related(
         "station__commission__region", "commission__region", "election", "observer_copy__observer",
         "official_version", "commission_protocol")
-    if not user.is_authenticated:
+    if not is_staff_role(user):
         return queryset.none()
-    if user.is_platform_admin or user.role == User.Role.REVIEWER:
-        return queryset
-    if user.role == User.Role.COORDINATOR:
-        regions = coordinator_region_ids(user)
-        return queryset.filter(Q(station__commission__region_id__in=regions) | Q(commission__region_id__in=regions))
-    return queryset.none()
+    return queryset.filter(in_regions(user, "station__commission__region_id", "commission__region_id"),
+                           flags_of_visible_copies(user))
+
+
+def flags_of_visible_copies(user):
+    """A filter (Q) keeping the flags every copy of which (compared or comparing) is one this
+    user may see: a flag about another organisation's observer's figures is theirs, not ours;
+    one that names no copy (an official result missing or changed, tabulation) is for all staff."""
+    if observer_organisation(user) is EVERY_ORGANISATION:
+        return Q()
+    visible = ObserverCopy.objects.filter(of_observers(user, "deployment__organisation_id")).values("pk")
+    return ((Q(observer_copy__isnull=True) | Q(observer_copy__in=visible))
+            & (Q(other_copy__isnull=True) | Q(other_copy__in=visible)))
 
 
 def in_region(region_id):

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.browser.test_observer_journey import log_in
+from tests.browser.waiting import wait_until
 from tests.dashboard.test_dashboard_pages import world  # noqa: F401 (the fixture)
 from tests.dashboard.test_quick_count_and_forensics_pages import published  # noqa: F401 (the fixture)
 
@@ -21,7 +22,7 @@ def _flag_second_station(world):  # noqa: F811 (the fixture value, passed in)
     from tests.factories import DeploymentFactory, ObserverFactory
 
     station = Station.objects.get(commission=world["commission"], code="2")
-    observer = ObserverFactory()
+    observer = ObserverFactory(organisation=world["coordinator"].organisation)  # our NGO's: ours to see
     deployment = DeploymentFactory(observer=observer, election=world["election"], station=station)
     figures = {"L1": 1500, "L2": 1200, "L3": 900, "L4": 890, "L5": 3, "L6": 297, "L7": 10,
                "L8.1": 450, "L8.2": 350, "L8.3": 70, "L9": 10}
@@ -64,13 +65,13 @@ def test_coordinator_drills_down_downloads_and_sees_the_map(live_server, browser
     # A second station is flagged while the page is open: it appears without a reload.
     _flag_second_station(world)
     page.clock.fast_forward(16_000)
-    page.wait_for_function("document.querySelectorAll('#live-feed li').length === 2")
+    wait_until(page, "document.querySelectorAll('#live-feed li').length === 2")
     assert page.title().startswith("(1) ")
 
     # An observer of the coordinator's NGO reports an incident: it appears too, and the title counts it.
     _report_incident(world)
     page.clock.fast_forward(16_000)
-    page.wait_for_function("document.querySelectorAll('#live-feed li[data-type=incident]').length === 1")
+    wait_until(page, "document.querySelectorAll('#live-feed li[data-type=incident]').length === 1")
     assert page.title().startswith("(2) ")
     assert "Incident · High" in page.locator("#live-feed li[data-type=incident]").inner_text()
 
@@ -78,7 +79,7 @@ def test_coordinator_drills_down_downloads_and_sees_the_map(live_server, browser
     # again at once until none is left, shows every one and counts every one in the title.
     _raise_a_burst_of_flags(world, 120)
     page.clock.fast_forward(16_000)
-    page.wait_for_function("document.querySelectorAll('#live-feed li').length === 3 + 120")
+    wait_until(page, "document.querySelectorAll('#live-feed li').length === 3 + 120")
     assert page.title().startswith("(122) ")
 
     name = viewport["width"]
@@ -102,7 +103,7 @@ def test_coordinator_drills_down_downloads_and_sees_the_map(live_server, browser
     assert [cell.value for cell in sheet[2]] == ["AMANAT", 1040, 950, 1040]
 
     page.goto(f"{live_server.url}/dashboard/mazhilis-2027/map/")
-    page.wait_for_function("document.getElementById('map-count').textContent === '2'")
+    wait_until(page, "document.getElementById('map-count').textContent === '2'")
     assert page.locator(".leaflet-interactive").count() >= 1
     page.screenshot(path=str(artifacts_dir / f"map-{name}.png"))
     context.close()

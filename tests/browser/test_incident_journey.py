@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from evidence.models import EvidenceFile
 from incidents import services
 from incidents.models import Incident, IncidentCategory
+from tests.browser.waiting import wait_until
 from tests.factories import (
     TEST_PASSWORD,
     CommissionFactory,
@@ -62,8 +63,8 @@ def test_observer_reports_with_a_photo_coordinator_escalates_and_the_complaint_p
     phone.get_by_label("Take or add photos and videos").set_input_files(str(photo))
     progress = phone.locator("[data-evidence-progress] progress")
     progress.wait_for()
-    phone.wait_for_function("document.querySelector('[data-evidence-progress] progress').value === 100",
-                            timeout=30_000)
+    wait_until(phone, "document.querySelector('[data-evidence-progress] progress').value === 100",
+               timeout=30_000)
     phone.locator("[data-evidence-progress] .status.done").wait_for(timeout=30_000)
     evidence = EvidenceFile.objects.get()
     assert evidence.original.sha256 == sha256 and evidence.purpose == "incident_media"
@@ -88,7 +89,7 @@ def test_observer_reports_with_a_photo_coordinator_escalates_and_the_complaint_p
     assert desk.get_by_text("ballots-hidden.jpg").is_visible()
     thumbnail = desk.locator(".evidence-gallery img")
     thumbnail.scroll_into_view_if_needed()
-    desk.wait_for_function("document.querySelector('.evidence-gallery img').naturalWidth > 0")
+    wait_until(desk, "document.querySelector('.evidence-gallery img').naturalWidth > 0")
     desk.screenshot(path=str(artifacts_dir / "incident-detail-with-photo-390x844.png"), full_page=True)
     for status in ("Verified", "Escalated"):
         desk.get_by_label("New status").select_option(label=status)
@@ -144,7 +145,7 @@ def test_a_new_incident_appears_in_the_open_triage_list_without_a_reload(live_se
     fresh = report(observer, deployment, "ballot-stuffing", "A stack of ballots went into the box.")
     report(outsider, outsider_deployment, "multiple-voting", "Another NGO's report.")
     desk.clock.fast_forward(16_000)
-    desk.wait_for_function("document.querySelectorAll('#triage-list > li').length === 2")
+    wait_until(desk, "document.querySelectorAll('#triage-list > li').length === 2")
     assert desk.evaluate("window.openedOnce") is True
     assert desk.title() == "(1) Incidents"
     newest = cards.first

@@ -9,6 +9,7 @@ import pytest
 from evidence.models import EvidenceFile
 from evidence.services import process_original
 from protocols.models import ObserverCopy
+from tests.browser.waiting import wait_until
 from tests.factories import (
     TEST_PASSWORD,
     CommissionFactory,
@@ -53,8 +54,8 @@ def test_observer_types_the_figures_photographs_the_protocol_in_place_and_sees_t
     page_photo = tmp_path / "protocol-412-page-1.jpg"
     page_photo.write_bytes(photo_bytes(1600, 1200, seed=412))
     phone.get_by_label("Take or add photos of the protocol pages").set_input_files(str(page_photo))
-    phone.wait_for_function("document.querySelector('[data-evidence-progress] progress').value === 100",
-                            timeout=30_000)
+    wait_until(phone, "document.querySelector('[data-evidence-progress] progress').value === 100",
+               timeout=30_000)
     phone.locator("[data-evidence-progress] .status.done").wait_for(timeout=30_000)
     evidence = EvidenceFile.objects.get()
     assert evidence.original.sha256 == hashlib.sha256(page_photo.read_bytes()).hexdigest()

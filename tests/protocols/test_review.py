@@ -123,12 +123,17 @@ def test_observers_and_foreign_coordinators_cannot_review(client, flag, deployme
 
 
 def test_coordinator_of_the_region_sees_the_flag_but_cannot_decide(flag, station):
-    coordinator = CoordinatorFactory()
+    coordinator = CoordinatorFactory(organisation=flag.observer_copy.deployment.organisation)
     coordinator.regions.add(station.commission.region)
     api = APIClient()
     api.force_authenticate(coordinator)
     assert api.get("/api/discrepancies/").json()["count"] == 1
     assert api.post(f"/api/discrepancies/{flag.pk}/decide/", {"decision": "confirm"}).status_code == 403
+    other_ngo = CoordinatorFactory()  # same region, another organisation: the flag is about our observer's copy
+    other_ngo.regions.add(station.commission.region)
+    api.force_authenticate(other_ngo)
+    assert api.get("/api/discrepancies/").json()["count"] == 0
+    assert api.get(f"/api/discrepancies/{flag.pk}/").status_code == 404
 
 
 def test_protocol_copies_api_scopes_and_validates(deployment):
