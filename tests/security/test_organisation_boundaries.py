@@ -243,7 +243,7 @@ def test_the_station_page_counts_only_our_observers(client, two_ngos):
                       HTTP_ACCEPT_LANGUAGE="en").text
     assert ours["observer"].username in page and theirs["observer"].username not in page
     coverage = client.get(reverse("dashboard:export", args=[two_ngos["election"].slug, "coverage", "csv"]))
-    rows = {row["region"]: row for row in csv.DictReader(io.StringIO(coverage.content.decode()))}
+    rows = {row["region"]: row for row in csv.DictReader(io.StringIO(coverage.getvalue().decode()))}
     assert rows["Almaty"]["deployed"] == "1" and rows["Almaty"]["checked_in"] == "1"  # one station, ours there
 
 
