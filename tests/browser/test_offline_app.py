@@ -12,6 +12,7 @@ from incidents.models import Incident
 from observers.models import CheckIn
 from protocols.models import ObserverCopy
 from tests.browser.switchable_network import SwitchableNetwork
+from tests.browser.waiting import wait_until
 from tests.factories import (
     TEST_PASSWORD,
     CommissionFactory,
@@ -153,7 +154,7 @@ def test_offline_check_in_protocol_with_two_photos_and_incident_arrive_once_when
 
     network.on()
     context.set_offline(False)
-    phone.wait_for_function(
+    wait_until(phone,
         "[...document.querySelectorAll('#outbox .outbox-state')].filter("
         "s => s.textContent.startsWith('Received by the server at')).length === 3", timeout=60_000)
     phone.reload()  # opened again: nothing is sent twice
@@ -232,7 +233,7 @@ def test_a_photo_upload_cut_midway_resumes_from_the_servers_offset_after_the_pag
     network.on()
     phone = context.new_page()
     phone.goto(network.url + "/observe/me/")
-    phone.wait_for_function("[...document.querySelectorAll('#outbox .outbox-state')].some("
+    wait_until(phone, "[...document.querySelectorAll('#outbox .outbox-state')].some("
                             "s => s.textContent.startsWith('Received by the server at'))", timeout=60_000)
     assert network.bytes_up < size - deadline_offset + 200_000  # resumed, not sent again from the start
     copy = ObserverCopy.objects.get()
@@ -275,7 +276,7 @@ def test_a_draft_survives_a_language_switch_and_a_refusal_and_an_expired_session
     phone.locator("input[name=username]").fill("aigerim")
     phone.locator("input[name=password]").fill(TEST_PASSWORD)
     phone.locator("main form button[type=submit]").click()
-    phone.wait_for_function("[...document.querySelectorAll('#outbox .outbox-state')].some("
+    wait_until(phone, "[...document.querySelectorAll('#outbox .outbox-state')].some("
                             "s => s.textContent.trim().length && !s.closest('.state-login'))", timeout=30_000)
     phone.locator("#outbox .outbox-item.state-sent").wait_for(timeout=30_000)
     copy = ObserverCopy.objects.get()
