@@ -122,6 +122,32 @@ def queue_protocol_reminders(*, election_id):
     return len(fresh)
 
 
+def queue_coordinator_message(*, message, recipient_ids):
+    """A coordinator's message (checklists.Message) as one SMS to each recipient who opted in,
+    through their organisation's gateway: two queries whatever their number, once per
+    (message, observer) however often the signal comes."""
+    gateway = organisation_gateway(message.organisation_id)
+    if gateway is None or not recipient_ids:
+        return 0
+    rows = User.objects.filter(pk__in=recipient_ids, sms__opted_in=True).values_list("pk", "phone")
+    messages = []
+    for observer_id, phone in rows:
+        number = phones.e164(phone, gateway.default_region)
+        if number is None:
+            continue
+        messages.append(OutboundMessage(
+            dedupe_key=f"coordinator:{message.pk}:{observer_id}", gateway=gateway, observer_id=observer_id,
+            organisation_id=message.organisation_id, phone=number, kind=OutboundMessage.Kind.COORDINATOR,
+            text=message.body))
+    with transaction.atomic():
+        keys = [item.dedupe_key for item in messages]
+        existing = set(OutboundMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+        fresh = [item for item in messages if item.dedupe_key not in existing]
+        OutboundMessage.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=2000)
+        _enqueue([item.pk for item in fresh])
+    return len(fresh)
+
+
 def elections_due_for_reminders(now=None):
     now = now or timezone.now()
     lead = datetime.timedelta(minutes=settings.SMS_REMINDER_LEAD_MINUTES)
