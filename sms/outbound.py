@@ -1,7 +1,9 @@
-"""Messages out: replies, accreditation decisions, reminders; throttled, retried, tracked.
+"""Messages out: replies, accreditation decisions, reminders, coordinators' messages; throttled,
+retried, tracked.
 
 Every outbound SMS is a row first (status `queued`, a unique `dedupe_key`: one reply per
-processing of a message, one decision SMS per decision, one reminder per deployment), then a
+processing of a message, one decision SMS per decision, one reminder per deployment, one SMS per
+coordinator's message and observer), then a
 Celery task by ID sends it after commit. A failed send is retried with a growing delay; the beat's
 sweep re-sends any queued message whose task was lost.
 """

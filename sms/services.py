@@ -3,8 +3,8 @@ as the web pages and the API, answer.
 
 Two steps. `ingest` stores a batch as received, set-based (one lookup of the senders, one bulk
 insert; a resent message hits the unique `dedupe_key` and is stored once). `process` then reads
-one stored message and calls observers' check-in, protocols' submission or incidents' report
-service with a client ID made from the message's key, so processing the same message again, or
+one stored message and calls observers' check-in, protocols' submission, incidents' report or
+checklists' answer service with a client ID made from the message's key, so processing the same message again, or
 after a fix (`reprocess`), never records anything twice.
 """
 
