@@ -139,6 +139,7 @@ class OutboundMessage(models.Model):
         REPLY = "reply", _("Reply")
         ACCREDITATION = "accreditation", _("Accreditation decision")
         REMINDER = "reminder", _("Reminder")
+        COORDINATOR = "coordinator", _("Coordinator's message")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to be sent")

@@ -1,7 +1,9 @@
-"""Messages out: replies, accreditation decisions, reminders; throttled, retried, tracked.
+"""Messages out: replies, accreditation decisions, reminders, coordinators' messages; throttled,
+retried, tracked.
 
 Every outbound SMS is a row first (status `queued`, a unique `dedupe_key`: one reply per
-processing of a message, one decision SMS per decision, one reminder per deployment), then a
+processing of a message, one decision SMS per decision, one reminder per deployment, one SMS per
+coordinator's message and observer), then a
 Celery task by ID sends it after commit. A failed send is retried with a growing delay; the beat's
 sweep re-sends any queued message whose task was lost.
 """
@@ -119,6 +121,32 @@ def queue_protocol_reminders(*, election_id):
         fresh = [message for message in messages if message.dedupe_key not in existing]
         OutboundMessage.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=2000)
         _enqueue([message.pk for message in fresh])
+    return len(fresh)
+
+
+def queue_coordinator_message(*, message, recipient_ids):
+    """A coordinator's message (checklists.Message) as one SMS to each recipient who opted in,
+    through their organisation's gateway: two queries whatever their number, once per
+    (message, observer) however often the signal comes."""
+    gateway = organisation_gateway(message.organisation_id)
+    if gateway is None or not recipient_ids:
+        return 0
+    rows = User.objects.filter(pk__in=recipient_ids, sms__opted_in=True).values_list("pk", "phone")
+    messages = []
+    for observer_id, phone in rows:
+        number = phones.e164(phone, gateway.default_region)
+        if number is None:
+            continue
+        messages.append(OutboundMessage(
+            dedupe_key=f"coordinator:{message.pk}:{observer_id}", gateway=gateway, observer_id=observer_id,
+            organisation_id=message.organisation_id, phone=number, kind=OutboundMessage.Kind.COORDINATOR,
+            text=message.body))
+    with transaction.atomic():
+        keys = [item.dedupe_key for item in messages]
+        existing = set(OutboundMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+        fresh = [item for item in messages if item.dedupe_key not in existing]
+        OutboundMessage.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=2000)
+        _enqueue([item.pk for item in fresh])
     return len(fresh)
 
 

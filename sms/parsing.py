@@ -4,6 +4,7 @@
     P [station] 1 1502 2 1600 8.1 500 ...      protocol figures by line number on the form
     P [station] 1:1502 2=1600 ...              the same, with ':' or '=' between number and figure
     I [station] <category number> <text>       incident
+    C [station] <form> 1:Y 2:N 3:2 4:15        checklist answers by question number (form: number or code)
 
 Letters are case-insensitive and extra spaces, commas and semicolons between tokens are ignored.
 Cyrillic look-alikes of the command letters are read as the Latin ones: Р (Er) for P, І (the
@@ -12,6 +13,12 @@ like a reversed N), so "ИН" is refused rather than guessed. The station may be
 service then uses the observer's only deployment. Where the station is optional the reading is
 unambiguous: a protocol with an odd number of plain tokens starts with its station; an incident
 whose first two tokens are whole numbers starts with its station.
+
+In a checklist message each answer is `<question number>:<answer>` (or `=`): Y/N, Д/Н (да/нет)
+or И (иә)/Ж (жоқ) for yes/no (the words YES, NO, ДА, НЕТ, ИӘ, ЖОҚ too), a whole number (a figure,
+or a choice by its number), choices joined by `+` for a several-choice question (`5:1+3`), HH:MM
+for a time. The form is its code or its number; a station is given before it (two tokens before
+the first answer: station then form; one: the form).
 
 A long message may come in parts marked "1/2 ...", "2/2 ..." (`split_part_marker`).
 """
@@ -25,7 +32,7 @@ MAX_TEXT = 1600  # ten SMS parts: anything longer is not a structured message
 MAX_FIGURE_DIGITS = 8
 
 # Cyrillic letters that look like the Latin command letters (upper case after str.upper()).
-LOOKALIKES = str.maketrans({"Р": "P", "І": "I", "Ӏ": "I", "О": "O", "Т": "T"})
+LOOKALIKES = str.maketrans({"Р": "P", "І": "I", "Ӏ": "I", "О": "O", "Т": "T", "С": "C"})
 
 _SEPARATORS = re.compile(r"[\s,;]+")
 _PART = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})(?:\s+|$)")
@@ -63,6 +70,13 @@ class Incident:
 
 
 @dataclass(frozen=True)
+class Checklist:
+    station: str | None
+    form: str  # the checklist's code (lower case) or its number as digits
+    answers: tuple  # ((question number, "yes" | "no" | int | (int, ...) | "HH:MM"), ...) in the order sent
+
+
+@dataclass(frozen=True)
 class Part:
     number: int
     total: int
@@ -86,6 +100,8 @@ class Parsed:
             data["figures"] = [[number, value] for number, value in command.figures]
         elif isinstance(command, Incident):
             data.update(category=command.category, text=command.text)
+        elif isinstance(command, Checklist):
+            data.update(form=command.form, answers=[[number, _plain(value)] for number, value in command.answers])
         return data
 
 
@@ -127,6 +143,8 @@ def _parse(text):
     if len(text) > MAX_TEXT:
         raise ParseError("too_long", limit=MAX_TEXT)
     words = tokens(text)
+    if not words:  # only commas and semicolons
+        raise ParseError("empty")
     keyword = words[0].upper().translate(LOOKALIKES)
     rest = words[1:]
     if keyword in ("IN", "OUT"):
@@ -135,6 +153,8 @@ def _parse(text):
         return _protocol(rest)
     if keyword == "I":
         return _incident(text)
+    if keyword == "C":
+        return _checklist(rest)
     # "P101" or "IN101": the keyword glued to the station.
     glued = re.match(r"^(IN|OUT|P)(\d.*)$", keyword)
     if glued:
@@ -221,3 +241,59 @@ def _incident(text):
     if len(category) > 3:
         raise ParseError("no_category")
     return Incident(station=_station(station) if station else None, category=int(category), text=description)
+
+
+YES = {"Y", "YES", "Д", "ДА", "И", "ИӘ", "ИА"}
+NO = {"N", "NO", "Н", "НЕТ", "Ж", "ЖОҚ", "ЖОК"}
+MAX_QUESTION = 200
+_ANSWER = re.compile(r"^(\d{1,3})[:=](.*)$")
+_FORM = re.compile(r"^[0-9a-z][0-9a-z_-]{0,59}$")
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]?([0-5]\d)$")
+_CHOICES = re.compile(r"^\d{1,3}(?:\+\d{1,3})+$")
+
+
+def _checklist(rest):
+    first = next((index for index, token in enumerate(rest) if _ANSWER.match(token)), len(rest))
+    head, answers = rest[:first], rest[first:]
+    if not head:
+        raise ParseError("no_form")
+    if len(head) > 2:
+        raise ParseError("bad_answer_pair", token=head[2][:20])
+    station = _station(head[0]) if len(head) == 2 else None
+    form = head[-1].lower()
+    if not _FORM.match(form):
+        raise ParseError("bad_form", form=head[-1][:40])
+    if not answers:
+        raise ParseError("no_answers")
+    read, seen = [], set()
+    for token in answers:
+        match = _ANSWER.match(token)
+        if not match:
+            raise ParseError("bad_answer_pair", token=token[:20])
+        number, value = int(match.group(1)), _answer(match.group(1), match.group(2))
+        if not 1 <= number <= MAX_QUESTION:
+            raise ParseError("bad_question", question=number)
+        if number in seen:
+            raise ParseError("duplicate_question", question=number)
+        seen.add(number)
+        read.append((number, value))
+    return Checklist(station=station, form=form, answers=tuple(read))
+
+
+def _answer(number, raw):
+    word = raw.upper()
+    if word in YES:
+        return "yes"
+    if word in NO:
+        return "no"
+    if raw.isascii() and raw.isdigit() and len(raw) <= MAX_FIGURE_DIGITS:
+        return int(raw)
+    if raw.isascii() and _CHOICES.match(raw):
+        choices = tuple(int(part) for part in raw.split("+"))
+        if len(set(choices)) != len(choices):
+            raise ParseError("bad_answer", question=int(number), answer=raw[:20])
+        return choices
+    time = _TIME.match(raw) if raw.isascii() and not raw.isdigit() else None
+    if time:
+        return f"{int(time.group(1)):02d}:{time.group(2)}"
+    raise ParseError("bad_answer", question=int(number), answer=raw[:20])

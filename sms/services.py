@@ -3,8 +3,8 @@ as the web pages and the API, answer.
 
 Two steps. `ingest` stores a batch as received, set-based (one lookup of the senders, one bulk
 insert; a resent message hits the unique `dedupe_key` and is stored once). `process` then reads
-one stored message and calls observers' check-in, protocols' submission or incidents' report
-service with a client ID made from the message's key, so processing the same message again, or
+one stored message and calls observers' check-in, protocols' submission, incidents' report or
+checklists' answer service with a client ID made from the message's key, so processing the same message again, or
 after a fix (`reprocess`), never records anything twice.
 """
 
@@ -18,6 +18,9 @@ from django.db.models import F, Func, Q, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from checklists import selectors as checklist_selectors
+from checklists import services as checklist_services
+from checklists.models import Question
 from elections import selectors as election_selectors
 from elections.models import Election
 from incidents import services as incident_services
@@ -257,6 +260,8 @@ def _record(message, observer, command):
         check_in, created = _service_call(lambda: observer_services.record_check_in(
             observer=observer, deployment_id=deployment.pk, client_id=message.client_id, kind=kind))
         return replies.checked_in(station, kind), [["check_in", check_in.pk, created]]
+    if isinstance(command, parsing.Checklist):
+        return _checklist_answers(message, observer, deployment, command)
     if isinstance(command, parsing.Protocol):
         election = deployment.election
         codes = {line.number: line.code for line in election_selectors.election_lines(election)}
@@ -277,6 +282,75 @@ def _record(message, observer, command):
         observer=observer, client_id=message.client_id, category_id=category.pk, description=command.text,
         deployment_id=deployment.pk))
     return replies.incident_recorded(station, category.name(), incident.pk), [["incident", incident.pk, created]]
+
+
+def _offered_checklists(deployment):
+    """The checklists the deployment answers, in the order the observer sees them (their numbers)."""
+    return list(checklist_selectors.checklists_for_deployment(deployment))
+
+
+def _find_checklist(deployment, form):
+    offered = _offered_checklists(deployment)
+    if form.isdigit() and 1 <= int(form) <= len(offered):
+        return offered[int(form) - 1]
+    for checklist in offered:
+        if checklist.code == form:
+            return checklist
+    raise Refusal("unknown_form", form=form, forms=", ".join(
+        f"{number} {checklist.code}" for number, checklist in enumerate(offered, start=1)) or "-")
+
+
+def _answer_value(number, question, value):
+    """What the observer typed for question `number` as the web form's value, or a Refusal."""
+    options = question.options()
+    if question.kind == Question.Kind.YES_NO and value in ("yes", "no"):
+        return value
+    if question.kind == Question.Kind.SINGLE and isinstance(value, int) and 1 <= value <= len(options):
+        return options[value - 1]
+    if question.kind == Question.Kind.MULTIPLE:
+        chosen = value if isinstance(value, tuple) else (value,)
+        if all(isinstance(item, int) and 1 <= item <= len(options) for item in chosen):
+            return [options[item - 1] for item in chosen]
+    if question.kind == Question.Kind.NUMBER and isinstance(value, int):
+        return value
+    if question.kind == Question.Kind.TIME and isinstance(value, str) and value not in ("yes", "no"):
+        return value
+    if question.kind == Question.Kind.TIME and isinstance(value, int) and 0 <= value % 100 < 60 and value < 2400:
+        return f"{value // 100:02d}:{value % 100:02d}"  # 2015 for 20:15
+    raise Refusal("answer_not_allowed", question=number, allowed=replies.allowed_answers(question))
+
+
+def _checklist_answers(message, observer, deployment, command):
+    """C [station] <form> 1:Y 2:3 ...: the answers through checklists' own service, as the web form."""
+    checklist = _find_checklist(deployment, command.form)
+    version = checklist.current_version()
+    questions = list(version.questions.order_by("position")) if version else []
+    answers = {}
+    for number, value in command.answers:
+        if number > len(questions):
+            raise Refusal("unknown_question", question=number, count=len(questions))
+        question = questions[number - 1]
+        answers[question.key] = _answer_value(number, question, value)
+    numbers = {question.key: position for position, question in enumerate(questions, start=1)}
+    try:
+        submission, created = checklist_services.submit_answers(
+            observer=observer, client_id=message.client_id, deployment_id=deployment.pk, version_id=version.pk,
+            answers=answers)
+    except ValidationError as error:
+        by_key = getattr(error, "error_dict", None)
+        if not by_key or not set(by_key) <= set(numbers):
+            raise Refusal("refused", status=Status.REFUSED, reason=" ".join(error.messages)[:200]) from None
+        missing = sorted(numbers[key] for key, errors in by_key.items() if any(e.code == "required" for e in errors))
+        if missing:
+            raise Refusal("required_missing", questions=", ".join(map(str, missing))) from None
+        number, errors = min(((numbers[key], errors) for key, errors in by_key.items()), key=lambda pair: pair[0])
+        raise Refusal("answer_refused", question=number, reason=" ".join(e.messages[0] for e in errors)[:150]) from None
+    except PermissionDenied as error:
+        raise Refusal("refused", status=Status.REFUSED, reason=str(error)[:200]) from None
+    stored = [(position, question) for position, question in enumerate(questions, start=1)
+              if question.key in submission.payload]
+    return (replies.checklist_received(deployment.station.code, checklist, stored, submission.payload),
+            [["checklist_submission", submission.pk, created]])
 
 
 # --- The simulator -----------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from checklists.models import Message
+from checklists.signals import message_sent
 from observers.models import AccreditationEvent
 
 from . import outbound
@@ -17,3 +19,10 @@ def accreditation_decided(sender, instance, created, raw=False, **kwargs):
     if raw or not created or instance.to_status not in DECISIONS:
         return
     outbound.queue_accreditation_decision(event=instance)
+
+
+@receiver(message_sent, sender=Message, dispatch_uid="sms-coordinator-message")
+def coordinator_message_sent(sender, message, recipient_ids, **kwargs):
+    """A coordinator's message to observers (sent after its transaction commits): one SMS to each
+    recipient who opted in."""
+    outbound.queue_coordinator_message(message=message, recipient_ids=recipient_ids)

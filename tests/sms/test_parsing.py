@@ -53,6 +53,7 @@ def test_mistakes_are_named_with_the_offending_token():
     assert parsing.parse("ИН 101").as_data() == {"error": "unknown_command", "word": "ИН"}
     assert parsing.parse("I 101 3").as_data() == {"error": "no_incident_text"}
     assert parsing.parse("").as_data() == {"error": "empty"}
+    assert parsing.parse(" ,; ").as_data() == {"error": "empty"}
 
 
 def test_parts_are_joined_in_their_order():
@@ -63,3 +64,39 @@ def test_parts_are_joined_in_their_order():
         station="101", figures=(("1", 1500), ("8.1", 500), ("8.2", 300)))
     assert parsing.split_part_marker("P 101 1 1500") is None
     assert parsing.split_part_marker("3/2 P") is None
+
+
+yes_words = st.sampled_from(["Y", "y", "yes", "Д", "д", "да", "И", "и", "иә", "ИӘ"])
+no_words = st.sampled_from(["N", "n", "no", "Н", "н", "нет", "Ж", "жоқ"])
+answers = st.dictionaries(st.integers(1, 200), st.one_of(
+    yes_words.map(lambda word: (word, "yes")), no_words.map(lambda word: (word, "no")),
+    st.integers(0, 10_000_000).map(lambda n: (str(n), n)),
+    st.lists(st.integers(1, 30), min_size=2, max_size=5, unique=True).map(
+        lambda items: ("+".join(map(str, items)), tuple(items))),
+    st.tuples(st.integers(0, 23), st.integers(0, 59)).map(lambda t: (f"{t[0]}:{t[1]:02d}", f"{t[0]:02d}:{t[1]:02d}"))),
+    min_size=1, max_size=20)
+forms = st.one_of(st.integers(1, 30).map(str), st.from_regex(r"\A[a-z][a-z0-9_-]{0,20}\Z"))
+
+
+@given(station=st.one_of(st.none(), stations), form=forms, values=answers, gap=spaces,
+       colon=st.sampled_from([":", "="]), letter=st.sampled_from(["C", "c", "С", "с"]),
+       upper=st.booleans())
+def test_checklist_answers_are_read_back_exactly_whatever_the_letters_and_spacing(station, form, values, gap,
+                                                                                  colon, letter, upper):
+    pairs = [f"{number}{colon}{typed}" for number, (typed, _meant) in values.items()]
+    text = gap.join([letter, *([station] if station else []), form.upper() if upper else form, *pairs])
+    parsed = parsing.parse(text)
+    assert parsed.error is None, parsed.as_data()
+    assert parsed.command == parsing.Checklist(station=station, form=form, answers=tuple(
+        (number, meant) for number, (_typed, meant) in values.items()))
+
+
+def test_checklist_mistakes_are_named_with_the_offending_token():
+    assert parsing.parse("C 101 counting 1:Y 2:maybe").as_data() == {"error": "bad_answer", "question": 2,
+                                                                     "answer": "maybe"}
+    assert parsing.parse("C 2 1:Y 1:N").as_data() == {"error": "duplicate_question", "question": 1}
+    assert parsing.parse("C 101 2 3 1:Y").as_data() == {"error": "bad_answer_pair", "token": "3"}
+    assert parsing.parse("C 2 1:Y 2 N").as_data() == {"error": "bad_answer_pair", "token": "2"}
+    assert parsing.parse("C 1:Y").as_data() == {"error": "no_form"}
+    assert parsing.parse("C counting").as_data() == {"error": "no_answers"}
+    assert parsing.parse("C 2 0:Y").as_data() == {"error": "bad_question", "question": 0}
