@@ -69,15 +69,14 @@ def prepare_django(folder):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from rest_framework.authtoken.models import Token
-
+    from observers import tokens
     from observers.models import Accreditation, Organisation, User
 
     organisation = Organisation.objects.create(name="Bench NGO", slug="bench-ngo")
     observer = User.objects.create_user("bench-observer", password=uuid.uuid4().hex, role=User.Role.OBSERVER,
                                         organisation=organisation)
     Accreditation.objects.create(observer=observer, organisation=organisation, status=Accreditation.Status.APPROVED)
-    return Token.objects.create(user=observer).key
+    return tokens.issue(user=observer)[1]
 
 
 def make_video(path, size):

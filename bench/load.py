@@ -38,11 +38,13 @@ def _setup_users(election, observers):
     """Observers with tokens deployed at distinct stations, coordinators and reviewers with sessions."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
-    from rest_framework.authtoken.models import Token
+    from django_otp import DEVICE_ID_SESSION_KEY
 
     from elections.models import Region
+    from observers import tokens, two_factor
     from observers.models import Accreditation, Deployment, Organisation, User
     from protocols.models import OfficialVersion
+    from tests.two_factor import enrolled_device
 
     organisation = Organisation.objects.create(name="Load test NGO")
     organisation.regions.set(Region.objects.all())
@@ -53,6 +55,8 @@ def _setup_users(election, observers):
         store = SessionStore()
         store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), "django.contrib.auth.backends.ModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        if two_factor.required_for(user):  # staff have passed their second factor, as every day
+            store[DEVICE_ID_SESSION_KEY] = enrolled_device(user).persistent_id
         store.create()
         return store.session_key
 
@@ -63,7 +67,7 @@ def _setup_users(election, observers):
         Accreditation.objects.create(observer=user, organisation=organisation, status=Accreditation.Status.APPROVED)
         deployment = Deployment.objects.create(observer=user, organisation=organisation, election=election,
                                                station_id=station_id)
-        plan["observers"].append({"token": Token.objects.create(user=user).key, "deployment": deployment.pk,
+        plan["observers"].append({"token": tokens.issue(user=user)[1], "deployment": deployment.pk,
                                   "station": station_id, "election": election.pk, "figures": figures})
     for index in range(5):
         user = User.objects.create_user(username=f"load-coordinator-{index}", password=None,

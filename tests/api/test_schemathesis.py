@@ -17,10 +17,10 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
+from observers import tokens as api_tokens
 from tests.factories import (
     CommissionFactory,
     ContestantFactory,
@@ -65,8 +65,7 @@ def tokens(db, settings):
     # as in production; the test's transaction needs it open (Django's test client does the same).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield {"observer": Token.objects.create(user=observer).key,
-            "coordinator": Token.objects.create(user=coordinator).key}
+    yield {"observer": api_tokens.issue(user=observer)[1], "coordinator": api_tokens.issue(user=coordinator)[1]}
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 

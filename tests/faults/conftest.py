@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
+from observers import tokens
 from tests.conftest import PROJECT_DIR, WorkerHandle, _wait_for, database_url_of_test_database
 from tests.protocols.conftest import deployment, election, kz_source, station  # noqa: F401 (fixtures used here)
 
@@ -222,7 +222,7 @@ def child_pids(pid):
 
 
 def token_for(user):
-    return Token.objects.get_or_create(user=user)[0].key
+    return tokens.issue(user=user)[1]
 
 
 def run_database_params():
