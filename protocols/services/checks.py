@@ -24,8 +24,8 @@ from evidence.models import EvidenceFile, Purpose
 from observers import services as observer_services
 from observers.models import CheckIn, Deployment, User
 
-from . import crosscheck
-from .models import (
+from .. import crosscheck
+from ..models import (
     CommissionProtocol,
     Decision,
     Discrepancy,
