@@ -58,8 +58,8 @@ from elections.models import Election, Station
 from observers import services as observer_services
 from observers.models import Deployment, User
 
-from . import chain, content, photos, selectors, videos
-from .models import EvidenceFile, EvidenceLogEntry, Original, Purpose, Upload, UploadChunk
+from .. import chain, content, photos, selectors, videos
+from ..models import EvidenceFile, EvidenceLogEntry, Original, Purpose, Upload, UploadChunk
 
 logger = logging.getLogger(__name__)
 
