@@ -199,7 +199,7 @@ STORAGES = {
 # --- Evidence (photos and videos observers upload) -----------------------------------------
 # Resumable uploads keep no state on the web machine: each chunk is an object of the default
 # storage under this folder (with a row in the database) until the file is complete; see
-# evidence/services.py. EVIDENCE_UPLOAD_DIR is no longer read by the upload (kept for old .env files).
+# evidence/services/uploads.py. EVIDENCE_UPLOAD_DIR is no longer read by the upload (kept for old .env files).
 EVIDENCE_UPLOAD_CHUNKS = env.str("EVIDENCE_UPLOAD_CHUNKS", default="uploads")
 EVIDENCE_UPLOAD_DIR = Path(env.str("EVIDENCE_UPLOAD_DIR", default=str(MEDIA_ROOT.parent / "uploads")))
 EVIDENCE_MAX_PHOTO_BYTES = env.int("EVIDENCE_MAX_PHOTO_BYTES", default=40 * 1024 * 1024)

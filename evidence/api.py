@@ -12,7 +12,7 @@ expiration, under /api/evidence/uploads/:
     DELETE   /api/evidence/uploads/<id>/   -> 204 (unfinished uploads only)
 
 Authentication is the session (with the X-CSRFToken header) or a token. The views only translate
-headers and statuses; every rule is in evidence/services.py.
+headers and statuses; every rule is in evidence/services/.
 """
 
 import datetime

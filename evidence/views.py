@@ -11,7 +11,7 @@ from config.parsing import is_whole_number
 from elections.models import Election, Station
 from observers.models import User
 
-from . import selectors, services
+from . import content, selectors, services
 from .models import Purpose
 
 
@@ -69,7 +69,7 @@ def evidence_file(request, pk, which):
     if which == "original":
         if not selectors.may_read_original(request.user, evidence):
             raise PermissionDenied
-        extension = services.content.FORMATS[original.format_code].extensions[0]
+        extension = content.FORMATS[original.format_code].extensions[0]
         return _stream(original.key, f"evidence-{evidence.pk}-{original.sha256[:12]}.{extension}",
                        original.media_type, as_attachment=True)
     key = {"thumbnail": original.thumbnail_key, "web": original.web_key}.get(which)

@@ -10,6 +10,7 @@ from django.test import Client
 
 from evidence import services
 from evidence.models import EvidenceFile, EvidenceLogEntry, Original, Upload
+from evidence.services import uploads
 from observers.models import Accreditation
 from tests.factories import DeploymentFactory, ObserverFactory, photo_bytes, video_bytes
 
@@ -89,10 +90,10 @@ def test_two_writers_on_one_upload_never_interleave(tus_client):
     in the middle of a chunk would), a second one is told 423; once released, it goes on."""
     data = photo_bytes(seed=5)
     location = tus_client.create(len(data), filename="a.jpg", filetype="image/jpeg")["Location"]
-    upload = services._claim(Upload.objects.get(), 0)
+    upload = uploads._claim(Upload.objects.get(), 0)
     assert tus_client.patch(location, 0, data).status_code == 423
     assert tus_client.head(location)["Upload-Offset"] == "0"
-    services._release(upload)
+    uploads._release(upload)
     assert tus_client.patch(location, 0, data).status_code == 204
 
 

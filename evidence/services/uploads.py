@@ -1,4 +1,4 @@
-"""Every write about evidence: resumable uploads, storing originals, the log, copies, packages.
+"""Resumable uploads: creation, chunks in the shared storage, quotas, the phone's hash, completion.
 
 The upload path, and why it is built this way:
 
@@ -29,41 +29,35 @@ reaches the storage.
 
 import datetime
 import hashlib
-import io
-import json
 import logging
 import os
 import re
-import shutil
 import tempfile
 import uuid
-import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from config.queue import enqueue_on_commit
 from elections.models import Election, Station
 from observers import services as observer_services
 from observers.models import Deployment, User
 
-from . import chain, content, photos, selectors, videos
-from .models import EvidenceFile, EvidenceLogEntry, Original, Purpose, Upload, UploadChunk
+from .. import content
+from ..models import EvidenceFile, EvidenceLogEntry, Original, Purpose, Upload, UploadChunk
+from .log import _iso, _lock, append_log
+from .storage import READ_BLOCK, _store_original
 
 logger = logging.getLogger(__name__)
 
-READ_BLOCK = 1024 * 1024
 # Request bodies are read in 64 KB blocks: gunicorn gathers each read in a buffer of its own, and
 # reading 1 MB at a time measured ~25% slower than 64 KB (bench/evidence.py).
 RECEIVE_BLOCK = 64 * 1024
@@ -429,41 +423,6 @@ def _check_first_bytes(upload):
 
 # --- Completion: validate, store once, log ---------------------------------------------------
 
-
-def original_key(sha256):
-    return f"evidence/{sha256[:2]}/{sha256[2:4]}/{sha256}"
-
-
-def derivative_key(sha256, name):
-    return f"evidence/copies/{sha256[:2]}/{sha256}/{name}.jpg"
-
-
-class _ScratchFile(File):
-    """A complete assembled file handed to the storage: local storage renames it (no copy)."""
-
-    def __init__(self, path, media_type):
-        super().__init__(open(path, "rb"), name=str(path))  # noqa: SIM115 (closed by the caller)
-        self.content_type = media_type
-
-    def temporary_file_path(self):
-        return self.name
-
-
-def hash_stored(key):
-    hasher = hashlib.sha256()
-    with default_storage.open(key, "rb") as stream:
-        for block in iter(lambda: stream.read(READ_BLOCK), b""):
-            hasher.update(block)
-    return hasher.hexdigest()
-
-
-def _lock(name):
-    """A transaction-scoped lock on PostgreSQL; SQLite (development) serialises writers anyway."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
-
-
 def _complete(upload, path, sha256):
     try:
         ensure_may_upload(upload.uploaded_by, upload.purpose)
@@ -548,25 +507,6 @@ def device_log_fields(upload):
             "device_captured_at": _iso(upload.device_captured_at) if upload.device_captured_at else None}
 
 
-def _store_original(path, sha256, found, size):
-    key = original_key(sha256)
-    # An object left by an attempt whose transaction did not commit is kept only if its bytes are right.
-    if default_storage.exists(key) and hash_stored(key) != sha256:
-        default_storage.delete(key)
-    if not default_storage.exists(key):
-        scratch = _ScratchFile(path, found.format.media_type)
-        try:
-            saved_as = default_storage.save(key, scratch)
-        finally:
-            scratch.close()
-        if saved_as != key:
-            raise RuntimeError(f"storage saved {key} as {saved_as}")
-    return Original.objects.create(
-        sha256=sha256, key=key, size=size, media_type=found.format.media_type, format_code=found.format.code,
-        kind=found.format.kind, width=found.width or None, height=found.height or None,
-    )
-
-
 def terminate_upload(*, upload_id, user):
     """tus termination: forget an unfinished upload and its bytes. Stored evidence stays."""
     upload = upload_of(upload_id=upload_id, user=user)
@@ -611,264 +551,3 @@ def _is_uuid(value):
     except ValueError:
         return False
     return True
-
-
-# --- The evidence log -------------------------------------------------------------------------
-
-
-def _iso(moment):
-    return moment.astimezone(datetime.UTC).isoformat(timespec="microseconds")
-
-
-def append_log(*, action, payload, evidence=None):
-    """Append one entry to the hash chain. Call inside a transaction (the caller's write and its
-    entry commit together); entries are appended one at a time under a lock."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("append_log must run inside a transaction")
-    _lock("evidence-log")
-    last = EvidenceLogEntry.objects.select_for_update().order_by("-sequence").only("sequence", "entry_hash").first()
-    sequence = last.sequence + 1 if last else 1
-    previous_hash = last.entry_hash if last else chain.GENESIS
-    created_at = timezone.now()
-    payload = json.loads(json.dumps(payload, default=str))  # exactly what the JSON column will return
-    entry_hash = chain.entry_hash(sequence=sequence, created_at=_iso(created_at), action=str(action),
-                                  evidence_id=evidence.pk if evidence else None, payload=payload,
-                                  previous_hash=previous_hash)
-    return EvidenceLogEntry.objects.create(sequence=sequence, created_at=created_at, action=action, evidence=evidence,
-                                           payload=payload, previous_hash=previous_hash, entry_hash=entry_hash)
-
-
-def log_entry_fields(entry):
-    """An entry as the plain dict that `chain.entry_hash` hashes (plus its hash)."""
-    return {"sequence": entry.sequence, "created_at": _iso(entry.created_at), "action": entry.action,
-            "evidence_id": entry.evidence_id, "payload": entry.payload, "previous_hash": entry.previous_hash,
-            "entry_hash": entry.entry_hash}
-
-
-# --- Metadata and copies (run by Celery) ------------------------------------------------------
-
-
-@contextmanager
-def local_path(key):
-    """A local path to a stored object: the file itself on disk, a streamed temporary copy on S3."""
-    try:
-        yield default_storage.path(key)
-        return
-    except NotImplementedError:
-        pass
-    with tempfile.NamedTemporaryFile(prefix="evidence-", suffix=".bin") as copy:
-        with default_storage.open(key, "rb") as stream:
-            shutil.copyfileobj(stream, copy, READ_BLOCK)
-        copy.flush()
-        yield copy.name
-
-
-def process_original(*, original_id):
-    """Read an original's metadata and make its copies. Safe to run twice: only a pending
-    original is processed, and copies have fixed keys."""
-    original = Original.objects.filter(pk=original_id).first()
-    if original is None or original.processing != Original.Processing.PENDING:
-        return
-    facts, copies, state, error = {}, {}, Original.Processing.DONE, ""
-    try:
-        if original.kind == Original.Kind.PHOTO:
-            with default_storage.open(original.key, "rb") as stream:
-                facts, copies = photos.describe(stream)
-        elif not videos.available():
-            state = Original.Processing.NOT_PROCESSED
-        else:
-            with local_path(original.key) as path:
-                facts = videos.read_facts(path)
-                poster = videos.poster_frame(path, photos.WEB_PX)
-            if poster:
-                with Image.open(io.BytesIO(poster)) as image:
-                    copies = {"web": poster, "thumbnail": photos.clean_copy(image, photos.THUMBNAIL_PX)}
-    except Exception as failure:  # noqa: BLE001 - a failure is recorded on the original, never lost
-        logger.exception("processing original %s failed", original.pk)
-        state, error = Original.Processing.FAILED, f"{type(failure).__name__}: {failure}"[:500]
-    keys = {}
-    for name, data in copies.items():
-        key = derivative_key(original.sha256, name)
-        if default_storage.exists(key):
-            default_storage.delete(key)
-        keys[name] = default_storage.save(key, ContentFile(data))
-    with transaction.atomic():
-        original = Original.objects.select_for_update().get(pk=original_id)
-        if original.processing != Original.Processing.PENDING:
-            return
-        captured_at = facts.get("captured_at")
-        if captured_at is not None and timezone.is_naive(captured_at):
-            # EXIF has no time zone: the phone's clock is taken to be in the election's time zone.
-            captured_at = timezone.make_aware(captured_at)
-        original.captured_at = captured_at
-        original.device = facts.get("device") or ""
-        original.latitude = facts.get("latitude")
-        original.longitude = facts.get("longitude")
-        original.width = facts.get("width") or original.width
-        original.height = facts.get("height") or original.height
-        original.duration = facts.get("duration")
-        original.thumbnail_key = keys.get("thumbnail", "")
-        original.web_key = keys.get("web", "")
-        original.processing, original.processing_error = state, error
-        original.processed_at = timezone.now()
-        original.save()
-        if copies:
-            append_log(action=EvidenceLogEntry.Action.DERIVATIVE, evidence=original.submissions.order_by("pk").first(),
-                       payload={"original_sha256": original.sha256, "copies": {
-                           name: {"key": keys[name], "sha256": hashlib.sha256(data).hexdigest()}
-                           for name, data in copies.items()}})
-
-
-def pending_originals(*, older_than_minutes=5):
-    """Originals still waiting for their copies: their task message may have been lost."""
-    cutoff = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
-    return list(Original.objects.filter(processing=Original.Processing.PENDING, created_at__lt=cutoff)
-                .values_list("pk", flat=True)[:500])
-
-
-# --- For higher apps: references and packages -------------------------------------------------
-
-
-def own_evidence(*, user, ids, purpose, station_id=None, election_id=None):
-    """The EvidenceFiles `ids`, each uploaded by `user` for `purpose` and, where the file names a
-    station or an election, for this one; else ValidationError on "evidence" naming the refused IDs
-    (another user's file and an unknown ID read the same, so nobody learns which IDs exist)."""
-    try:
-        wanted = sorted({int(pk) for pk in ids})
-    except (TypeError, ValueError):
-        raise ValidationError({"evidence": _("Evidence IDs are whole numbers.")}) from None
-    if not wanted:
-        return []
-    found = {evidence.pk: evidence
-             for evidence in selectors.evidence_visible_to(user).filter(pk__in=wanted, uploaded_by=user)}
-    unknown = [pk for pk in wanted if pk not in found]
-    if unknown:
-        raise ValidationError({"evidence": _("These files are not among your uploads: %(ids)s.")
-                               % {"ids": ", ".join(map(str, unknown))}})
-    wrong_purpose = [pk for pk in wanted if found[pk].purpose != purpose]
-    if wrong_purpose:
-        raise ValidationError({"evidence": _("These files were not sent as “%(purpose)s”: %(ids)s.")
-                               % {"purpose": Purpose(purpose).label, "ids": ", ".join(map(str, wrong_purpose))}})
-    elsewhere = [pk for pk in wanted
-                 if (station_id and found[pk].station_id not in (None, station_id))
-                 or (election_id and found[pk].election_id not in (None, election_id))]
-    if elsewhere:
-        raise ValidationError({"evidence": _("These files were sent for another station or election: %(ids)s.")
-                               % {"ids": ", ".join(map(str, elsewhere))}})
-    return [found[pk] for pk in wanted]
-
-
-def evidence_for(ids, user):
-    """The EvidenceFiles `ids` if `user` may see every one of them, else ValidationError naming
-    the others (missing and forbidden alike, so nobody learns which IDs exist). Incidents,
-    protocols and complaints call this before linking evidence to their rows."""
-    wanted = {int(pk) for pk in ids}
-    found = {evidence.pk: evidence for evidence in selectors.evidence_visible_to(user).filter(pk__in=wanted)}
-    missing = sorted(wanted - found.keys())
-    if missing:
-        raise ValidationError({"evidence": _("Unknown evidence: %(ids)s.") % {"ids": ", ".join(map(str, missing))}})
-    return [found[pk] for pk in sorted(wanted)]
-
-
-SUMMARY_HOW_TO_VERIFY = (
-    "sha256sum -c SHA256SUMS   (Linux; macOS: shasum -a 256 -c SHA256SUMS)",
-)
-
-
-def build_package(files, title, summary_lines, *, built_by=None):
-    """A ZIP for a lawyer: originals, manifest.json, SHA256SUMS and SUMMARY.txt.
-
-    `files` are EvidenceFiles (already permission-checked by the caller, e.g. with evidence_for).
-    Returns an open temporary file positioned at 0 (originals may be gigabytes: nothing is built
-    in memory). The manifest lists each file's SHA-256, metadata and its log entries, plus the
-    log's head at packaging time; a "package" entry with the ZIP's own SHA-256 is then appended.
-    """
-    files = list(files)
-    generated_at = timezone.now()
-    names, manifest_files, entry_ids = {}, [], set()
-    for evidence in files:
-        original = evidence.original
-        stem = f"{evidence.pk:06d}-{original.sha256[:12]}"
-        extension = content.FORMATS[original.format_code].extensions[0]
-        names[evidence.pk] = f"originals/{stem}.{extension}"
-        entries = list(EvidenceLogEntry.objects.filter(evidence=evidence).order_by("sequence"))
-        # Earlier receipts of the same bytes, by the same organisation's observers only (observers.scope).
-        entries += list(EvidenceLogEntry.objects.filter(
-            action=EvidenceLogEntry.Action.RECEIVED, payload__sha256=original.sha256,
-            evidence__uploaded_by__organisation_id=evidence.uploaded_by.organisation_id).exclude(evidence=evidence))
-        entry_ids.update(entry.pk for entry in entries)
-        manifest_files.append({
-            "evidence_id": evidence.pk, "path": names[evidence.pk], "sha256": original.sha256, "size": original.size,
-            "media_type": original.media_type, "purpose": evidence.purpose, "filename": evidence.filename,
-            "uploaded_by": evidence.uploaded_by.username, "received_at": _iso(evidence.created_at),
-            "station": {"id": evidence.station_id, "code": evidence.station.code, "name": evidence.station.name}
-            if evidence.station else None,
-            "election": evidence.election.name if evidence.election else None,
-            "captured_at": _iso(original.captured_at) if original.captured_at else None,
-            "device": original.device, "latitude": str(original.latitude) if original.latitude is not None else None,
-            "longitude": str(original.longitude) if original.longitude is not None else None,
-            "width": original.width, "height": original.height, "duration": original.duration,
-        })
-    chain_entries = [log_entry_fields(entry) for entry in
-                     EvidenceLogEntry.objects.filter(pk__in=entry_ids).order_by("sequence")]
-    head = EvidenceLogEntry.objects.order_by("-sequence").first()
-    manifest = {
-        "title": title, "generated_at": _iso(generated_at),
-        "generated_by": built_by.username if built_by else None,
-        "hash_algorithm": "sha256",
-        "chain": {"how_entry_hash_is_computed": "sha256 of JSON of {sequence, created_at, action, evidence_id, "
-                                               "payload, previous_hash}, keys sorted, separators (',', ':'), UTF-8",
-                  # The log's head as an anchor only: its payload is another file's, maybe another NGO's.
-                  "head": {"sequence": head.sequence, "created_at": _iso(head.created_at),
-                           "entry_hash": head.entry_hash} if head else None, "entries": chain_entries},
-        "files": manifest_files,
-    }
-    manifest_bytes = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
-    sums = "".join(f"{item['sha256']}  {item['path']}\n" for item in manifest_files)
-    sums += f"{hashlib.sha256(manifest_bytes).hexdigest()}  manifest.json\n"
-    summary = "\n".join([
-        title, "=" * len(title), "",
-        _("Generated at %(when)s (UTC).") % {"when": _iso(generated_at)},
-        _("%(count)s original file(s), unchanged since they were received.") % {"count": len(files)}, "",
-        *summary_lines, "",
-        *[f"- {item['path']}: {item['sha256']} ({item['size']} bytes, {item['media_type']})" for item in manifest_files],
-        "", _("To check that no file was altered, run in this folder:"), *SUMMARY_HOW_TO_VERIFY, "",
-        _("manifest.json also lists each file's entries in the platform's hash-chained evidence log."), "",
-    ])
-    package = tempfile.TemporaryFile(prefix="evidence-package-")  # noqa: SIM115 (returned to the caller)
-    with zipfile.ZipFile(package, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        archive.writestr("SUMMARY.txt", summary)
-        archive.writestr("manifest.json", manifest_bytes)
-        archive.writestr("SHA256SUMS", sums)
-        for evidence in files:
-            info = zipfile.ZipInfo(names[evidence.pk], date_time=evidence.created_at.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_STORED  # photos and videos are compressed already
-            with default_storage.open(evidence.original.key, "rb") as source, archive.open(info, "w", force_zip64=True) as target:
-                shutil.copyfileobj(source, target, READ_BLOCK)
-    package.seek(0)
-    package_hash = hashlib.sha256()
-    for block in iter(lambda: package.read(READ_BLOCK), b""):
-        package_hash.update(block)
-    package.seek(0)
-    with transaction.atomic():
-        append_log(action=EvidenceLogEntry.Action.PACKAGE, payload={
-            "title": title, "sha256": package_hash.hexdigest(), "manifest_sha256": hashlib.sha256(manifest_bytes).hexdigest(),
-            "evidence_ids": [evidence.pk for evidence in files], "built_by": built_by.username if built_by else None,
-        })
-    return package
-
-
-def station_package(*, station_id, user):
-    """(filename, file) of the package of every evidence file of a station; reviewers and admins."""
-    if not selectors.may_build_packages(user):
-        raise PermissionDenied(_("Only reviewers and administrators build evidence packages."))
-    station = Station.objects.select_related("commission__region").get(pk=station_id)
-    files = selectors.evidence_visible_to(user).filter(station=station).order_by("created_at", "pk")
-    title = _("Evidence for polling station %(code)s") % {"code": station.code}
-    lines = [
-        _("Station: %(code)s, %(name)s, %(address)s") % {"code": station.code, "name": station.name,
-                                                         "address": station.address},
-        _("Commission: %(commission)s; region: %(region)s") % {"commission": station.commission.name,
-                                                               "region": station.commission.region.name},
-    ]
-    return f"evidence-station-{station.code}.zip", build_package(files, title, lines, built_by=user)
