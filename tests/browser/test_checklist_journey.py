@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from checklists import services
 from checklists.models import Submission
@@ -21,7 +22,8 @@ def test_observer_fills_the_counting_checklist_and_the_coordinator_sees_the_shar
     log_in(page, live_server.url, counting["observer"].username)
     page.goto(f"{live_server.url}/observe/me/")
     page.get_by_role("link", name="Counting").click()
-    assert page.get_by_role("group", name="Who refused?").is_hidden()
+    page.wait_for_load_state()  # the form's script hides the conditional questions once loaded
+    expect(page.get_by_role("group", name="Who refused?")).to_be_hidden()
     page.get_by_role("group", name="Were observers allowed to see the ballots?").get_by_label("No").check()
     refused = page.get_by_role("group", name="Who refused?")
     assert refused.is_visible()  # the conditional question appears once "No" is ticked

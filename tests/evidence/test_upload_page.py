@@ -6,6 +6,7 @@ import hashlib
 import pytest
 
 from evidence.models import EvidenceFile
+from tests.browser.waiting import wait_until
 from tests.factories import TEST_PASSWORD, DeploymentFactory, ObserverFactory, photo_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,7 +34,7 @@ def test_observer_uploads_a_photo_for_their_station_and_election_and_sees_it_lis
     progress = phone.locator("#evidence-progress progress")
     progress.wait_for()
     assert phone.locator("#evidence-progress").get_attribute("aria-live") == "polite"
-    phone.wait_for_function("document.querySelector('#evidence-progress progress').value === 100", timeout=30_000)
+    wait_until(phone, "document.querySelector('#evidence-progress progress').value === 100", timeout=30_000)
     phone.locator("#evidence-mine").get_by_text("protocol-412.jpg").wait_for(timeout=30_000)
     assert "100%" in phone.locator("#evidence-progress .status").inner_text()
     phone.screenshot(path=str(artifacts_dir / "evidence-upload-phone.png"), full_page=True)
