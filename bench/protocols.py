@@ -37,7 +37,7 @@ def bench_database_url():
         return os.environ["BENCH_DATABASE_URL"]
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/observers")
     if not base.startswith("postgres"):
-        raise SystemExit("bench.protocols needs PostgreSQL: set BENCH_DATABASE_URL or DATABASE_URL")
+        raise SystemExit("these benchmarks need PostgreSQL: set BENCH_DATABASE_URL or DATABASE_URL")
     return base.rsplit("/", 1)[0] + "/observers_bench"
 
 
@@ -45,6 +45,8 @@ def prepare_database(url):
     import psycopg
 
     name = url.rsplit("/", 1)[1]
+    if "bench" not in name:
+        raise SystemExit(f"the benchmarks wipe their database: {name!r} must contain 'bench'")
     admin = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

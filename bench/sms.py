@@ -20,44 +20,12 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 
+from bench.protocols import bench_database_url, prepare_database
+
 REPEATS = 3
-
-
-def bench_database_url():
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/observers")
-    if not base.startswith("postgres"):
-        raise SystemExit("bench.sms needs PostgreSQL: set BENCH_DATABASE_URL or DATABASE_URL")
-    server, name = base.rsplit("/", 1)
-    return f"{server}/{name.split('?')[0]}_bench"
-
-
-def prepare_database(url):
-    import psycopg  # the bench sets DATABASE_URL before Django loads, so imports wait until then
-
-    server, name = url.rsplit("/", 1)
-    if "bench" not in name:
-        raise SystemExit(f"bench.sms wipes its database: {name!r} must contain 'bench'")
-    with psycopg.connect(server + "/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["CELERY_QUEUE"] = f"bench-{uuid.uuid4().hex[:8]}"
-    if not os.environ.get("REDIS_URL"):
-        os.environ.setdefault("CELERY_BROKER_DIR", tempfile.mkdtemp(prefix="bench-broker-"))
-    import django  # after DATABASE_URL is set (see above)
-
-    django.setup()
-    from django.core.management import call_command  # after django.setup()
-
-    call_command("migrate", verbosity=0)
 
 
 def make_data(observers, messages, seed=19):

@@ -115,12 +115,18 @@ def queue_protocol_reminders(*, election_id):
         messages.append(OutboundMessage(
             dedupe_key=f"reminder:{deployment_id}", gateway=gateway, observer_id=observer_id,
             organisation_id=organisation_id, phone=number, kind=OutboundMessage.Kind.REMINDER, text=text))
+    return _store_new(messages)
+
+
+def _store_new(messages):
+    """Store the messages whose dedupe key is new and send them after commit; how many were new.
+    A reminder or a coordinator's message queued twice is sent once."""
     with transaction.atomic():
-        keys = [message.dedupe_key for message in messages]
+        keys = [item.dedupe_key for item in messages]
         existing = set(OutboundMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-        fresh = [message for message in messages if message.dedupe_key not in existing]
+        fresh = [item for item in messages if item.dedupe_key not in existing]
         OutboundMessage.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=2000)
-        _enqueue([message.pk for message in fresh])
+        _enqueue([item.pk for item in fresh])
     return len(fresh)
 
 
@@ -141,13 +147,7 @@ def queue_coordinator_message(*, message, recipient_ids):
             dedupe_key=f"coordinator:{message.pk}:{observer_id}", gateway=gateway, observer_id=observer_id,
             organisation_id=message.organisation_id, phone=number, kind=OutboundMessage.Kind.COORDINATOR,
             text=message.body))
-    with transaction.atomic():
-        keys = [item.dedupe_key for item in messages]
-        existing = set(OutboundMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-        fresh = [item for item in messages if item.dedupe_key not in existing]
-        OutboundMessage.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=2000)
-        _enqueue([item.pk for item in fresh])
-    return len(fresh)
+    return _store_new(messages)
 
 
 def elections_due_for_reminders(now=None):
