@@ -57,8 +57,13 @@ run: venv
 	echo "  Logins: admin, coordinator, reviewer, observer (password: observe-2027). Ctrl-C stops both."; echo; \
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
+# Two processes (pytest-xdist), one per core of the CI machine: each has its own test database,
+# Celery queue, media folder and browser; an idle one takes tests from the other's share
+# (worksteal), so the long browser tests do not end on one process. TEST_WORKERS=0 runs everything
+# in this one process. The 25 slowest tests are listed at the end, to keep the suite's time in view.
+TEST_WORKERS ?= 2
 test: dev-venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(if $(filter 0,$(TEST_WORKERS)),,--dist worksteal) --durations 25 $(PYTEST_ARGS)
 
 lint: dev-venv
 	$(PY) -m ruff check .

@@ -77,12 +77,13 @@ def generate(stations_count):
                        f"FROM generate_series(1, %s) g", [regions])
         cursor.execute(f"INSERT INTO {_t(Commission)} (region_id, code, name) SELECT id, code, name "  # noqa: S608
                        f"FROM {_t(Region)}")
-        cursor.execute(f"""INSERT INTO {_t(Station)} (commission_id, code, name, address, registered_voters, updated_at)
-            SELECT c.id, g::text, '', '', 500 + (g * 37) %% 2000, now()
+        cursor.execute(f"""INSERT INTO {_t(Station)} (commission_id, code, name, address, registered_voters, updated_at,
+                               kind)
+            SELECT c.id, g::text, '', '', 500 + (g * 37) %% 2000, now(), 'precinct'
             FROM {_t(Commission)} c CROSS JOIN generate_series(1, %s) g""", [per_region])  # noqa: S608
         cursor.execute(f"""INSERT INTO {_t(User)} (username, password, role, organisation_id, is_superuser, is_staff,
-                               is_active, first_name, last_name, email, phone, date_joined)
-            SELECT 'obs-' || s.id, '!', 'observer', %s, false, false, true, '', '', '', '', now()
+                               is_active, first_name, last_name, email, phone, date_joined, pseudonym, language)
+            SELECT 'obs-' || s.id, '!', 'observer', %s, false, false, true, '', '', '', '', now(), '', ''
             FROM {_t(Station)} s""", [organisation.pk])  # noqa: S608
         cursor.execute(f"""INSERT INTO {_t(Deployment)} (observer_id, organisation_id, election_id, station_id,
                                in_random_sample, created_at)
@@ -173,3 +174,7 @@ def main(argv=None):
     print(f"(b) one SQL aggregate of the same answers:            {baseline_seconds * 1000:8.1f} ms")
     print(f"ratio (a)/(b): {page_seconds / baseline_seconds:.2f}x (target <= 2x; shared machine, see load below)")
     print(f"load average: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

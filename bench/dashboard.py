@@ -310,12 +310,12 @@ def bench_feed(election, client, user):
     region_ids = sorted(selectors.visible_region_ids(user, election))
     regions = ", ".join(str(int(pk)) for pk in region_ids)
     # The first poll (no cursors) takes the newest 50 of each kind; a steady poll the oldest 50 above
-    # the cursors (plus one, to know whether more wait).
+    # the cursors (plus one, to know whether more wait). Open flags only: a withdrawn flag is no news.
     statement = """
         SELECT * FROM (SELECT 'flag', f.id, f.kind, f.severity, s.code, f.station_id, f.created_at FROM {flag} f
                        LEFT JOIN {station} s ON s.id = f.station_id LEFT JOIN {commission} sc ON sc.id = s.commission_id
                        LEFT JOIN {commission} fc ON fc.id = f.commission_id
-                       WHERE f.election_id = %s AND f.id > %s AND (sc.region_id IN ({regions}) OR fc.region_id IN ({regions}))
+                       WHERE f.election_id = %s AND f.id > %s AND f.status = 'open' AND (sc.region_id IN ({regions}) OR fc.region_id IN ({regions}))
                        ORDER BY f.id {order} LIMIT {limit}) flags
         UNION ALL
         SELECT * FROM (SELECT 'incident', i.id, k.name_en, i.severity, s.code, i.station_id, i.reported_at

@@ -32,9 +32,13 @@ from bench import PROJECT
 from bench.dashboard import generate, prepare_database
 
 P95_LIMIT_MS = 1000
+# As docker/Dockerfile runs gunicorn. Its default, 2 s, closes an idle kept-alive connection just as
+# a client that waited 1-3 s between requests sends its next one on it: "connection reset" errors,
+# even on the trivial view. Above the usual 60 s idle limit of clients and proxies, the client closes first.
+KEEP_ALIVE_SECONDS = 75
 
 
-def _setup_users(election, observers):
+def _setup_users(election, observers, prefix="load"):
     """Observers with tokens deployed at distinct stations, coordinators and reviewers with sessions."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -46,7 +50,7 @@ def _setup_users(election, observers):
     from protocols.models import OfficialVersion
     from tests.two_factor import enrolled_device
 
-    organisation = Organisation.objects.create(name="Load test NGO")
+    organisation = Organisation.objects.create(name=f"{prefix} test NGO", slug=f"{prefix}-test-ngo")
     organisation.regions.set(Region.objects.all())
     official = list(OfficialVersion.objects.filter(election=election, is_latest=True).order_by("station_id")
                     .values_list("station_id", "figures")[:observers])
@@ -62,7 +66,7 @@ def _setup_users(election, observers):
 
     plan = {"election": election.slug, "observers": [], "coordinators": [], "reviewers": []}
     for index, (station_id, figures) in enumerate(official):
-        user = User.objects.create_user(username=f"load-observer-{index}", password=None, role=User.Role.OBSERVER,
+        user = User.objects.create_user(username=f"{prefix}-observer-{index}", password=None, role=User.Role.OBSERVER,
                                         organisation=organisation)
         Accreditation.objects.create(observer=user, organisation=organisation, status=Accreditation.Status.APPROVED)
         deployment = Deployment.objects.create(observer=user, organisation=organisation, election=election,
@@ -70,12 +74,12 @@ def _setup_users(election, observers):
         plan["observers"].append({"token": tokens.issue(user=user)[1], "deployment": deployment.pk,
                                   "station": station_id, "election": election.pk, "figures": figures})
     for index in range(5):
-        user = User.objects.create_user(username=f"load-coordinator-{index}", password=None,
+        user = User.objects.create_user(username=f"{prefix}-coordinator-{index}", password=None,
                                         role=User.Role.COORDINATOR, organisation=organisation)
         user.regions.set(Region.objects.all())
         plan["coordinators"].append(session(user))
     for index in range(3):
-        plan["reviewers"].append(session(User.objects.create_user(username=f"load-reviewer-{index}", password=None,
+        plan["reviewers"].append(session(User.objects.create_user(username=f"{prefix}-reviewer-{index}", password=None,
                                                                   role=User.Role.REVIEWER)))
     return plan
 
@@ -109,6 +113,13 @@ def _stage(host, folder, name, users, seconds, classes, env):
     print(f"    {name}: {users} users, {figures['rps']:.1f} requests/s sustained over {seconds} s "
           f"({figures['requests']:,} requests), p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, "
           f"p99 {figures['p99']:.0f} ms, errors {figures['errors']}", flush=True)
+    # What the errors were (locust's failures table: request, error, occurrences), most frequent first.
+    failures = Path(f"{prefix}_failures.csv")
+    if figures["errors"] and failures.exists():
+        with failures.open() as stream:
+            rows = sorted(csv.DictReader(stream), key=lambda row: -int(row["Occurrences"]))
+        for row in rows[:5]:
+            print(f"        {row['Occurrences']} x {row['Method']} {row['Name']}: {row['Error'][:160]}", flush=True)
     return figures
 
 
@@ -148,7 +159,7 @@ def main(argv=None):
     host = f"http://127.0.0.1:{args.port}"
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{args.port}",
                             "--workers", str(args.web_workers), "--threads", str(args.web_threads),
-                            "--log-level", "warning"], cwd=PROJECT, env=env,
+                            "--keep-alive", str(KEEP_ALIVE_SECONDS), "--log-level", "warning"], cwd=PROJECT, env=env,
                            stdout=open(folder / "gunicorn.log", "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
     worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "1",
                                "--loglevel", "warning", "-Q", env["CELERY_QUEUE"], "--without-mingle",

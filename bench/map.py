@@ -80,6 +80,13 @@ def main(argv=None):
     assert sum(cluster[2] for cluster in data["clusters"]) == sum(expected)
 
     points = client.get(reverse("dashboard:map-points", args=[election.slug]))
+    # What a phone that accepts gzip (every browser) receives: the same answers through the
+    # compression middleware (config/compression.py), against the plain bytes above.
+    gzipped = {name: client.get(url, params, HTTP_ACCEPT_ENCODING="gzip") for name, url, params in (
+        ("national", clusters_url, NATIONAL), ("city", clusters_url, city),
+        ("points", reverse("dashboard:map-points", args=[election.slug]), {}))}
+    # (Django leaves an answer under 200 bytes as it is: an empty view's, say.)
+    assert all(answer.get("Content-Encoding") == "gzip" for answer in gzipped.values() if len(answer.content) >= 200)
     print(f"map bench on {vendor}: {sum(expected):,} located stations, observer data generated in {generated:.1f} s "
           f"(median of {REPEATS} runs after a warm-up)")
     print(f"    national view (zoom {NATIONAL['zoom']}): {len(data['clusters']):,} clusters, "
@@ -89,6 +96,10 @@ def main(argv=None):
           f"{len(city_response.content) / 1000:.1f} KB, {city_s * 1000:.0f} ms")
     print(f"    the points endpoint it replaces (every station, clustered in the browser): "
           f"{len(points.content) / 1e6:.2f} MB")
+    for name, plain in (("national", national), ("city", city_response), ("points", points)):
+        sent = len(gzipped[name].content)
+        print(f"    {name} compressed (gzip, as sent): {len(plain.content) / 1000:.1f} KB -> {sent / 1000:.1f} KB "
+              f"({sent / len(plain.content):.0%})")
 
 
 if __name__ == "__main__":

@@ -22,14 +22,12 @@ Budget (issue 11): observer home <= 50 KB and protocol form <= 120 KB on a first
 """
 
 import argparse
-import os
-import secrets
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench import configure_production_site
 from bench.evidence import start_server
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -46,20 +44,7 @@ def parse(argv):
 
 
 def prepare(folder):
-    os.environ.update({
-        "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0",
-        "ALLOWED_HOSTS": "localhost,127.0.0.1", "ENV_FILE": os.devnull,
-        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "STATIC_ROOT": str(folder / "static"),
-        "MEDIA_ROOT": str(folder / "media"), "EVIDENCE_UPLOAD_DIR": str(folder / "uploads"),
-        "CELERY_BROKER_DIR": str(folder / "broker"), "DJANGO_SETTINGS_MODULE": "config.settings",
-    })
-    for name in ("REDIS_URL", "AWS_STORAGE_BUCKET_NAME"):
-        os.environ.pop(name, None)
-    for command in (["migrate", "--verbosity", "0"], ["collectstatic", "--noinput", "--verbosity", "0"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=PROJECT, check=True)
-    import django  # noqa: PLC0415 - configured by the environment set just above
-
-    django.setup()
+    configure_production_site(folder)
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: PLC0415
     from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
 
@@ -104,12 +89,13 @@ def main(argv):
     args = parse(argv)
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - a test dependency, only for this bench
 
-    from tests.browser.switchable_network import SwitchableNetwork  # noqa: PLC0415
-    from tests.conftest import CHROMIUM  # noqa: PLC0415
-
     with tempfile.TemporaryDirectory(prefix="bench-pwa-") as name:
         folder = Path(name)
         session_key, deployment = prepare(folder)
+        # After prepare: tests.conftest imports models, which need the settings prepare configures.
+        from tests.browser.switchable_network import SwitchableNetwork  # noqa: PLC0415
+        from tests.conftest import CHROMIUM  # noqa: PLC0415
+
         print("prepared (migrate, collectstatic)", file=sys.stderr, flush=True)
         server, log, _worker = start_server(args.port, folder, "gunicorn")
         network = SwitchableNetwork(args.port, port=args.port + 1)

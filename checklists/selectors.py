@@ -42,8 +42,17 @@ def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def process_counts(checklist, region_ids, *, organisation_id=None):
+def _marks(values):
+    """The placeholders of an IN list (a checklist has tens of questions at most): PostgreSQL's
+    = ANY(array) does not exist in SQLite, the embedded database of `make run`."""
+    return ", ".join(["%s"] * len(values))
+
+
+def process_counts(checklist, region_ids, *, organisation_id=None, by_district=False):
     """The grouped counts statistics.process_statistics reads, in one SQL statement.
+
+    `by_district`: grouped by the station's district (territorial commission) instead of the
+    region, for a region's breakdown: the first column is then the commission's ID.
 
     Each station counts once, by its newest latest submission (several observers may report one
     station): an anti-join drops a latest submission when the same station has a newer one; the
@@ -66,9 +75,13 @@ def process_counts(checklist, region_ids, *, organisation_id=None):
     # In an organisation's scope, its own newest report of each station (another NGO's newer one aside).
     organisation_filter = "AND s.organisation_id = %s" if organisation_id is not None else ""
     same_organisation = "AND n.organisation_id = s.organisation_id" if organisation_id is not None else ""
+    # A region's districts need the station's commission: one join more, on that region's rows only.
+    group = "st.commission_id" if by_district else "s.region_id"
+    district_join = f"JOIN {_table(Station)} st ON st.id = s.station_id" if by_district else ""
     stations = f"""
-        {_table(Submission)} s
-        LEFT JOIN {_table(SampledStation)} ss ON ss.station_id = s.station_id AND ss.sample_id = %s"""
+        ({_table(Submission)} s
+        LEFT JOIN {_table(SampledStation)} ss ON ss.station_id = s.station_id AND ss.sample_id = %s
+        {district_join})"""
     newest = f"""s.checklist_id = %s AND s.is_latest AND s.region_id IN ({placeholders}) {organisation_filter}
         AND NOT EXISTS (SELECT 1 FROM {_table(Submission)} n WHERE n.checklist_id = s.checklist_id
                         AND n.station_id = s.station_id AND n.is_latest {same_organisation}
@@ -76,22 +89,22 @@ def process_counts(checklist, region_ids, *, organisation_id=None):
     scope = [sample.pk if sample else 0, checklist.pk, *regions,
              *([organisation_id] if organisation_id is not None else [])]
     statement = f"""
-        SELECT s.region_id, ss.station_id IS NOT NULL, a.key, a.value, COUNT(*)
+        SELECT {group}, ss.station_id IS NOT NULL, a.key, a.value, COUNT(*)
         FROM {_table(Answer)} a JOIN {stations} ON s.id = a.submission_id
-        WHERE {newest} {"AND NOT (a.question_id = ANY(%s))" if other_ids else ""}
+        WHERE {newest} {f"AND a.question_id NOT IN ({_marks(other_ids)})" if other_ids else ""}
         GROUP BY 1, 2, 3, 4
         UNION ALL
-        SELECT s.region_id, ss.station_id IS NOT NULL, NULL, NULL, COUNT(*) FROM {stations}
+        SELECT {group}, ss.station_id IS NOT NULL, NULL, NULL, COUNT(*) FROM {stations}
         WHERE {newest} GROUP BY 1, 2"""  # noqa: S608 (table names and placeholders only; values are parameters)
-    params = [*scope, *([other_ids] if other_ids else []), *scope]
+    params = [*scope, *other_ids, *scope]
     if multiple_ids:
         statement += f"""
         UNION ALL
-        SELECT s.region_id, ss.station_id IS NOT NULL, a.key, NULL, COUNT(DISTINCT s.id)
+        SELECT {group}, ss.station_id IS NOT NULL, a.key, NULL, COUNT(DISTINCT s.id)
         FROM {_table(Answer)} a JOIN {stations} ON s.id = a.submission_id
-        WHERE {newest} AND a.question_id = ANY(%s)
+        WHERE {newest} AND a.question_id IN ({_marks(multiple_ids)})
         GROUP BY 1, 2, 3"""  # noqa: S608
-        params += [*scope, multiple_ids]
+        params += [*scope, *multiple_ids]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
@@ -124,10 +137,13 @@ def sample_population(election, region_ids):
     return {item["key"]: item["stations"] for item in sample.strata if item["key"] in wanted}
 
 
-def stations_with_answer(checklist, region_ids, key, value, *, organisation_id=None):
-    """The stations whose latest answers to the checklist gave `value` to question `key` (drill-down)."""
+def stations_with_answer(checklist, region_ids, key, value, *, organisation_id=None, commission_id=None):
+    """The stations whose latest answers to the checklist gave `value` to question `key` (drill-down),
+    of one district (`commission_id`) when given."""
     submissions = Submission.objects.filter(checklist=checklist, is_latest=True,
                                             station__commission__region_id__in=region_ids)
+    if commission_id is not None:
+        submissions = submissions.filter(station__commission_id=commission_id)
     if organisation_id is not None:
         submissions = submissions.filter(organisation_id=organisation_id)
     with_answer = submissions.filter(answers__key=key, answers__value=value)

@@ -1,7 +1,5 @@
 """Pages of the checklists app: thin, each parses, calls a service or selector, and renders."""
 
-import csv
-import io
 import json
 import uuid
 
@@ -13,9 +11,9 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
-from elections.models import Election, Region, Station
+from config.csv_export import stream_csv, xlsx_response
+from elections.models import Commission, Election, Region, Station
 from evidence.selectors import evidence_visible_to
 from observers.models import Deployment
 from observers.services import coordinator_region_ids
@@ -138,8 +136,11 @@ def _answer_context(deployment, checklist, version, values, errors, observer, cl
         if question.kind == Question.Kind.PHOTO:
             options = [{"value": str(photo.pk), "label": photo.filename or f"#{photo.pk}",
                         "checked": str(photo.pk) in chosen} for photo in photos]
+        # A conditional question comes hidden unless its condition holds already: the page does not
+        # jump when its script (checklist-form.js) hides it on load: no layout shift on a slow phone.
         questions.append({"q": question, "name": f"q_{question.key}", "text": question.text(), "options": options,
-                          "value": value if not isinstance(value, list) else "", "error": errors.get(question.key)})
+                          "value": value if not isinstance(value, list) else "", "error": errors.get(question.key),
+                          "shown": services.visible(question, values)})
     return {"deployment": deployment, "checklist": checklist, "version": version, "questions": questions,
             "client_id": client_id}
 
@@ -225,12 +226,28 @@ def mark_read(request, message_id):
 # --- Process statistics -----------------------------------------------------------------------
 
 
+def _chosen_region(request, regions):
+    """The region whose districts are asked for (?region=), if it is in the user's scope; else None."""
+    value = request.GET.get("region", "")
+    return Region.objects.filter(pk=int(value)).first() if value.isdigit() and int(value) in regions else None
+
+
 def _statistics(request, election, checklist):
+    """(figures, names of the rows' groups, the region broken down or None).
+
+    Nationally the rows are the regions, with the sample's margins; for one region (?region=),
+    its districts, without margins (the sample is stratified by region, not by district)."""
     regions, organisation_id = _region_scope(request.user, election)
-    rows = selectors.process_counts(checklist, regions, organisation_id=organisation_id)
+    region = _chosen_region(request, regions)
     questions = selectors.categorical_questions(checklist)
+    if region is not None:
+        rows = selectors.process_counts(checklist, {region.pk}, organisation_id=organisation_id, by_district=True)
+        names = dict(Commission.objects.filter(region=region).values_list("id", "name"))
+        return statistics.process_statistics(rows, questions), names, region
+    rows = selectors.process_counts(checklist, regions, organisation_id=organisation_id)
     population = selectors.sample_population(election, regions)
-    return statistics.process_statistics(rows, questions, population=population), regions, organisation_id
+    names = dict(Region.objects.filter(pk__in=regions).values_list("id", "name"))
+    return statistics.process_statistics(rows, questions, population=population), names, None
 
 
 @login_required
@@ -242,9 +259,9 @@ def statistics_page(request, slug):
     context = {"election": election, "checklists": checklists, "checklist": chosen, "method": METHOD,
                "minimum_total": statistics.MIN_TOTAL, "minimum_stratum": statistics.MIN_PER_STRATUM}
     if chosen is not None:
-        figures, regions, _organisation = _statistics(request, election, chosen)
+        figures, names, region = _statistics(request, election, chosen)
         labels = selectors.question_labels(chosen)
-        names = dict(Region.objects.filter(pk__in=regions).values_list("id", "name"))
+        context["region"] = region
         for item in figures["questions"]:
             question = labels[item.key]
             item.text = question.text()
@@ -254,12 +271,13 @@ def statistics_page(request, slug):
                 if share.estimate:
                     share.estimate_percent, share.margin_percent = 100 * share.estimate.share, 100 * share.estimate.margin
             item.regions = [{"name": names.get(region, region), "id": region, **data,
-                             "cells": [(count, None if share is None else 100 * share)
-                                       for count, share in (data["shares"][s.value] for s in item.shares)]}
+                             "cells": [(count, None if share is None else 100 * share, value)
+                                       for value, (count, share) in ((s.value, data["shares"][s.value])
+                                                                     for s in item.shares)]}
                             for region, data in item.by_region.items()]
             item.strata = [{"name": names.get(int(key), key), "reported": count}
                            for key, count in item.sample_by_stratum.items()]
-        context.update(figures=figures, sample=selectors.current_sample(election))
+        context.update(figures=figures, sample=None if region else selectors.current_sample(election))
     return render(request, "checklists/statistics.html", context)
 
 
@@ -271,7 +289,9 @@ def drill_down(request, slug, checklist_id, key, value):
     region = request.GET.get("region", "")
     if region.isdigit():
         regions = {int(region)} & set(regions)
-    stations = selectors.stations_with_answer(checklist, regions, key, value, organisation_id=organisation_id)
+    district = request.GET.get("commission", "")
+    stations = selectors.stations_with_answer(checklist, regions, key, value, organisation_id=organisation_id,
+                                              commission_id=int(district) if district.isdigit() else None)
     page = Paginator(stations, 100).get_page(request.GET.get("page"))
     question = selectors.question_labels(checklist).get(key)
     return render(request, "checklists/drill_down.html", {
@@ -292,42 +312,35 @@ def statistics_export(request, slug, checklist_id, file_format):
     if file_format not in ("csv", "xlsx"):
         raise PermissionDenied
     checklist = get_object_or_404(selectors.checklists_in_scope(request.user, election), pk=checklist_id)
-    figures, regions, _organisation = _statistics(request, election, checklist)
+    figures, names, region = _statistics(request, election, checklist)
     labels = selectors.question_labels(checklist)
-    names = dict(Region.objects.filter(pk__in=regions).values_list("id", "name"))
-    header = ["region", "question_key", "question", "answer", "stations", "share", "answered", "missing",
-              "sample_estimate", "sample_margin"]
+    header = [_("Region"), _("District"), _("Question key"), _("Question"), _("Answer"), _("Stations"), _("Share"),
+              _("Answered"), _("Missing"), _("Sample estimate"), _("Sample margin")]
+    # Nationally: the nation's row (no region), then each region's; for a region (?region=): the
+    # region's own row, then each of its districts'. Every file has the same columns.
+    def group(pk):
+        name = names.get(pk, str(pk))
+        return [region.name, name] if region else [name, ""]
+
     rows = []
     for item in figures["questions"]:
         question = labels[item.key]
         for share in item.shares:
             estimate = share.estimate
-            rows.append(["", item.key, question.text(), question.choice_label(share.value), share.stations,
-                         share.share, item.answered, item.missing, estimate.share if estimate else None,
-                         estimate.margin if estimate else None])
-        for region, data in item.by_region.items():
+            rows.append([region.name if region else "", "", item.key, question.text(),
+                         question.choice_label(share.value), share.stations, share.share, item.answered, item.missing,
+                         estimate.share if estimate else None, estimate.margin if estimate else None])
+        for pk, data in item.by_region.items():
             for value, (count, share) in data["shares"].items():
-                rows.append([names.get(region, str(region)), item.key, question.text(), question.choice_label(value),
+                rows.append([*group(pk), item.key, question.text(), question.choice_label(value),
                              count, share, data["answered"], data["missing"], None, None])
     rows = [[neutralise(cell) for cell in row] for row in rows]
-    name = f"{checklist.code}-statistics"
+    name = f"{checklist.code}-statistics" + (f"-region-{region.pk}" if region else "")
+    # config.csv_export: a byte-order mark for Excel, headers in the coordinator's language.
     if file_format == "xlsx":
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(name[:31])
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = xlsx_response(rows, header, f"{name}.xlsx", name)
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+        response = stream_csv(rows, header, f"{name}.csv")
     return response
 
 

@@ -54,6 +54,10 @@ app.conf.update(
             "task": "sms.tasks.sweep_unsent",
             "schedule": 60.0,
         },
+        "observers-retention-sweep": {
+            "task": "observers.tasks.sweep_retention",
+            "schedule": crontab(minute=41),
+        },
         "sms-protocol-reminders": {
             "task": "sms.tasks.send_protocol_reminders",
             "schedule": crontab(minute="*/10"),

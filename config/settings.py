@@ -74,11 +74,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what every middleware below writes (pages, JSON, the CSV exports), before any of them
+    # reads the body; static files are answered (precompressed) by whitenoise above. See config/compression.py.
+    "config.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "observers.middleware.ClientAddressMiddleware",
     # Outside the second factor's redirects, so they are never cached either.
     "observers.middleware.NoStoreForAuthenticatedMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -152,6 +156,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date and number formats Django does not ship (Kazakh): config/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Almaty")
 USE_TZ = True
@@ -160,6 +166,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files whitenoise serves at the site's root, for the clients that ask there whatever the page says
+# (/favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "config" / "root"
 WHITENOISE_USE_FINDERS = DEBUG
 if DEBUG:
     STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
@@ -305,6 +314,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccreditationStatusEnum": "observers.models.Accreditation.Status",
         "DiscrepancyStatusEnum": "protocols.models.Discrepancy.Status",
+        "DiscrepancyKindEnum": "protocols.models.Discrepancy.Kind",
+        "DiscrepancySeverityEnum": "protocols.models.Discrepancy.Severity",
         "ElectionStatusEnum": "elections.models.Election.Status",
         "IncidentStatusEnum": "incidents.models.Incident.Status",
         "IncidentSeverityEnum": "incidents.models.Severity",

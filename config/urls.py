@@ -50,6 +50,7 @@ urlpatterns = [
     path("sw.js", observers_pwa.service_worker, name="service-worker"),
     path("manifest.webmanifest", observers_pwa.manifest, name="manifest"),
     path("app/session/", observers_pwa.session, name="app-session"),
+    path("app/forget/", observers_pwa.forget_phone, name="app-forget"),
     path("elections/", include("elections.urls")),
     path("observe/", include("observers.urls")),
     path("protocols/", include("protocols.urls")),

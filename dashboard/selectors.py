@@ -40,7 +40,7 @@ from incidents.models import Severity
 from incidents.selectors import incidents_for
 from observers import selectors as observer_selectors
 from observers.models import CheckIn, Deployment, User
-from observers.scope import EVERY_ORGANISATION, observer_organisation
+from observers.scope import EVERY_ORGANISATION, is_assigned_reviewer, observer_organisation
 from observers.services import coordinator_region_ids
 from protocols import selectors as protocol_selectors
 from protocols.models import Discrepancy, ObserverCopy, OfficialVersion
@@ -78,6 +78,17 @@ def _own(organisation, field="organisation_id"):
     return Q() if organisation is EVERY_ORGANISATION else Q(**{field: organisation})
 
 
+def review_flags(user):
+    """The flags a reviewer was assigned (protocols.selectors.discrepancies_for), for the counts of
+    flags on their dashboard; None for everyone else, whose counts follow `observer_scope`."""
+    return protocol_selectors.discrepancies_for(user) if is_assigned_reviewer(user) else None
+
+
+def _assigned(flags):
+    """The ORM filter keeping `review_flags` (nothing to keep out when None)."""
+    return Q() if flags is None else Q(pk__in=flags.order_by().values("pk"))
+
+
 def _visible_flags(organisation):
     """Flags whose compared copies are all `organisation`'s (protocols.selectors' rule, for sums)."""
     if organisation is EVERY_ORGANISATION:
@@ -107,7 +118,8 @@ def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def coverage(election, region_ids, *, by="region", region_id=None, incidents=None, organisation=EVERY_ORGANISATION):
+def coverage(election, region_ids, *, by="region", region_id=None, incidents=None, organisation=EVERY_ORGANISATION,
+             flags=None):
     """{group id: {figure: count}} for the election, grouped by region or by commission.
 
     One SQL statement whatever the number of groups: each source table is reduced to one row per
@@ -116,7 +128,7 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
     it against an independent statement at 100,000 stations. `incidents` is the queryset of
     incidents the user may see (`incidents_in_scope`); without it the incident figures stay 0.
     `organisation` (`observer_scope`): deployments, check-ins, copies and flags of that
-    organisation's observers only.
+    organisation's observers only; `flags` (`review_flags`): an assigned reviewer's flags only.
     """
     regions = sorted(int(pk) for pk in region_ids)
     if region_id is not None:
@@ -147,6 +159,13 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
         flag_scope = (f"AND (observer_copy_id IS NULL OR observer_copy_id IN ({own_copies})) "
                       f"AND (other_copy_id IS NULL OR other_copy_id IN ({own_copies}))")
         flag_params = [election.pk, *own_params] * 2
+    if flags is not None:
+        try:
+            assigned_sql, assigned_params = flags.filter(election=election).order_by().values("pk").query.sql_with_params()
+            flag_scope += f" AND id IN ({assigned_sql})"
+            flag_params += list(assigned_params)
+        except EmptyResultSet:  # no assignment: no flag counts
+            flag_scope += " AND 1 = 0"
     # Only table names, column names and placeholders are formatted in; every value is a parameter.
     statement = f"""
         WITH scope AS (SELECT s.id, {group} AS grp FROM {_table(Station)} s
@@ -189,13 +208,13 @@ def coverage(election, region_ids, *, by="region", region_id=None, incidents=Non
     return {row[0]: dict(zip(COVERAGE_FIGURES, (int(value) for value in row[1:]), strict=True)) for row in rows}
 
 
-def station_states(election, commission_id, organisation=EVERY_ORGANISATION):
+def station_states(election, commission_id, organisation=EVERY_ORGANISATION, flags=None):
     """Each station of a commission with what is known about it, for the drill-down's last level
     (`organisation`'s observers only, see `observer_scope`)."""
     latest_copy = ObserverCopy.objects.filter(_own(organisation, "deployment__organisation_id"), election=election,
                                               is_latest=True, station=OuterRef("pk"))
-    flags = Discrepancy.objects.filter(_visible_flags(organisation), election=election, station=OuterRef("pk"),
-                                       status=Discrepancy.Status.OPEN).order_by().values("station")
+    flags = Discrepancy.objects.filter(_visible_flags(organisation), _assigned(flags), election=election,
+                                       station=OuterRef("pk"), status=Discrepancy.Status.OPEN).order_by().values("station")
     return election_stations(election).filter(commission_id=commission_id).annotate(
         deployed=Exists(Deployment.objects.filter(_own(organisation), election=election, station=OuterRef("pk"))),
         checked_in=Exists(CheckIn.objects.filter(_own(organisation, "deployment__organisation_id"),
@@ -403,23 +422,32 @@ def quick_count_sample(election, region_ids, organisation=EVERY_ORGANISATION):
     return rows, population
 
 
+def flagged_sample_by_region(election, region_ids, organisation=EVERY_ORGANISATION):
+    """{region ID: stations in the random sample}, when the sample is the deployments' flag (no
+    drawn sample): what the quick count says it waits for, region by region."""
+    rows = Deployment.objects.filter(_own(organisation), election=election, in_random_sample=True,
+                                     station__commission__region_id__in=region_ids).order_by().values(
+        "station__commission__region_id").annotate(stations=Count("station", distinct=True))
+    return {row["station__commission__region_id"]: row["stations"] for row in rows}
+
+
 STATION_STATES = ("flagged", "protocol", "checked_in", "deployed", "none")
 
 
-def station_map_rows(election, region_ids, organisation=EVERY_ORGANISATION):
+def station_map_rows(election, region_ids, organisation=EVERY_ORGANISATION, flags=None):
     """[id, code, latitude, longitude, state index] for every located station in scope, as the map
     sends them: the state (an index into STATION_STATES, the most telling of flagged, protocol in,
     checked in, observer deployed, none) and the 5-decimal rounding (about a metre) are computed
     by the database, so the rows go to JSON as they come."""
-    return located_stations_with_state(election, region_ids, organisation).annotate(
+    return located_stations_with_state(election, region_ids, organisation, flags).annotate(
         lat=Cast(Round("latitude", 5), FloatField()), lon=Cast(Round("longitude", 5), FloatField()),
     ).order_by().values_list("id", "code", "lat", "lon", "state")
 
 
-def located_stations_with_state(election, region_ids, organisation=EVERY_ORGANISATION):
+def located_stations_with_state(election, region_ids, organisation=EVERY_ORGANISATION, flags=None):
     """The located stations in scope, each annotated with `state` (an index into STATION_STATES)."""
-    states = dict(  # `organisation`'s observers only (see `observer_scope`)
-        flagged=Exists(Discrepancy.objects.filter(_visible_flags(organisation), election=election,
+    states = dict(  # `organisation`'s observers only (see `observer_scope`); `flags`: `review_flags`
+        flagged=Exists(Discrepancy.objects.filter(_visible_flags(organisation), _assigned(flags), election=election,
                                                   station=OuterRef("pk"), status=Discrepancy.Status.OPEN)),
         protocol=Exists(ObserverCopy.objects.filter(_own(organisation, "deployment__organisation_id"),
                                                     election=election, station=OuterRef("pk"))),
@@ -434,7 +462,7 @@ def located_stations_with_state(election, region_ids, organisation=EVERY_ORGANIS
         state=state)
 
 
-def station_map_clusters(election, region_ids, view, organisation=EVERY_ORGANISATION):
+def station_map_clusters(election, region_ids, view, organisation=EVERY_ORGANISATION, flags=None):
     """The map of one view (a `mapgrid.View`): the located stations in scope inside it, grouped by
     grid cell in one SQL statement (GROUP BY the position snapped to the cell), each cluster with
     its number of stations in every state, so its colours, and the legend's, are true at every
@@ -443,7 +471,7 @@ def station_map_clusters(election, region_ids, view, organisation=EVERY_ORGANISA
     two for a cluster of one station, which the map shows as that station). The statement is the
     ORM's query of the stations and their state, wrapped in one GROUP BY."""
     cell = mapgrid.cell_degrees(view)
-    stations = located_stations_with_state(election, region_ids, organisation).filter(
+    stations = located_stations_with_state(election, region_ids, organisation, flags).filter(
         latitude__gte=view.south, latitude__lte=view.north, longitude__gte=view.west, longitude__lte=view.east,
     ).annotate(lat=Cast("latitude", FloatField()), lon=Cast("longitude", FloatField())).order_by().values(
         "id", "code", "lat", "lon", "state")
@@ -477,17 +505,27 @@ def station_map_extent(region_ids):
     return [float(extent[key]) for key in ("south", "west", "north", "east")]
 
 
-def station_map_points(election, region_ids, organisation=EVERY_ORGANISATION):
+def station_map_points(election, region_ids, organisation=EVERY_ORGANISATION, flags=None):
     """[(station id, code, latitude, longitude, state name)] for every located station in scope."""
     return [(pk, code, latitude, longitude, STATION_STATES[state])
-            for pk, code, latitude, longitude, state in station_map_rows(election, region_ids, organisation)]
+            for pk, code, latitude, longitude, state in station_map_rows(election, region_ids, organisation, flags)]
 
 
 FEED_PAGE = 50
 
 
+def _flag_subject(kind, station_id, commission_id, key, first_deployment, second_deployment, official_id):
+    """What a flag is about, the same across the protocol versions that raise it again."""
+    place = f"s{station_id}" if station_id else f"c{commission_id}"
+    if first_deployment or second_deployment:
+        return f"{kind}:{place}:{first_deployment or ''}:{second_deployment or ''}:{'o' if official_id else ''}"
+    if official_id:
+        return f"{kind}:{place}:official"
+    return f"{kind}:{place}:{key}"
+
+
 def feed(election, region_ids, *, after_flag=None, after_incident=None, incidents=None, limit=FEED_PAGE,
-         organisation=EVERY_ORGANISATION):
+         organisation=EVERY_ORGANISATION, flags=None):
     """New flags and incidents in scope, for the live feed: (items, more).
 
     With no cursor (a page just opened): the newest `limit` of each kind, as a start. With the
@@ -500,20 +538,31 @@ def feed(election, region_ids, *, after_flag=None, after_incident=None, incident
     Two "id > N ORDER BY id LIMIT n + 1" queries reading only the columns shown: cheap enough to
     poll every few seconds from every open dashboard. `incidents` is the user's incident scope
     (`incidents_in_scope`); None: flags only. Flags about another organisation's observers'
-    copies are left out (`organisation`, see `observer_scope`).
+    copies are left out (`organisation`, see `observer_scope`). `flags`: the user's flags
+    (`protocol_selectors.discrepancies_for`, which keeps a reviewer to their assigned work), in
+    place of all of `organisation`'s.
     """
     start = after_flag is None and after_incident is None
+    flags = (Discrepancy.objects.filter(_visible_flags(organisation)) if flags is None
+             else flags.select_related(None))
     kinds, severities = dict(Discrepancy.Kind.choices), dict(Discrepancy.Severity.choices)
-    flags = Discrepancy.objects.filter(_visible_flags(organisation), election=election, pk__gt=after_flag or 0).filter(
+    # Open flags only: a new protocol version withdraws its copy's flags and raises new ones, and a
+    # withdrawn flag is no longer news. Each item names its `subject` (the kind, the station and
+    # the observers' or official side it compares, not their versions), and the page keeps one
+    # item per subject: the same flag raised again by a new version replaces the one shown.
+    flags = flags.filter(election=election, pk__gt=after_flag or 0, status=Discrepancy.Status.OPEN).filter(
         Q(station__commission__region_id__in=region_ids) | Q(commission__region_id__in=region_ids)
-    ).order_by("-id" if start else "id").values_list("id", "kind", "severity", "station__code", "station_id",
-                                                    "created_at")[:limit + 1]
+    ).order_by("-id" if start else "id").values_list(
+        "id", "kind", "severity", "station__code", "station_id", "created_at", "key", "commission_id",
+        "observer_copy__deployment_id", "other_copy__deployment_id", "official_version_id")[:limit + 1]
     flags = list(flags)
     more = len(flags) > limit and not start
     items = [{"type": "flag", "id": pk, "kind": str(kinds.get(kind, kind)), "severity": severity,
               "severity_label": str(severities.get(severity, severity)), "station": code or "",
-              "station_id": station_id, "at": at.isoformat()}
-             for pk, kind, severity, code, station_id, at in flags[:limit]]
+              "station_id": station_id, "at": at.isoformat(),
+              "subject": _flag_subject(kind, station_id, commission_id, key, first, second, official)}
+             for pk, kind, severity, code, station_id, at, key, commission_id, first, second, official
+             in flags[:limit]]
     if incidents is not None:
         language = (get_language() or "en")[:2]
         name = f"category__name_{language}" if language in ("kk", "ru", "en") else "category__name_en"
@@ -679,8 +728,8 @@ def flag_rows(user, election, region_ids):
 
 
 def incident_rows(incidents):
-    """The incidents as export rows, oldest first, without the observer: (id, region, commission,
-    station, category, severity, status, occurred at, reported at)."""
+    """The incidents as export rows, oldest first, the observer by pseudonym code only: (id,
+    region, commission, station, category ID, severity, status, occurred at, reported at, code)."""
     return incidents.select_related(None).order_by("reported_at", "id").values_list(
         "id", "station__commission__region__name", "station__commission__name", "station__code",
-        "category__code", "severity", "status", "occurred_at", "reported_at")
+        "category_id", "severity", "status", "occurred_at", "reported_at", "observer__pseudonym")

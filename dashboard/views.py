@@ -21,6 +21,7 @@ from checklists.estimators import METHOD
 from config.parsing import is_whole_number
 from elections.models import Election, Region
 from incidents.models import Severity
+from protocols import selectors as protocol_selectors
 
 from . import exports, forensics, mapgrid, quickcount, seats, selectors, services
 
@@ -61,7 +62,8 @@ def coverage(request, slug):
     election, region_ids = _election(request, slug)
     table = selectors.coverage(election, region_ids,
                                incidents=selectors.incidents_in_scope(request.user, election, region_ids),
-                               organisation=selectors.observer_scope(request.user))
+                               organisation=selectors.observer_scope(request.user),
+                               flags=selectors.review_flags(request.user))
     regions = selectors.regions_in_scope(region_ids)
     rows, totals = _with_totals([{"group": region, "figures": table.get(region.pk, dict.fromkeys(
         selectors.COVERAGE_FIGURES, 0))} for region in regions])
@@ -76,7 +78,8 @@ def region(request, slug, region_id):
         raise Http404
     table = selectors.coverage(election, region_ids, by="commission", region_id=region_id,
                                incidents=selectors.incidents_in_scope(request.user, election, region_ids),
-                               organisation=selectors.observer_scope(request.user))
+                               organisation=selectors.observer_scope(request.user),
+                               flags=selectors.review_flags(request.user))
     commissions = selectors.commissions_of(region)
     rows, totals = _with_totals([{"group": commission, "figures": table.get(commission.pk, dict.fromkeys(
         selectors.COVERAGE_FIGURES, 0))} for commission in commissions])
@@ -92,7 +95,8 @@ def commission(request, slug, commission_id):
         raise Http404
     return render(request, "dashboard/commission.html", {
         "election": election, "commission": commission,
-        "stations": selectors.station_states(election, commission.pk, selectors.observer_scope(request.user))})
+        "stations": selectors.station_states(election, commission.pk, selectors.observer_scope(request.user),
+                                             selectors.review_flags(request.user))})
 
 
 @login_required
@@ -252,8 +256,20 @@ def quick_count(request, slug):
     drawn = checklist_selectors.current_sample(election)
     if drawn is not None:
         return _drawn_quick_count(request, election, region_ids, drawn, rows, names, context)
-    if len(rows) < 2:
-        return render(request, "dashboard/quick_count.html", {**context, "too_few": True})
+    # The sample is the deployments' flag: the same minimums as a drawn sample's (in total and per
+    # region), so two early reports never make an estimate, nor a red warning, of their own.
+    sampled_by_region = selectors.flagged_sample_by_region(election, region_ids, selectors.observer_scope(request.user))
+    reported_by_region = dict.fromkeys(sampled_by_region, 0)
+    for row in rows:
+        reported_by_region[row["region"]] = reported_by_region.get(row["region"], 0) + 1
+    region_names = dict(Region.objects.filter(pk__in=reported_by_region).values_list("id", "name"))
+    withheld = len(rows) < statistics.MIN_TOTAL or any(
+        count < statistics.MIN_PER_STRATUM for count in reported_by_region.values())
+    context.update(withheld=withheld, minimum_total=statistics.MIN_TOTAL, minimum_stratum=statistics.MIN_PER_STRATUM,
+                   sample_size=sum(sampled_by_region.values()),
+                   strata=_strata_rows(region_names, sampled_by_region, reported_by_region))
+    if withheld:
+        return render(request, "dashboard/quick_count.html", context)
     sample = [quickcount.SampledStation(registered=row["registered"], cast=row["cast"],
                                         valid=sum(row["votes"].values()), votes=row["votes"]) for row in rows]
     result = quickcount.estimate(sample, population, list(names))
@@ -269,6 +285,13 @@ def quick_count(request, slug):
     })
 
 
+def _strata_rows(region_names, sampled, reported):
+    """Each region's sampled stations and reports, by name, those below the minimum marked."""
+    return sorted(({"name": region_names.get(int(key), str(key)), "sampled": sampled.get(key, 0), "reported": count,
+                    "short": count < statistics.MIN_PER_STRATUM} for key, count in reported.items()),
+                  key=lambda row: row["name"])
+
+
 def _drawn_quick_count(request, election, region_ids, drawn, rows, names, context):
     """The quick count from the sample drawn by region: stratified ratio estimates, the reports per
     stratum, estimates withheld below the minimum (checklists.statistics' thresholds)."""
@@ -279,8 +302,7 @@ def _drawn_quick_count(request, election, region_ids, drawn, rows, names, contex
     region_names = dict(Region.objects.filter(pk__in=region_ids).values_list("id", "name"))
     context.update(drawn=drawn, method=METHOD, withheld=result.withheld, minimum_total=statistics.MIN_TOTAL,
                    minimum_stratum=statistics.MIN_PER_STRATUM, sample_size=result.stations_sampled,
-                   strata=[{"name": region_names.get(int(key), key), "sampled": result.sampled_by_stratum[key],
-                            "reported": count} for key, count in result.reported_by_stratum.items()])
+                   strata=_strata_rows(region_names, result.sampled_by_stratum, result.reported_by_stratum))
     if result.withheld:
         return render(request, "dashboard/quick_count.html", context)
     official = selectors.results(election, region_ids)["official"]
@@ -427,7 +449,8 @@ def map_points(request, slug):
     election, region_ids = _election(request, slug)
     response = JsonResponse({"states": selectors.STATION_STATES,
                              "points": list(selectors.station_map_rows(election, region_ids,
-                                                                       selectors.observer_scope(request.user)))})
+                                                                       selectors.observer_scope(request.user),
+                                                                       selectors.review_flags(request.user)))})
     response["Cache-Control"] = "private, max-age=30"
     return response
 
@@ -441,7 +464,8 @@ def map_clusters(request, slug):
         view = mapgrid.parse_view(request.GET.get("bbox"), request.GET.get("zoom"))
     except mapgrid.GridError as error:
         return JsonResponse({"detail": str(error), "code": "invalid_view"}, status=400)
-    cell, clusters, totals = selectors.station_map_clusters(election, region_ids, view, selectors.observer_scope(request.user))
+    cell, clusters, totals = selectors.station_map_clusters(election, region_ids, view, selectors.observer_scope(request.user),
+                                                            selectors.review_flags(request.user))
     response = JsonResponse({"states": selectors.STATION_STATES, "cell": cell, "clusters": clusters,
                              "counts": totals, "stations": sum(totals)}, json_dumps_params={"separators": (",", ":")})
     response["Cache-Control"] = "private, max-age=30"
@@ -455,36 +479,34 @@ def export(request, slug, table, file_format):
     name = f"{election.slug}-{table}"
     if table == "stations" and file_format == "geojson":
         return exports.geojson_response(name, selectors.station_map_points(election, region_ids,
-                                                                           selectors.observer_scope(request.user)))
+                                                                           selectors.observer_scope(request.user),
+                                                                           selectors.review_flags(request.user)))
     if file_format not in ("csv", "xlsx"):
         raise Http404
     if table == "coverage":
         coverage_rows = selectors.coverage(election, region_ids,
                                            incidents=selectors.incidents_in_scope(request.user, election, region_ids),
-                                           organisation=selectors.observer_scope(request.user))
+                                           organisation=selectors.observer_scope(request.user),
+                                           flags=selectors.review_flags(request.user))
         regions = selectors.regions_in_scope(region_ids)
-        rows = [[region.name, *[coverage_rows.get(region.pk, {}).get(figure, 0)
-                                for figure in selectors.COVERAGE_FIGURES]] for region in regions]
-        return exports.table_response(name, ["region", *selectors.COVERAGE_FIGURES], rows, file_format)
+        rows = [[election.name, region.name, *[coverage_rows.get(region.pk, {}).get(figure, 0)
+                                               for figure in selectors.COVERAGE_FIGURES]] for region in regions]
+        return exports.table_response(name, exports.coverage_header(selectors.COVERAGE_FIGURES), rows, file_format)
     if table == "results":
         data = selectors.results(election, region_ids, selectors.observer_scope(request.user))
         names = selectors.vote_code_names(election)
-        rows = [[names.get(code, code), data["official"][code], data["observed"][code],
+        rows = [[election.name, names.get(code, code), data["official"][code], data["observed"][code],
                  data["official_same_stations"][code]] for code in data["codes"]]
-        return exports.table_response(name, ["contestant", "official", "observed", "official_same_stations"], rows,
-                                      file_format)
+        return exports.table_response(name, exports.results_header(), rows, file_format)
     if table == "flags":
-        rows = selectors.flag_rows(request.user, election, region_ids)
-        return exports.table_response(name, ["region", "station", "kind", "severity", "status", "flagged_at"],
-                                      [[*row[:5], row[5].isoformat()] for row in rows], file_format)
+        header, rows = exports.flags_table(election, selectors.flag_rows(request.user, election, region_ids))
+        return exports.table_response(name, header, rows, file_format)
     if table == "incidents":
-        # No observer's name in the file: it travels further than the page (the incident's number
-        # leads back to the triage page, where the coordinator sees who reported it).
-        rows = selectors.incident_rows(selectors.incidents_in_scope(request.user, election, region_ids))
-        return exports.table_response(name, ["incident", "region", "commission", "station", "category", "severity",
-                                             "status", "occurred_at", "reported_at"],
-                                      [[*row[:7], row[7].isoformat(), row[8].isoformat()] for row in rows],
-                                      file_format)
+        # No observer's name in the file: it travels further than the page. Their pseudonym tells
+        # one observer's reports apart; the incident's number leads back to the triage page.
+        header, rows = exports.incidents_table(
+            election, selectors.incident_rows(selectors.incidents_in_scope(request.user, election, region_ids)))
+        return exports.table_response(name, header, rows, file_format)
     raise Http404
 
 
@@ -507,7 +529,7 @@ def live_feed(request, slug):
         after = {cursor: value or 0 for cursor, value in after.items()}  # one cursor given: the other starts at 0
     items, more = selectors.feed(election, region_ids, **after,
                                  incidents=selectors.incidents_in_scope(request.user, election, region_ids),
-                                 organisation=selectors.observer_scope(request.user))
+                                 flags=protocol_selectors.discrepancies_for(request.user))
     return JsonResponse({
         "items": items,
         "more": more,

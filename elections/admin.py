@@ -44,6 +44,7 @@ class ElectionAdmin(admin.ModelAdmin):
     list_filter = ["country", "kind", "status", "public_transparency"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["closed_at"]
     inlines = [ContestantInline]
 
 

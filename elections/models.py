@@ -5,9 +5,12 @@ NGO's regions, a coordinator's scope and an observer's station survive from one 
 next. A protocol template is data, editable in the admin: its lines and its control relations.
 """
 
+import zoneinfo
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -201,6 +204,10 @@ class Election(models.Model):
         _("official results due by"), null=True, blank=True,
         help_text=_("After this, a covered station without official results is flagged."),
     )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True,
+        help_text=_("Where the election's times are read, e.g. Asia/Almaty or Europe/Moscow; empty: the site's."),
+    )
     public_transparency = models.BooleanField(
         _("public transparency page"), default=False,
         help_text=_("Anyone, signed in or not, may see per-station official figures beside the observers' confirmed "
@@ -221,6 +228,13 @@ class Election(models.Model):
     seat_tie_break = models.CharField(
         _("equal remainders or averages"), max_length=20, choices=TieBreak.choices, default=TieBreak.MORE_VOTES,
         help_text=_("Which list wins a seat when two are tied."))
+    retention_days = models.PositiveIntegerField(
+        _("keep observers' personal data (days after closing)"), null=True, blank=True,
+        help_text=_("Once the election has been closed this many days, the personal data of its observers (name, "
+                    "phone, e-mail, document photo, device data) is erased; their figures and evidence stay under "
+                    "a pseudonym. Empty: kept until an administrator erases it."))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True,
+                                     help_text=_("Set when the status becomes closed."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -231,7 +245,19 @@ class Election(models.Model):
     def __str__(self):
         return f"{self.name} ({self.date:%Y-%m-%d})"
 
+    def save(self, *args, **kwargs):
+        # The retention period counts from the closing: remembered once, forgotten on reopening.
+        if self.status == self.Status.CLOSED and self.closed_at is None:
+            self.closed_at = timezone.now()
+        elif self.status != self.Status.CLOSED:
+            self.closed_at = None
+        if kwargs.get("update_fields") is not None and "status" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "closed_at"}
+        super().save(*args, **kwargs)
+
     def clean(self):
+        if self.time_zone and self.time_zone not in zoneinfo.available_timezones():
+            raise ValidationError({"time_zone": _("Unknown time zone: give one such as Asia/Almaty.")})
         if self.template_id and self.template.country != self.country:
             raise ValidationError({"template": _("The protocol template is for another country.")})
 

@@ -1,5 +1,8 @@
 """Reads of the registry that pages and the API share."""
 
+import zoneinfo
+
+from django.conf import settings
 from django.db.models import Count
 
 from . import lines
@@ -12,6 +15,11 @@ def visible_elections():
         .annotate(contestant_count=Count("contestants"))
         .order_by("-date", "name")
     )
+
+
+def time_zone(election):
+    """The zone the election's times are read in (exports, pages): its own, else the site's."""
+    return zoneinfo.ZoneInfo((election.time_zone if election else "") or settings.TIME_ZONE)
 
 
 def election_stations(election):

@@ -22,9 +22,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.http import http_date
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.views import APIView
+
+from observers import geo
 
 from . import selectors, services, tus
 
@@ -131,9 +133,12 @@ class EvidenceFileSerializer(serializers.Serializer):
     kind = serializers.CharField(source="original.kind")
     processing = serializers.CharField(source="original.processing")
     captured_at = serializers.DateTimeField(source="original.captured_at", allow_null=True)
-    device = serializers.CharField(source="original.device")
-    latitude = serializers.DecimalField(source="original.latitude", max_digits=9, decimal_places=6, allow_null=True)
-    longitude = serializers.DecimalField(source="original.longitude", max_digits=9, decimal_places=6, allow_null=True)
+    # Read from the original's metadata: only for whoever may see the original (evidence.selectors).
+    device = serializers.SerializerMethodField()
+    latitude = serializers.SerializerMethodField()
+    longitude = serializers.SerializerMethodField()
+    check_in_distance = serializers.SerializerMethodField(
+        help_text="The uploader's check-in at the station, as a distance band (\"100-500 m\"); null if none.")
     width = serializers.IntegerField(source="original.width", allow_null=True)
     height = serializers.IntegerField(source="original.height", allow_null=True)
     duration = serializers.FloatField(source="original.duration", allow_null=True)
@@ -150,18 +155,41 @@ class EvidenceFileSerializer(serializers.Serializer):
     def get_web_url(self, evidence) -> str | None:
         return self._url(evidence, "web") if evidence.original.web_key else None
 
+    def _original_readable(self, evidence):
+        return selectors.may_read_original(self.context["request"].user, evidence)
+
     def get_original_url(self, evidence) -> str | None:
-        user = self.context["request"].user
-        return self._url(evidence, "original") if selectors.may_read_original(user, evidence) else None
+        return self._url(evidence, "original") if self._original_readable(evidence) else None
+
+    def get_device(self, evidence) -> str | None:
+        return evidence.original.device if self._original_readable(evidence) else None
+
+    @extend_schema_field(serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True))
+    def get_latitude(self, evidence):
+        return self._position(evidence, "latitude")
+
+    @extend_schema_field(serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True))
+    def get_longitude(self, evidence):
+        return self._position(evidence, "longitude")
+
+    def _position(self, evidence, axis):
+        value = getattr(evidence.original, axis)
+        if value is None or not self._original_readable(evidence):
+            return None
+        return f"{value:.6f}"
+
+    def get_check_in_distance(self, evidence) -> str | None:
+        return geo.distance_band(getattr(evidence, "check_in_distance_m", None))
 
 
 @extend_schema(tags=["evidence"])
 class EvidenceFileViewSet(viewsets.ReadOnlyModelViewSet):
     """Evidence files the user may see: their own (observer), their organisation's (coordinator),
-    all (reviewer, admin). `original_url` is null when the user may see copies only."""
+    all (reviewer, admin). `original_url` is null when the user may see copies only, and so are
+    the device and position read from the original: the check-in's distance band is all they get."""
 
     serializer_class = EvidenceFileSerializer
     filterset_fields = ["station", "election", "purpose"]
 
     def get_queryset(self):
-        return selectors.evidence_visible_to(self.request.user)
+        return selectors.with_check_in_distance(selectors.evidence_visible_to(self.request.user))

@@ -12,8 +12,11 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self):
+        from observers import privacy as observers_privacy  # noqa: PLC0415 it reads models
         # Every decode in this process (copies in the Celery worker too) stops at our pixel limit.
         Image.MAX_IMAGE_PIXELS = settings.EVIDENCE_MAX_IMAGE_PIXELS
+        from . import privacy as evidence_privacy  # noqa: PLC0415 models load after apps.py
         from . import selectors  # noqa: PLC0415 models load after apps.py
 
         home.register_section(selectors.home_uploads_section, position=20)
+        observers_privacy.register_holder("evidence", export=evidence_privacy.export, erase=evidence_privacy.erase, position=20)

@@ -1,16 +1,17 @@
 """Reads about evidence, scoped by who asks: the single place that decides who sees which file.
 
-- reviewers and administrators: every file, originals included;
+- reviewers and administrators: every file, originals included; a reviewer of an organisation its
+  observers' files at the stations and regions it assigned them (observers.scope.assigned_review);
 - an observer: the files they uploaded, originals included;
 - a coordinator: their organisation's observers' files, as copies only (thumbnail, web size),
   never the original (whose EXIF may hold an observer's position and phone).
 """
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 
 from observers.home import Section
-from observers.models import User
-from observers.scope import in_regions, of_observers
+from observers.models import CheckIn, User
+from observers.scope import assigned_review, in_regions, of_observers
 
 from .models import EvidenceFile
 
@@ -22,12 +23,24 @@ def evidence_visible_to(user):
     if user.role in (User.Role.REVIEWER, User.Role.ADMIN, User.Role.COORDINATOR) or user.is_superuser:
         # observers.scope: the organisation's observers' files (every file for the platform's
         # reviewers and administrators), a coordinator's only in their regions (or of no station).
-        queryset = queryset.filter(of_observers(user, "uploaded_by__organisation_id"))
+        queryset = queryset.filter(of_observers(user, "uploaded_by__organisation_id"),
+                                   assigned_review(user, "election_id", "station_id", "station__commission__region_id",
+                                                   or_no_election=True))
         regions = in_regions(user, "station__commission__region_id")
         return queryset.filter(Q(station__isnull=True) | regions) if regions else queryset
     if user.role == User.Role.OBSERVER:
         return queryset.filter(uploaded_by=user)
     return queryset.none()
+
+
+def with_check_in_distance(queryset):
+    """Files annotated with `check_in_distance_m`: the uploader's last check-in at the file's
+    station before it was received (what someone who may not see the original's position learns,
+    as a band: observers.geo.distance_band)."""
+    last = (CheckIn.objects.filter(deployment__observer=OuterRef("uploaded_by"), deployment__station=OuterRef("station"),
+                                   kind=CheckIn.Kind.CHECK_IN, recorded_at__lte=OuterRef("created_at"))
+            .order_by("-recorded_at", "-id").values("distance_m")[:1])
+    return queryset.annotate(check_in_distance_m=Subquery(last))
 
 
 def may_read_original(user, evidence):

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from config.parsing import is_whole_number
 from elections.models import Election, Station
+from observers import access_log
 from observers.models import User
 
 from . import content, selectors, services
@@ -69,6 +70,8 @@ def evidence_file(request, pk, which):
     if which == "original":
         if not selectors.may_read_original(request.user, evidence):
             raise PermissionDenied
+        access_log.record(request, action=access_log.Action.ORIGINAL_DOWNLOADED, subject=evidence.uploaded_by,
+                          target=f"evidence {evidence.pk}")
         extension = content.FORMATS[original.format_code].extensions[0]
         return _stream(original.key, f"evidence-{evidence.pk}-{original.sha256[:12]}.{extension}",
                        original.media_type, as_attachment=True)

@@ -8,17 +8,21 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.pagination import SummaryList
+
 from . import complaint_document, deadlines, selectors, services
 from .serializers import (
     AnswerSerializer,
     CommentSerializer,
     ComplaintCreateSerializer,
     ComplaintSerializer,
+    ComplaintSummarySerializer,
     FilingSerializer,
     IncidentCategorySerializer,
     IncidentEditSerializer,
     IncidentEventSerializer,
     IncidentSerializer,
+    IncidentSummarySerializer,
     TransitionSerializer,
 )
 
@@ -30,15 +34,18 @@ class IncidentCategoryViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.categories()
 
 
-class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Incidents the user may see; POST is idempotent by the phone's client_id (a retry answers 200)."""
+class IncidentViewSet(SummaryList, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Incidents the user may see; POST is idempotent by the phone's client_id (a retry answers 200).
+    The list gives each incident's summary (an excerpt of the account); the detail gives it whole."""
 
     serializer_class = IncidentSerializer
+    list_serializer_class = IncidentSummarySerializer
     filterset_fields = ["status", "severity", "category", "station__commission__region"]
 
     def get_queryset(self):
+        histories = () if getattr(self, "action", None) == "list" else ("events", "revisions")
         return selectors.incidents_for(self.request.user).prefetch_related(
-            "events", "revisions", selectors.visible_attachments(self.request.user)).order_by("-reported_at", "-id")
+            *histories, selectors.visible_attachments(self.request.user)).order_by("-reported_at", "-id")
 
     def _shown(self, incident):
         return IncidentSerializer(self.get_queryset().get(pk=incident.pk), context=self.get_serializer_context()).data
@@ -88,10 +95,12 @@ class IncidentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(IncidentEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
-class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """The complaints register; coordinators draft complaints and record filing and answer."""
+class ComplaintViewSet(SummaryList, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The complaints register; coordinators draft complaints and record filing and answer. The
+    list gives each complaint's summary (an excerpt of the answer, no revisions)."""
 
     serializer_class = ComplaintSerializer
+    list_serializer_class = ComplaintSummarySerializer
 
     def get_queryset(self):
         return selectors.complaints_for(self.request.user).prefetch_related("revisions").order_by("-created_at", "-id")
@@ -101,8 +110,11 @@ class ComplaintViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return ComplaintSerializer(complaint).data
 
     def list(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([self._marked(complaint) for complaint in page])
+        page = self.paginate_queryset(self.get_queryset().prefetch_related(None))
+        today = timezone.localdate()
+        for complaint in page:
+            complaint.overdue = deadlines.is_overdue(complaint.answer_due, complaint.answered_on, today)
+        return self.get_paginated_response(ComplaintSummarySerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
         return Response(self._marked(self.get_object()))

@@ -21,7 +21,12 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self):
+        from observers import privacy as observers_privacy  # noqa: PLC0415 it reads models
+
+        from . import privacy as incident_privacy  # noqa: PLC0415 models load after apps.py
         from . import selectors  # noqa: PLC0415 models load after apps.py
 
+        observers_privacy.register_holder("incidents", export=incident_privacy.export, erase=incident_privacy.erase,
+                                position=30)
         post_migrate.connect(install_missing_categories, sender=self)
         home.register_section(selectors.home_incidents_section, position=30)

@@ -1,7 +1,9 @@
 """The complaint document, in Kazakh or Russian, as plain text blocks and as a PDF. No Django.
 
-The document's language is chosen by the coordinator for the commission it is addressed to, not
-the interface language, so its wording lives here as two fixed texts rather than in gettext.
+The document's language is chosen by the coordinator for the commission it is addressed to (the
+form offers the interface language first), so its wording lives here as two fixed texts rather
+than in gettext. The observer's own words (what happened, the witnesses) are quoted as written:
+when they are in another language than the document, the document says so, part by part.
 """
 
 from dataclasses import dataclass, field
@@ -38,6 +40,28 @@ class ComplaintFacts:
     evidence: list = field(default_factory=list)  # [EvidenceItem]
     incident_number: int = 0
     date: str = ""
+    description_language: str = ""  # the language the observer wrote in ("kk", "ru", "en"); "" unknown
+    witnesses_language: str = ""
+
+
+# Letters Kazakh writes and Russian does not: a Cyrillic text with one of them is Kazakh.
+KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+
+
+def text_language(text: str) -> str:
+    """The language a text is written in, as far as its letters tell: "kk" (Cyrillic with Kazakh
+    letters), "ru" (other Cyrillic), "en" (Latin letters only), "" (no letters)."""
+    cyrillic = latin = 0
+    for character in text or "":
+        if character in KAZAKH_LETTERS:
+            return "kk"
+        if "\u0400" <= character <= "\u04ff":
+            cyrillic += 1
+        elif character.isascii() and character.isalpha():
+            latin += 1
+    if cyrillic:
+        return "ru"
+    return "en" if latin else ""
 
 
 # A precinct commission's name, in the nominative like any stored commission name, so that the
@@ -74,6 +98,9 @@ WORDING = {
                     "к устранению нарушения и дать письменный ответ в установленный законом срок."),
         "reference": "Номер обращения в реестре наблюдателей: {incident_number}",
         "signature": "Дата: {date}        Подпись: ____________________",
+        "quoted": "{part} ({language}, как записал наблюдатель)",
+        "languages_note": "Жалоба составлена на русском языке; {parts} приводятся так, как их записал наблюдатель.",
+        "in_language": {"kk": "на казахском языке", "ru": "на русском языке", "en": "на английском языке"},
     },
     "kk": {
         "to": "Кімге: {addressed_to}",
@@ -91,24 +118,60 @@ WORDING = {
                     "қабылдауды және заңда белгіленген мерзімде жазбаша жауап беруді сұраймын."),
         "reference": "Байқаушылар тізіліміндегі өтініш нөмірі: {incident_number}",
         "signature": "Күні: {date}        Қолы: ____________________",
+        "quoted": "{part} ({language}, байқаушы жазғандай)",
+        "languages_note": "Шағым қазақ тілінде жазылды; {parts} байқаушы жазғандай келтіріледі.",
+        "in_language": {"kk": "қазақ тілінде", "ru": "орыс тілінде", "en": "ағылшын тілінде"},
     },
 }
 
 
-def blocks(facts: ComplaintFacts):
-    """The document as (kind, text) blocks: the one source of both the HTML and the PDF."""
+def _other_language(facts, part_language):
+    """The observer's part's language when it is not the document's (else "")."""
+    return part_language if part_language and part_language != facts.language else ""
+
+
+def language_blocks(facts: ComplaintFacts):
+    """The document as (kind, text, language) blocks: the one source of both the HTML and the PDF.
+    `language` is "" for the document's own language, else the language of the observer's words
+    that block quotes (the page marks it with `lang`)."""
     words = WORDING[facts.language]
     values = facts.__dict__
+    description = _other_language(facts, facts.description_language or text_language(facts.description))
+    witnesses = _other_language(facts, facts.witnesses_language or text_language(facts.witnesses)) \
+        if facts.witnesses else ""
+
+    def heading(part, language):
+        if not language:
+            return ("heading", words[part], "")
+        return ("heading", words["quoted"].format(part=words[part],
+                                                  language=words["in_language"].get(language, language)), "")
+
     result = [
-        ("right", words["to"].format(**values)),
-        ("right", words["from"].format(**values)),
-        ("title", words["title"]),
-        ("text", words["intro"].format(**values)),
-        ("heading", words["facts"]),
-        ("text", facts.description),
+        ("right", words["to"].format(**values), ""),
+        ("right", words["from"].format(**values), ""),
+        ("title", words["title"], ""),
+    ]
+    quoted = [words[part].lower() for part, language in (("facts", description), ("witnesses", witnesses)) if language]
+    if quoted:
+        result.append(("small", words["languages_note"].format(parts=", ".join(quoted)), ""))
+    result += [
+        ("text", words["intro"].format(**values), ""),
+        heading("facts", description),
+        ("text", facts.description, description),
     ]
     if facts.witnesses:
-        result += [("heading", words["witnesses"]), ("text", facts.witnesses)]
+        result += [heading("witnesses", witnesses), ("text", facts.witnesses, witnesses)]
+    result = [*result, *_closing_blocks(facts, words, values)]
+    return result
+
+
+def blocks(facts: ComplaintFacts):
+    """The document as (kind, text) blocks."""
+    return [(kind, text) for kind, text, _language in language_blocks(facts)]
+
+
+def _closing_blocks(facts, words, values):
+    result = []
     if facts.evidence:
         result.append(("heading", words["evidence"]))
         for number, item in enumerate(facts.evidence, start=1):
@@ -121,7 +184,7 @@ def blocks(facts: ComplaintFacts):
         ("small", words["reference"].format(**values)),
         ("text", words["signature"].format(**values)),
     ]
-    return result
+    return [(kind, text, "") for kind, text in result]
 
 
 def render_pdf(facts: ComplaintFacts) -> bytes:

@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from config.limits import LONG_TEXT, SHORT_TEXT
@@ -113,9 +114,20 @@ class CommentForm(forms.Form):
 
 
 class ComplaintForm(forms.Form):
+    """The complaint's language starts on the interface's (Russian in the Russian interface); in
+    another interface (English) nothing is preselected: the coordinator picks one."""
+
     client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     language = forms.ChoiceField(label=_("Language of the complaint"), choices=Complaint.Language.choices)
     level = forms.ChoiceField(label=_("Addressed to"), choices=Complaint.Level.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        interface = (get_language() or "")[:2]
+        if interface in Complaint.Language.values:
+            self.fields["language"].initial = interface
+        else:
+            self.fields["language"].choices = [("", "—"), *Complaint.Language.choices]
 
 
 class FilingForm(forms.Form):

@@ -62,7 +62,8 @@ def complaints_for(user):
     if not user.is_authenticated or user.role == User.Role.OBSERVER:
         return Complaint.objects.none()
     return Complaint.objects.filter(incident__in=incidents_for(user).values("pk")).select_related(
-        "incident__category", "incident__station__commission__region", "incident__observer", "answer_scan__original")
+        "incident__category", "incident__station__commission__region", "incident__observer", "incident__election",
+        "answer_scan__original")
 
 
 def complaint_register(user, *, today):

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.limits import LONG_TEXT, SHORT_TEXT
+from config.pagination import excerpt
 from evidence.serializers import AttachedEvidenceSerializer
 
 from . import selectors
@@ -140,3 +141,31 @@ class AnswerSerializer(serializers.Serializer):
     answer_scan = serializers.IntegerField(
         min_value=1, required=False, allow_null=True, default=None,
         help_text="ID of the coordinator's own evidence file (purpose complaint_answer): the scan of the answer.")
+
+
+class IncidentSummarySerializer(IncidentSerializer):
+    """An incident in a list: the start of the account (`description_excerpt`, EXCERPT_LENGTH
+    characters), without witnesses, events and revisions; /api/incidents/<id>/ has them whole."""
+
+    description_excerpt = serializers.SerializerMethodField()
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*(name for name in IncidentSerializer.Meta.fields
+                    if name not in ("description", "witnesses", "events", "revisions", "evidence_ids")),
+                  "description_excerpt"]
+
+    def get_description_excerpt(self, incident) -> str:
+        return excerpt(incident.description)
+
+
+class ComplaintSummarySerializer(ComplaintSerializer):
+    """A complaint in a list: the start of the answer, without the revisions."""
+
+    answer_excerpt = serializers.SerializerMethodField()
+
+    class Meta(ComplaintSerializer.Meta):
+        fields = [*(name for name in ComplaintSerializer.Meta.fields if name not in ("answer_text", "revisions")),
+                  "answer_excerpt"]
+
+    def get_answer_excerpt(self, complaint) -> str:
+        return excerpt(complaint.answer_text)

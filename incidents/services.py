@@ -6,8 +6,6 @@ crossing a boundary (403).
 """
 
 import datetime
-import hashlib
-import hmac
 import logging
 import time
 import urllib.request
@@ -25,6 +23,7 @@ from config.queue import enqueue_on_commit
 from evidence import selectors as evidence_selectors
 from evidence import services as evidence_services
 from evidence.models import EvidenceFile, Purpose
+from observers import pseudonyms
 from observers.models import CheckIn, Deployment, User
 from observers.scope import of_observers
 from observers.services import coordinator_region_ids, ensure_may_submit
@@ -402,15 +401,9 @@ def _summary(incident):
         "region": station.commission.region.name,
         "occurred_at": incident.occurred_at.isoformat(),
         "description": incident.description,
-        "observer_ref": observer_reference(incident.observer_id),
+        # observers.pseudonyms: the same code the platform shows outside the organisation.
+        "observer_ref": pseudonyms.pseudonym_code(incident.observer),
     }
-
-
-def observer_reference(observer_id):
-    """A pseudonym of an observer for messages leaving the platform: keyed (not guessable from
-    the ID), short, stable."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"observer:{observer_id}".encode(), hashlib.sha256)
-    return "obs-" + digest.hexdigest()[:10]
 
 
 def _send_email(incident):

@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.csv_export import stream_csv
+from config.csv_export import local_date, local_time, stream_csv, with_zone, yes_no
 from config.parsing import is_whole_number
+from elections import selectors as election_selectors
 from elections.models import Election, Region
+from observers import access_log
 from observers import selectors as observer_selectors
 from observers.forms import show_service_errors
 from observers.models import User
@@ -39,6 +41,7 @@ from .forms import (
     TransitionForm,
     TriageFilterForm,
 )
+from .models import Complaint
 
 
 def _observer_required(request):
@@ -265,7 +268,7 @@ def complaint(request, complaint_id):
             filing_form = form
     facts = services.complaint_facts(item)
     return render(request, "incidents/complaint.html", {
-        "complaint": item, "blocks": complaint_document.blocks(facts), "filing_form": filing_form,
+        "complaint": item, "blocks": complaint_document.language_blocks(facts), "filing_form": filing_form,
         "answer_form": answer_form, "history": selectors.complaint_history(item),
         "overdue": deadlines.is_overdue(item.answer_due, item.answered_on, timezone.localdate()),
     })
@@ -285,6 +288,9 @@ def package(request, incident_id):
 def complaint_pdf(request, complaint_id):
     coordinator = ensure_coordinator(request.user)
     item = get_object_or_404(selectors.complaints_for(coordinator), pk=complaint_id)
+    # The complaint carries the observer's name: the download is an export with personal data.
+    access_log.record(request, action=access_log.Action.EXPORTED, subject=item.incident.observer,
+                      target=f"complaint {item.pk} PDF")
     response = HttpResponse(complaint_document.render_pdf(services.complaint_facts(item)),
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="complaint-{item.pk}.pdf"'
@@ -305,18 +311,32 @@ def register_csv(request):
     """The register of complaints as CSV, streamed, overdue ones marked."""
     coordinator = ensure_coordinator(request.user)
     complaints = selectors.complaint_register(coordinator, today=timezone.localdate())
-    header = ["complaint", "incident", "category", "region", "station", "addressed_to", "language", "filed_at",
-              "filed_where", "answer_due", "answered_on", "overdue", "answer", "answer_scan_sha256"]
+    # Labels in the coordinator's language, times in each election's time zone, a status column.
+    zones = sorted({str(election_selectors.time_zone(item.incident.election)) for item in complaints}
+                   or {str(election_selectors.time_zone(None))})
+    header = [_("Complaint"), _("Incident"), _("Election"), _("Category"), _("Region"), _("Station"),
+              _("Commission"), _("Addressed to"), _("Language"), _("Status"),
+              with_zone(_("Filed at"), ", ".join(zones)), _("Filed where"), _("Answer due"), _("Answered on"),
+              _("Overdue"), _("Answer"), _("SHA-256 of the answer's scan")]
+    levels, languages = dict(Complaint.Level.choices), dict(Complaint.Language.choices)
+
+    def status(item):
+        if item.answered_on:
+            return _("Answered")
+        if item.overdue:
+            return _("Overdue")
+        return _("Filed, awaiting the answer") if item.filed_at else _("Drafted, not filed")
 
     def rows():
         for item in complaints:
             incident = item.incident
+            zone = election_selectors.time_zone(incident.election)
             yield [
-                item.pk, incident.pk, incident.category.name_en, incident.station.commission.region.name,
-                incident.station.code, item.addressed_to, item.language,
-                item.filed_at.isoformat() if item.filed_at else "", item.filed_where,
-                item.answer_due.isoformat() if item.answer_due else "",
-                item.answered_on.isoformat() if item.answered_on else "", "yes" if item.overdue else "no",
+                item.pk, incident.pk, incident.election.name, incident.category.name(),
+                incident.station.commission.region.name, incident.station.code,
+                str(levels.get(item.level, item.level)), item.addressed_to,
+                str(languages.get(item.language, item.language)), status(item), local_time(item.filed_at, zone),
+                item.filed_where, local_date(item.answer_due), local_date(item.answered_on), yes_no(item.overdue),
                 item.answer_text, item.answer_scan.original.sha256 if item.answer_scan else ""]
 
     return stream_csv(rows(), header, "complaints-register.csv")

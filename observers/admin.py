@@ -7,13 +7,23 @@ forms would let them pick any organisation, station, role or permission, past th
 the coordinator pages make through `observers.services`.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
-from .forms import AdminLoginForm
-from .models import Accreditation, AccreditationEvent, CheckIn, Deployment, Organisation, User
+from . import access_log, selectors, services
+from .forms import AdminLoginForm, AdminUserChangeForm, AdminUserCreationForm
+from .models import (
+    AccessLogEntry,
+    Accreditation,
+    AccreditationEvent,
+    CheckIn,
+    Deployment,
+    Organisation,
+    ReviewAssignment,
+    User,
+)
 
 # The admin's login counts against the same failed-login limits as the site's.
 admin.site.login_form = AdminLoginForm
@@ -62,6 +72,8 @@ class OrganisationAdmin(PlatformAdminWrites, admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(PlatformAdminWrites, DjangoUserAdmin):
+    add_form = AdminUserCreationForm
+    form = AdminUserChangeForm
     list_display = ["username", "first_name", "last_name", "role", "organisation", "is_active"]
     list_filter = ["role", "organisation", "is_active"]
     list_select_related = ["organisation"]
@@ -78,6 +90,20 @@ class UserAdmin(PlatformAdminWrites, DjangoUserAdmin):
         if request.user.is_platform_admin:
             return queryset
         return queryset.filter(pk__in=selectors.observers_for(request.user).values("pk"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        person = self.get_object(request, object_id)
+        if person is not None and request.method == "GET":
+            access_log.record(request, action=access_log.Action.PERSON_VIEWED, subject=person,
+                              target=f"user {person.pk} (admin)")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.role == User.Role.OBSERVER:
+            changed = ", ".join(form.changed_data) if change else "created"
+            access_log.record(request, action=access_log.Action.CHANGED, subject=obj,
+                              target=f"user {obj.pk} (admin): {changed}"[:120])
 
 
 class AccreditationEventInline(admin.TabularInline):
@@ -112,6 +138,14 @@ class AccreditationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.accreditations_for(request.user)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        accreditation = self.get_object(request, object_id)
+        if accreditation is not None and request.method == "GET":
+            access_log.record(request, action=access_log.Action.PERSON_VIEWED, subject=accreditation.observer,
+                              organisation_id=accreditation.organisation_id,
+                              target=f"accreditation {accreditation.pk} (admin)")
+        return super().change_view(request, object_id, form_url, extra_context)
+
 
 @admin.register(Deployment)
 class DeploymentAdmin(PlatformAdminWrites, admin.ModelAdmin):
@@ -134,3 +168,57 @@ class CheckInAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return selectors.check_ins_for(request.user)
+
+
+@admin.register(AccessLogEntry)
+class AccessLogAdmin(ReadOnlyAdmin):
+    """The access log, read-only (it is append-only): administrators, their organisation's entries."""
+
+    list_display = ["at", "actor", "action", "subject", "target", "client_address"]
+    list_filter = ["action"]
+    list_select_related = ["actor", "subject"]
+    readonly_fields = [field.name for field in AccessLogEntry._meta.fields]
+
+    def has_module_permission(self, request):
+        return access_log.may_see(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access_log.may_see(request.user)
+
+    def get_queryset(self, request):
+        return access_log.entries_for(request.user)
+class ReviewAssignmentAdminForm(forms.ModelForm):
+    class Meta:
+        model = ReviewAssignment
+        fields = ["reviewer", "election", "region", "station"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = User.objects.filter(role=User.Role.REVIEWER, organisation__isnull=False)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("region")) == bool(data.get("station")):
+            raise forms.ValidationError(_("Choose either a region or a station."))
+        return data
+
+
+@admin.register(ReviewAssignment)
+class ReviewAssignmentAdmin(PlatformAdminWrites, admin.ModelAdmin):
+    """Administrators assign any organisation's reviewers (coordinators do it on their own page,
+    observers:review-assignments, within their regions)."""
+
+    form = ReviewAssignmentAdminForm
+    list_display = ["reviewer", "organisation", "election", "region", "station", "assigned_by", "assigned_at"]
+    list_filter = ["election", "organisation"]
+    list_select_related = ["reviewer", "organisation", "election", "region", "station", "assigned_by"]
+    raw_id_fields = ["station"]
+    search_fields = ["reviewer__username", "station__code", "region__name"]
+
+    def get_queryset(self, request):
+        return services.assignments_managed_by(request.user)
+
+    def save_model(self, request, obj, form, change):
+        obj.organisation_id = obj.reviewer.organisation_id
+        obj.assigned_by = obj.assigned_by or request.user
+        super().save_model(request, obj, form, change)

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services, throttling, tokens, two_factor
+from . import access_log, selectors, services, throttling, tokens, two_factor
 from .models import ApiToken, User
 from .serializers import (
     AccreditationSerializer,
@@ -42,7 +42,7 @@ class SignUpView(APIView):
     def post(self, request):
         serializer = SignUpSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.sign_up(**serializer.validated_data)
+        user = services.sign_up(**serializer.validated_data, language=request.LANGUAGE_CODE)
         return Response(ObserverSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -113,6 +113,12 @@ class ObserverViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.observers_for(self.request.user).order_by("id")
 
+    def retrieve(self, request, *args, **kwargs):
+        observer = self.get_object()
+        access_log.record(request, action=access_log.Action.PERSON_VIEWED, subject=observer,
+                          target=f"user {observer.pk}")
+        return Response(self.get_serializer(observer).data)
+
     @extend_schema(request=NewObserverSerializer, responses={201: ObserverSerializer})
     def create(self, request):
         serializer = NewObserverSerializer(data=request.data)
@@ -127,6 +133,12 @@ class AccreditationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.accreditations_for(self.request.user).order_by("-submitted_at")
+
+    def retrieve(self, request, *args, **kwargs):
+        accreditation = self.get_object()
+        access_log.record(request, action=access_log.Action.PERSON_VIEWED, subject=accreditation.observer,
+                          organisation_id=accreditation.organisation_id, target=f"accreditation {accreditation.pk}")
+        return Response(self.get_serializer(accreditation).data)
 
     @extend_schema(request=DecisionSerializer, responses=AccreditationSerializer)
     @action(detail=True, methods=["post"])
@@ -217,5 +229,5 @@ class CheckInViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             observer=request.user, deployment_id=data["deployment"].pk, client_id=data["client_id"],
             kind=data["kind"], latitude=data.get("latitude"), longitude=data.get("longitude"),
             accuracy_m=data.get("accuracy_m"), device_time=data.get("device_time"))
-        return Response(CheckInSerializer(record).data,
+        return Response(CheckInSerializer(record, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
-from . import throttling
+from . import sqlite_functions, throttling
 
 
 class ObserversConfig(AppConfig):
@@ -12,6 +13,7 @@ class ObserversConfig(AppConfig):
     verbose_name = _("Observers")
 
     def ready(self):
+        connection_created.connect(sqlite_functions.register, dispatch_uid="observers-sqlite-functions")
         from . import tokens  # noqa: PLC0415 tokens and models load after apps.py
         from .models import Accreditation, User  # noqa: PLC0415
 

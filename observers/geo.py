@@ -18,3 +18,18 @@ def is_far(distance, accuracy, threshold):
     """Far when even the most favourable reading of the GPS error puts the phone beyond the
     threshold: a 300 m accuracy circle 1.1 km away is not proof of being elsewhere."""
     return distance - (accuracy or 0) > threshold
+
+
+# A check-in's distance to its station, as much as someone who may not see a position learns.
+DISTANCE_BANDS = ((100, "0-100 m"), (500, "100-500 m"), (2000, "500 m-2 km"))
+FARTHEST_BAND = "over 2 km"
+
+
+def distance_band(distance):
+    """The band ("100-500 m") a distance in metres falls in; None when unknown."""
+    if distance is None:
+        return None
+    for limit, band in DISTANCE_BANDS:
+        if distance <= limit:
+            return band
+    return FARTHEST_BAND

@@ -4,6 +4,12 @@
   letters, digits and `.`, `_`, `-`; its letters are of one script, Latin or Cyrillic (Russian and
   Kazakh names are welcome), so a homoglyph such as `admіn` with a Cyrillic `і` is refused; no
   spaces, markup or control characters.
+- No username may look like another one: its confusable skeleton (after Unicode TR39, for the
+  two alphabets usernames are written in) is compared, case-insensitively, with the skeletons of
+  the usernames already taken, so an all-Cyrillic `сос` is refused when the Latin `coc` exists,
+  `ВОТ` when `bot` does, `rnike` when `mike` does. `skeleton` is the Python side of the
+  comparison; `SKELETON_FROM`/`SKELETON_TO`/`SKELETON_DIGRAPHS` are the same table for the
+  database's TRANSLATE and REPLACE (observers.services), so both sides always agree.
 - A phone number is parsed with `phonenumbers` (Google's libphonenumber), must be a valid number
   (a local number is read in the default region, Kazakhstan) and is stored in E.164 (`+77011234567`).
 """
@@ -52,6 +58,52 @@ def normalise_username(raw):
     if len(scripts) > 1:
         raise IdentityError("mixed_scripts")
     return username
+
+
+# Cyrillic letters that look like a Latin letter (Unicode's confusables.txt, TR39), by their small
+# form; a capital that looks like a Latin capital (В, К, М, Н, Т) makes its small letter count too,
+# since usernames are compared regardless of case. Digits that look like letters: 0 o, 1 l.
+CONFUSABLE_LETTERS = {
+    "а": "a", "в": "b", "е": "e", "ё": "ë", "і": "i", "ї": "ï", "ј": "j", "к": "k", "м": "m", "н": "h",
+    "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "һ": "h", "ү": "y", "ӏ": "l",
+    "ԁ": "d", "ԛ": "q", "ԝ": "w", "ә": "ə", "ӧ": "ö", "ӓ": "ä", "0": "o", "1": "l",
+}
+# Capitals whose look differs from their small letter's: a capital I (Latin or Cyrillic) and the
+# palochka look like a small l.
+CONFUSABLE_CAPITALS = {"I": "l", "І": "l", "Ӏ": "l"}
+# Letter pairs that look like one letter (confusables.txt: m -> rn, w -> vv), applied in order.
+SKELETON_DIGRAPHS = (("rn", "m"), ("vv", "w"))
+# Every letter of the scripts usernames use: Basic Latin, Latin-1, Latin Extended-A and B,
+# IPA (the schwa), Cyrillic and its supplement.
+_SKELETON_RANGES = ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F), (0x250, 0x2AF), (0x400, 0x52F))
+
+
+def _skeleton_table():
+    table = {}
+    for start, end in _SKELETON_RANGES:
+        for code in range(start, end + 1):
+            character = chr(code)
+            small = character.lower()
+            if len(small) != 1:
+                continue
+            target = CONFUSABLE_CAPITALS.get(character) or CONFUSABLE_LETTERS.get(small, small)
+            if target != character:
+                table[character] = target
+    return table
+
+
+SKELETON_TABLE = _skeleton_table()
+SKELETON_FROM = "".join(SKELETON_TABLE)
+SKELETON_TO = "".join(SKELETON_TABLE.values())
+_TRANSLATION = str.maketrans(SKELETON_TABLE)
+
+
+def skeleton(username):
+    """What a username looks like, case aside: two usernames of one skeleton are confusable."""
+    text = unicodedata.normalize("NFKC", username or "").translate(_TRANSLATION)
+    for pair, letter in SKELETON_DIGRAPHS:
+        text = text.replace(pair, letter)
+    return text
 
 
 def normalise_phone(raw, default_region="KZ"):

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from . import account_views, two_factor
+from . import access_log, account_views, two_factor
 
 
 def _authenticated(request):
@@ -54,3 +54,18 @@ class TwoFactorRequiredMiddleware:
             name = "two-factor-verify" if two_factor.is_enrolled(user) else "two-factor-enrol"
             return redirect(account_views.with_next(name, request.get_full_path()))
         return self.get_response(request)
+
+
+class ClientAddressMiddleware:
+    """Hands the client's address to the access log for the changes a service records
+    (observers.access_log.current_address), and forgets it after the answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = access_log.current_address.set(access_log.client_address(request))
+        try:
+            return self.get_response(request)
+        finally:
+            access_log.current_address.reset(token)

@@ -10,16 +10,21 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from config.limits import SHORT_TEXT
 from elections.models import Election, Region, Station
 
+# Capitals and digits without the look-alikes (0/O, 1/I/L): codes are read aloud and typed on
+# phones, and matched whatever their case (observers.services.find_organisation_by_code).
+INVITATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
 
 def new_invitation_code():
-    return secrets.token_urlsafe(9)
+    return "-".join("".join(secrets.choice(INVITATION_ALPHABET) for _ in range(4)) for _ in range(3))
 
 
 class Organisation(models.Model):
@@ -46,9 +51,33 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        constraints = [
+            # An observer types the code in any case: two codes differing only by case would be one.
+            models.UniqueConstraint(Upper("invitation_code"), name="invitation_code_unique_any_case"),
+        ]
 
     def __str__(self):
         return self.name
+
+
+PSEUDONYM_CONSTRAINT = "user_pseudonym_per_organisation"
+PSEUDONYM_ALPHABET = "0123456789ABCDEF"
+
+
+def new_pseudonym_code(organisation_id, *, exclude=()):
+    """A random code ("7F3A") no other member of this organisation carries: 4 hexadecimal digits,
+    one more each time a few draws collide (a very large organisation). Random, not derived from
+    the person: it tells nothing about them and survives the erasure of their personal data."""
+    length = 4
+    while True:
+        for _attempt in range(8):
+            code = "".join(secrets.choice(PSEUDONYM_ALPHABET) for _digit in range(length))
+            if code in exclude:
+                continue
+            if organisation_id is None or not User.objects.filter(organisation_id=organisation_id,
+                                                                  pseudonym=code).exists():
+                return code
+        length += 1
 
 
 class PlatformUserManager(UserManager):
@@ -66,6 +95,9 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.OBSERVER)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES,
+        help_text=_("The language of the messages sent to this person (e-mail); the one they signed up in."))
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -73,6 +105,10 @@ class User(AbstractUser):
         blank=True,
         related_name="members",
         verbose_name=_("organisation"),
+    )
+    pseudonym = models.CharField(
+        _("pseudonym"), max_length=12, blank=True, editable=False,
+        help_text=_("Stable code shown instead of the name to everyone outside the organisation's coordinators."),
     )
     regions = models.ManyToManyField(
         Region,
@@ -82,15 +118,44 @@ class User(AbstractUser):
         help_text=_("For coordinators: the regions they coordinate."),
     )
 
+    erased_at = models.DateTimeField(
+        _("personal data erased"), null=True, blank=True,
+        help_text=_("When the name, phone, e-mail and document were erased; the figures and evidence stay."))
+
     objects = PlatformUserManager()
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # One code per person within an organisation (observers.pseudonyms shows it).
+            models.UniqueConstraint(fields=["organisation", "pseudonym"], condition=~Q(pseudonym=""),
+                                    name=PSEUDONYM_CONSTRAINT),
+        ]
 
     @property
     def is_platform_admin(self):
         return self.role == self.Role.ADMIN or self.is_superuser
+
+    def save(self, *args, **kwargs):
+        """Saved with a pseudonym code: drawn once, kept for good (erasure keeps it too); drawn
+        again only when it collides in a new organisation."""
+        if not self.pseudonym:
+            self.pseudonym = new_pseudonym_code(self.organisation_id)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "pseudonym"}
+        for attempt in range(5):
+            try:
+                with transaction.atomic():
+                    return super().save(*args, **kwargs)
+            except IntegrityError as error:
+                # PostgreSQL names the constraint; SQLite (`make run`) names its columns.
+                collided = PSEUDONYM_CONSTRAINT in str(error) or f"{self._meta.db_table}.pseudonym" in str(error)
+                if not collided or attempt == 4:
+                    raise
+                self.pseudonym = new_pseudonym_code(self.organisation_id, exclude={self.pseudonym})
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "pseudonym"}
 
 
 def accreditation_document_path(accreditation, filename):
@@ -187,6 +252,40 @@ class Deployment(models.Model):
         return f"{self.observer} @ {self.station}"
 
 
+class ReviewAssignment(models.Model):
+    """What an organisation gives one of its reviewers to review in an election: a region (every
+    flag of its stations and commissions) or one station. A reviewer of an organisation sees only
+    the review work of their assignments (observers.scope.assigned_review); with none, nothing."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="review_assignments",
+                                     verbose_name=_("organisation"))
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                 related_name="review_assignments", verbose_name=_("reviewer"))
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="review_assignments",
+                                 verbose_name=_("election"))
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                               verbose_name=_("region"))
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                verbose_name=_("polling station"))
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("assigned by"))
+    assigned_at = models.DateTimeField(_("assigned"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review assignment")
+        verbose_name_plural = _("review assignments")
+        ordering = ["election", "reviewer", "region", "station"]
+        constraints = [
+            models.CheckConstraint(condition=Q(region__isnull=True) ^ Q(station__isnull=True),
+                                   name="review_assignment_region_or_station"),
+            models.UniqueConstraint(fields=["reviewer", "election", "region"], name="review_assignment_region_once"),
+            models.UniqueConstraint(fields=["reviewer", "election", "station"], name="review_assignment_station_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} @ {self.region or self.station} ({self.election})"
+
+
 class CheckIn(models.Model):
     """An observer's arrival at (or departure from) their station, as the server saw it."""
 
@@ -250,3 +349,58 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}…"
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The access log is append-only: entries are never updated.")
+
+    def delete(self):
+        raise TypeError("The access log is append-only: entries are never deleted.")
+
+
+class AccessLogEntry(models.Model):
+    """One read or change of an observer's personal data: who, what, when, from where. Append-only
+    (like the evidence log, without its hash chain): never edited, never deleted. See
+    observers/access_log.py and docs/privacy.md."""
+
+    class Action(models.TextChoices):
+        DOCUMENT_VIEWED = "document_viewed", _("Document photo viewed")
+        ORIGINAL_DOWNLOADED = "original_downloaded", _("Original evidence file downloaded")
+        PERSON_VIEWED = "person_viewed", _("Observer's page viewed")
+        EXPORTED = "exported", _("Export with personal data")
+        CHANGED = "changed", _("Personal data changed")
+        ERASED = "erased", _("Personal data erased")
+        RETENTION_ERASED = "retention_erased", _("Personal data erased (retention period over)")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("who"),
+                              help_text=_("Empty when the platform itself acted (the retention sweep)."))
+    action = models.CharField(_("what"), max_length=20, choices=Action.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name=_("organisation"),
+                                     help_text=_("The organisation whose observers' data it was."))
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("whose data"))
+    target = models.CharField(_("which record"), max_length=120, blank=True)
+    client_address = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-at"], name="accesslog_organisation_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The access log is append-only: entries are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The access log is append-only: entries are never deleted.")

@@ -10,17 +10,19 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 # Paths whose pages the service worker keeps for offline use (the observer's own pages).
 OFFLINE_PAGE_PREFIXES = ("/observe/me/", "/protocols/deployments/", "/incidents/report/", "/incidents/mine/",
-                         "/evidence/upload/", "/evidence/mine/", "/observe/signup/", "/accounts/login/")
+                         "/evidence/upload/", "/evidence/mine/", "/checklists/answer/", "/observe/signup/",
+                         "/accounts/login/")
 
 
 @require_GET
@@ -70,5 +72,18 @@ def session(request):
     """Whether this browser is still logged in, and a fresh CSRF token for the outbox's POSTs."""
     response = JsonResponse({"authenticated": request.user.is_authenticated, "csrf": get_token(request),
                              "login": reverse("login")})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def forget_phone(request):
+    """The last step of "remove everything from this phone": the session ends and the browser is
+    told to clear this site's cookies, storage and cache (Clear-Site-Data), including the HttpOnly
+    session cookie the page's script cannot reach. A plain logout does not do this: it keeps the
+    drafts and the outbox, which must survive a logout."""
+    logout(request)
+    response = HttpResponse(status=204)
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     response["Cache-Control"] = "no-store"
     return response

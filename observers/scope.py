@@ -3,8 +3,9 @@
 - an observer: their own records;
 - a coordinator: their organisation's observers and those observers' records, in the regions
   they coordinate;
-- a reviewer of an organisation: what their organisation gives them to review, its observers'
-  records (in every region: review work is not split by region);
+- a reviewer of an organisation: what their organisation assigns them (`ReviewAssignment`: a
+  region or a station of an election, `assigned_review`), of its observers' records; a reviewer
+  with no assignment has nothing to review;
 - a reviewer with no organisation (the platform's own review team) and an administrator: every
   organisation's;
 - official and published data (official results, published summaries, flags that name no
@@ -15,7 +16,7 @@ Another organisation's observers never appear: no name, no record, no count.
 
 from django.db.models import Q
 
-from .models import User
+from .models import ReviewAssignment, User
 from .services import coordinator_region_ids
 
 # What `observer_organisation` answers for a user who sees every organisation's observers.
@@ -66,4 +67,37 @@ def in_regions(user, *region_fields):
     condition = Q(pk__in=[])
     for field in region_fields:
         condition |= Q(**{f"{field}__in": regions})
+    return condition
+
+
+def is_assigned_reviewer(user):
+    """A reviewer of an organisation: their review work is what the organisation assigns them."""
+    return (user.is_authenticated and user.role == User.Role.REVIEWER and bool(user.organisation_id)
+            and not user.is_platform_admin)
+
+
+def assigned_review(user, election_field, station_field, *region_fields, or_no_election=False):
+    """A filter (Q) keeping the review work (flags, the photos checked against them) that this
+    user's organisation assigned them: in an assigned election, at an assigned station or in an
+    assigned region (reached by any of `region_fields`). Q() for everyone not an assigned reviewer
+    (coordinators and administrators are scoped by `in_regions`, the platform's reviewers see all);
+    nothing at all for a reviewer with no assignment. `or_no_election`: a record of no election
+    (a photo sent before its election was known) counts at an assigned station or region."""
+    if not is_assigned_reviewer(user):
+        return Q()
+    by_election = {}
+    for election_id, region_id, station_id in ReviewAssignment.objects.filter(
+            reviewer=user, organisation_id=user.organisation_id).values_list("election_id", "region_id", "station_id"):
+        regions, stations = by_election.setdefault(election_id, (set(), set()))
+        (regions if region_id else stations).add(region_id or station_id)
+    condition = Q(pk__in=[])
+    for election_id, (regions, stations) in by_election.items():
+        where = Q(**{f"{station_field}__in": sorted(stations)}) if stations else Q(pk__in=[])
+        for field in region_fields:
+            if regions:
+                where |= Q(**{f"{field}__in": sorted(regions)})
+        in_election = Q(**{election_field: election_id})
+        if or_no_election:
+            in_election |= Q(**{f"{election_field}__isnull": True})
+        condition |= in_election & where
     return condition

@@ -4,6 +4,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from config.limits import SHORT_TEXT
 
+from . import geo, pseudonyms
 from .models import Accreditation, ApiToken, CheckIn, Deployment, User
 
 
@@ -14,6 +15,8 @@ class SignUpSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=32)
+    email = serializers.EmailField(required=False, allow_blank=True, default="",
+                                   help_text=_("Where the coordinator's decision is written to (optional)."))
     document = serializers.FileField()
 
 
@@ -91,12 +94,29 @@ class CheckInSerializer(serializers.ModelSerializer):
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180,
                                          required=False, allow_null=True)
 
+    distance_band = serializers.SerializerMethodField()
+
     class Meta:
         model = CheckIn
         fields = ["id", "client_id", "deployment", "kind", "recorded_at", "device_time", "latitude", "longitude",
-                  "accuracy_m", "distance_m", "far_from_station"]
+                  "accuracy_m", "distance_m", "distance_band", "far_from_station"]
         read_only_fields = ["recorded_at", "distance_m", "far_from_station"]
         extra_kwargs = {"deployment": {"queryset": Deployment.objects.all()}}
+
+    # Where and when (by the phone's clock) an observer stood tells who they are: only those who may
+    # know it (observers.pseudonyms.sees_identity) read them; everyone else gets the distance band.
+    PRIVATE_FIELDS = ("device_time", "latitude", "longitude", "accuracy_m", "distance_m")
+
+    def get_distance_band(self, check_in) -> str | None:
+        return geo.distance_band(check_in.distance_m)
+
+    def to_representation(self, check_in):
+        data = super().to_representation(check_in)
+        request = self.context.get("request")
+        viewer = request.user if request is not None else None
+        if not pseudonyms.sees_identity(viewer, check_in.deployment.observer):
+            data.update(dict.fromkeys(self.PRIVATE_FIELDS))
+        return data
 
 
 class TokenRequestSerializer(AuthTokenSerializer):

@@ -11,17 +11,21 @@ import io
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import CharField, F, Func, Value
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
-from elections.models import Election, Station
+from config.queue import enqueue_on_commit
+from elections.models import Election, Region, Station
 
-from . import geo, identity
-from .models import Accreditation, AccreditationEvent, CheckIn, Deployment, Organisation, User
+from . import access_log, geo, identity
+from .models import Accreditation, AccreditationEvent, CheckIn, Deployment, Organisation, ReviewAssignment, User
 
 Status = Accreditation.Status
 
@@ -91,7 +95,7 @@ def _transition(accreditation, *, to, actor, reason=""):
     reason = (reason or "").strip()
     if to in REASON_REQUIRED and not reason:
         raise ValidationError({"reason": _("Give the observer a reason.")})
-    AccreditationEvent.objects.create(
+    event = AccreditationEvent.objects.create(
         accreditation=accreditation, from_status=accreditation.status, to_status=to, actor=actor, reason=reason
     )
     accreditation.status = to
@@ -100,7 +104,58 @@ def _transition(accreditation, *, to, actor, reason=""):
         accreditation.decided_at = timezone.now()
         accreditation.decided_by = actor
     accreditation.save()
+    if who == "coordinator":
+        # The observer hears of the decision by e-mail (SMS: the sms app's own receiver).
+        enqueue_on_commit("observers.tasks.notify_accreditation_decision", event.pk)
     return accreditation
+
+
+# How the observer is told of a decision: what happened and what to do next.
+DECISION_EMAILS = {
+    Status.APPROVED: (
+        gettext_lazy("Your accreditation with %(organisation)s is approved"),
+        gettext_lazy("Hello %(name)s,\n\nyour coordinator approved your accreditation with %(organisation)s. "
+                     "You can now send reports. Open “My station” to see where you observe: once your "
+                     "coordinator assigns you a polling station, it appears there with the steps of the day."),
+    ),
+    Status.REJECTED: (
+        gettext_lazy("Your accreditation with %(organisation)s was not approved"),
+        gettext_lazy("Hello %(name)s,\n\nyour coordinator did not approve your accreditation with "
+                     "%(organisation)s. The reason: %(reason)s\n\nYou can send a new photo of your accreditation "
+                     "document on “My station”; your coordinator will check it again."),
+    ),
+    Status.REVOKED: (
+        gettext_lazy("Your accreditation with %(organisation)s was revoked"),
+        gettext_lazy("Hello %(name)s,\n\nyour coordinator revoked your accreditation with %(organisation)s. "
+                     "The reason: %(reason)s\n\nWhat you already sent is kept. Ask your coordinator if you "
+                     "think this is a mistake."),
+    ),
+}
+
+
+def email_accreditation_decision(*, event_id):
+    """E-mail the observer the coordinator's decision recorded by AccreditationEvent `event_id`,
+    in the language they signed up in; once per decision however often the task runs. Returns
+    the address written to, or "" when there is none (no e-mail given, or not a decision)."""
+    event = (AccreditationEvent.objects.select_related("accreditation__observer", "accreditation__organisation")
+             .filter(pk=event_id).first())
+    if event is None or event.to_status not in DECISION_EMAILS:
+        return ""
+    observer = event.accreditation.observer
+    if not observer.email:
+        return ""
+    if not cache.add(f"accreditation-email:{event.pk}", 1, timeout=7 * 24 * 3600):
+        return ""  # already sent by an earlier run of the task
+    subject, body = DECISION_EMAILS[event.to_status]
+    values = {"name": observer.get_full_name() or observer.username,
+              "organisation": event.accreditation.organisation.name, "reason": event.reason}
+    with translation.override(observer.language or settings.LANGUAGE_CODE):
+        try:
+            send_mail(str(subject) % values, str(body) % values, settings.DEFAULT_FROM_EMAIL, [observer.email])
+        except Exception:
+            cache.delete(f"accreditation-email:{event.pk}")  # not sent: a retry may send it
+            raise
+    return observer.email
 
 
 def _read_document(document):
@@ -131,14 +186,28 @@ def _store_document(accreditation, document):
     accreditation.document_sha256 = sha256
 
 
-def sign_up(*, invitation_code, username, password, first_name, last_name, phone, document):
-    """An observer joins their NGO with its invitation code and waits for accreditation."""
-    organisation = Organisation.objects.filter(invitation_code=(invitation_code or "").strip()).first()
+def find_organisation_by_code(invitation_code):
+    """The organisation whose invitation code this is, typed in any case and with spaces around
+    (as a code read aloud or pasted from a message arrives); None if there is none."""
+    code = (invitation_code or "").strip()
+    if not code:
+        return None
+    return Organisation.objects.filter(invitation_code__iexact=code).first()
+
+
+def sign_up(*, invitation_code, username, password, first_name, last_name, phone, document, email="",
+            language=""):
+    """An observer joins their NGO with its invitation code and waits for accreditation. With an
+    e-mail address, they are told there of the coordinator's decision (in `language`, the one they
+    signed up in)."""
+    organisation = find_organisation_by_code(invitation_code)
     if organisation is None:
         raise ValidationError({"invitation_code": _("No organisation has this invitation code.")})
     if not document:
         raise ValidationError({"document": _("Add a photo of your accreditation document.")})
+    languages = {code for code, _name in settings.LANGUAGES}
     user = User(username=username, first_name=first_name, last_name=last_name, phone=phone,
+                email=(email or "").strip(), language=language if language in languages else "",
                 role=User.Role.OBSERVER, organisation=organisation)
     _validate_new_user(user, password)
     with transaction.atomic():
@@ -148,6 +217,8 @@ def sign_up(*, invitation_code, username, password, first_name, last_name, phone
         _store_document(accreditation, document)
         accreditation.save()
         AccreditationEvent.objects.create(accreditation=accreditation, to_status=Status.PENDING, actor=user)
+        access_log.record(None, action=access_log.Action.CHANGED, actor=user, subject=user,
+                          target=f"user {user.pk}: signed up, accreditation {accreditation.pk} with a document")
     return user
 
 
@@ -162,6 +233,8 @@ def create_observer(*, coordinator, username, password, first_name, last_name, p
         user.save()
         accreditation = Accreditation.objects.create(observer=user, organisation_id=coordinator.organisation_id)
         AccreditationEvent.objects.create(accreditation=accreditation, to_status=Status.PENDING, actor=coordinator)
+        access_log.record(None, action=access_log.Action.CHANGED, actor=coordinator, subject=user,
+                          target=f"user {user.pk}: created by a coordinator")
     return user
 
 
@@ -171,8 +244,10 @@ def _validate_new_user(user, password):
         errors["username"] = [_("Choose a username.")]
     else:
         _normalise_username(user, errors)
-    if "username" not in errors and User.objects.filter(username__iexact=user.username).exists():
-        errors["username"] = [_("This username is taken.")]
+    if "username" not in errors:
+        taken = username_taken(user.username)
+        if taken:
+            errors["username"] = [taken]
     if not (user.first_name or "").strip():
         errors["first_name"] = [_("Give your first name.")]
     if not (user.phone or "").strip():
@@ -192,6 +267,41 @@ USERNAME_ERRORS = {
     "characters": gettext_lazy("A username has letters, digits and . _ - only, with no spaces."),
     "mixed_scripts": gettext_lazy("A username is written in one alphabet: Latin or Cyrillic letters, not both."),
 }
+
+
+def username_skeleton(field="username"):
+    """The database's side of `identity.skeleton` for a username column: the same table, through
+    TRANSLATE and REPLACE, so a new username is compared with every taken one in one query."""
+    expression = Func(F(field), Value(identity.SKELETON_FROM), Value(identity.SKELETON_TO), function="TRANSLATE",
+                      output_field=CharField())
+    for pair, letter in identity.SKELETON_DIGRAPHS:
+        expression = Func(expression, Value(pair), Value(letter), function="REPLACE", output_field=CharField())
+    return expression
+
+
+def username_taken(username, exclude_pk=None):
+    """Why this (normalised) username may not be used, or None: taken already (whatever its case),
+    or confusable with a taken one (the same skeleton, observers.identity: `сос` for `coc`)."""
+    others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
+    if others.filter(username__iexact=username).exists():
+        return ValidationError(_("This username is taken."), code="username_taken")
+    if others.annotate(skeleton=username_skeleton()).filter(skeleton=identity.skeleton(username)).exists():
+        return ValidationError(_("This username looks like one that is taken (letters of another alphabet that look "
+                                 "the same): choose another."), code="username_confusable")
+    return None
+
+
+def check_username(username, exclude_pk=None):
+    """The NFKC form of a username that is safe (observers.identity) and neither taken nor
+    confusable with a taken one; ValidationError otherwise. For the admin's user forms."""
+    try:
+        username = identity.normalise_username(username)
+    except identity.IdentityError as error:
+        raise ValidationError(USERNAME_ERRORS[error.code], code=f"username_{error.code}") from None
+    taken = username_taken(username, exclude_pk)
+    if taken:
+        raise taken
+    return username
 
 
 def _normalise_username(user, errors):
@@ -216,17 +326,34 @@ def resubmit_document(*, observer, document):
     with transaction.atomic():
         accreditation = Accreditation.objects.select_for_update().get(observer=observer)
         _store_document(accreditation, document)
-        return _transition(accreditation, to=Status.PENDING, actor=observer)
+        accreditation = _transition(accreditation, to=Status.PENDING, actor=observer)
+        access_log.record(None, action=access_log.Action.CHANGED, actor=observer, subject=observer,
+                          target=f"accreditation {accreditation.pk}: new document")
+        return accreditation
+
+
+DECISION_TARGETS = {"approve": Status.APPROVED, "reject": Status.REJECTED, "revoke": Status.REVOKED}
+
+
+def decisions_for(status):
+    """The decisions a coordinator may take on an accreditation in this status (TRANSITIONS'
+    coordinator moves): approve or reject a pending one, revoke an approved one, approve again a
+    revoked one; none on a rejected one (the observer sends a new document first)."""
+    return [decision for decision, target in DECISION_TARGETS.items()
+            if TRANSITIONS.get((status, target)) == "coordinator"]
 
 
 def decide_accreditation(*, accreditation_id, coordinator, decision, reason=""):
     """approve, reject (with a reason) or revoke (with a reason); everything they sent stays."""
-    targets = {"approve": Status.APPROVED, "reject": Status.REJECTED, "revoke": Status.REVOKED}
+    targets = DECISION_TARGETS
     if decision not in targets:
         raise ValidationError({"decision": _("Choose approve, reject or revoke.")})
     with transaction.atomic():
-        accreditation = Accreditation.objects.select_for_update().get(pk=accreditation_id)
-        return _transition(accreditation, to=targets[decision], actor=coordinator, reason=reason)
+        accreditation = Accreditation.objects.select_for_update().select_related("observer").get(pk=accreditation_id)
+        accreditation = _transition(accreditation, to=targets[decision], actor=coordinator, reason=reason)
+        access_log.record(None, action=access_log.Action.CHANGED, actor=coordinator, subject=accreditation.observer,
+                          target=f"accreditation {accreditation.pk}: {accreditation.status}")
+        return accreditation
 
 
 # --- Deployments ------------------------------------------------------------------------------
@@ -264,6 +391,68 @@ def deploy(*, coordinator, observer_id, election_id, station_id, in_random_sampl
                   "in_random_sample": in_random_sample},
     )
     return deployment
+
+
+# --- Review assignments -------------------------------------------------------------------------
+
+
+def assignable_reviewers(actor):
+    """The reviewers `actor` may give work to: a coordinator's organisation's, an administrator's
+    every organisation's (the platform's own reviewers, of no organisation, review everything)."""
+    reviewers = User.objects.filter(role=User.Role.REVIEWER, organisation__isnull=False, is_active=True)
+    if actor.is_authenticated and actor.is_platform_admin:
+        return reviewers
+    if actor.is_authenticated and actor.role == User.Role.COORDINATOR and actor.organisation_id:
+        return reviewers.filter(organisation_id=actor.organisation_id)
+    return reviewers.none()
+
+
+def assignments_managed_by(actor):
+    """The review assignments `actor` may see and remove (those of `assignable_reviewers`)."""
+    return ReviewAssignment.objects.filter(reviewer__in=assignable_reviewers(actor).values("pk")).select_related(
+        "reviewer", "election", "region", "station__commission__region", "assigned_by")
+
+
+def _ensure_may_assign(actor):
+    if not (actor.is_authenticated and (actor.is_platform_admin or (
+            actor.role == User.Role.COORDINATOR and actor.organisation_id))):
+        raise PermissionDenied(_("Only a coordinator of the organisation or an administrator may assign reviewers."))
+
+
+def assign_reviewer(*, actor, reviewer_id, election_id, region_id=None, station_id=None):
+    """A coordinator (in their regions) or an administrator gives a reviewer of the organisation a
+    region or a station of an election to review. Assigning the same again changes nothing."""
+    _ensure_may_assign(actor)
+    reviewer = assignable_reviewers(actor).filter(pk=reviewer_id).first()
+    if reviewer is None:
+        raise ValidationError({"reviewer": _("No reviewer of your organisation has this ID.")})
+    if (region_id is None) == (station_id is None):
+        raise ValidationError({"region": _("Choose either a region or a station.")})
+    election = Election.objects.filter(pk=election_id).first()
+    if election is None:
+        raise ValidationError({"election": _("Unknown election.")})
+    if station_id is not None:
+        station = Station.objects.select_related("commission__region").filter(pk=station_id).first()
+        region = station.commission.region if station else None
+    else:
+        station, region = None, Region.objects.filter(pk=region_id).first()
+    if region is None or region.country != election.country:
+        raise ValidationError({"station" if station_id is not None else "region":
+                               _("This region or station does not vote in this election.")})
+    if not actor.is_platform_admin and region.pk not in coordinator_region_ids(actor):
+        raise PermissionDenied(_("This station is outside the regions you coordinate."))
+    assignment, _created = ReviewAssignment.objects.get_or_create(
+        reviewer=reviewer, election=election, region=None if station else region, station=station,
+        defaults={"organisation_id": reviewer.organisation_id, "assigned_by": actor})
+    return assignment
+
+
+def unassign_reviewer(*, actor, assignment_id):
+    """Take an assignment back; its flags leave the reviewer's queue at once."""
+    _ensure_may_assign(actor)
+    deleted, _rows = assignments_managed_by(actor).filter(pk=assignment_id).delete()
+    if not deleted:
+        raise ValidationError(_("No such assignment."))
 
 
 def self_deploy(*, observer, election_id, station_id):

@@ -12,14 +12,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from elections.models import Election, Region
 
-from . import home, selectors, services, throttling
+from . import access_log, home, selectors, services, throttling
 from .forms import (
     CheckInForm,
     DecisionForm,
@@ -28,9 +29,12 @@ from .forms import (
     DocumentForm,
     LoginForm,
     NewObserverForm,
+    ReviewAssignmentForm,
     SelfDeployForm,
     SignUpForm,
+    observer_label,
     show_service_errors,
+    station_label,
 )
 from .models import Accreditation, CheckIn, User
 
@@ -49,7 +53,9 @@ def start(request):
     if request.user.role == User.Role.OBSERVER:
         return redirect("observers:home")
     if request.user.role == User.Role.COORDINATOR:
-        return redirect("observers:accreditations")
+        return redirect("dashboard:index")
+    if request.user.role == User.Role.REVIEWER:
+        return redirect("protocols:review")
     return redirect("home")
 
 
@@ -69,24 +75,25 @@ class LoginView(auth_views.LoginView):
 
 def sign_up(request):
     form = SignUpForm(request.POST or None, request.FILES or None,
-                      initial={"invitation_code": request.GET.get("code", "")})
+                      initial={"invitation_code": request.GET.get("code", "").strip()})
     wait = throttling.sign_up_retry_after(request) if request.method == "POST" else None
     if wait is not None:
         # Refused before the form is read: the same budget per address as the API's sign-up.
         messages.error(request, throttling.wait_message(wait))
-        fields = ("invitation_code", "first_name", "last_name", "phone", "username")
+        fields = ("invitation_code", "first_name", "last_name", "phone", "email", "username")
         form = SignUpForm(initial={name: request.POST.get(name, "") for name in fields})
         response = render(request, "observers/sign_up.html", {"form": form}, status=429)
         response["Retry-After"] = str(wait)
         return response
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.sign_up(**form.cleaned_data)
+            user = services.sign_up(**form.cleaned_data, language=request.LANGUAGE_CODE)
         except ValidationError as error:
             show_service_errors(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! Your coordinator will check your accreditation."))
+            messages.success(request, _("Welcome! You have joined %(organisation)s.")
+                             % {"organisation": user.organisation.name})
             return redirect("observers:home")
     return render(request, "observers/sign_up.html", {"form": form})
 
@@ -97,6 +104,8 @@ def document(request, accreditation_id):
     accreditation = get_object_or_404(selectors.accreditations_for(request.user), pk=accreditation_id)
     if not accreditation.document:
         raise PermissionDenied
+    access_log.record(request, action=access_log.Action.DOCUMENT_VIEWED, subject=accreditation.observer,
+                      organisation_id=accreditation.organisation_id, target=f"accreditation {accreditation.pk}")
     response = FileResponse(accreditation.document.open("rb"), content_type=accreditation.document_type)
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
@@ -223,18 +232,29 @@ def accreditations(request):
 def accreditation_detail(request, accreditation_id):
     coordinator = services.ensure_coordinator(request.user)
     accreditation = get_object_or_404(selectors.accreditations_for(coordinator), pk=accreditation_id)
-    form = DecisionForm(request.POST or None)
+    if request.method == "GET":
+        access_log.record(request, action=access_log.Action.PERSON_VIEWED, subject=accreditation.observer,
+                          organisation_id=accreditation.organisation_id, target=f"accreditation {accreditation.pk}")
+    decisions = services.decisions_for(accreditation.status)
+    form = DecisionForm(request.POST or None, decisions=decisions)
     if request.method == "POST" and form.is_valid():
         try:
-            services.decide_accreditation(accreditation_id=accreditation.pk, coordinator=coordinator,
-                                          **form.cleaned_data)
+            decided = services.decide_accreditation(accreditation_id=accreditation.pk, coordinator=coordinator,
+                                                    **form.cleaned_data)
         except ValidationError as error:
             show_service_errors(form, error)
         else:
             messages.success(request, _("Decision recorded."))
+            if decided.status == Accreditation.Status.APPROVED:
+                # Back to the page, which now offers to deploy the observer just approved.
+                return redirect("observers:accreditation", accreditation_id=accreditation.pk)
             return redirect("observers:accreditations")
+    approved = accreditation.status == Accreditation.Status.APPROVED
     return render(request, "observers/accreditation_detail.html", {
-        "accreditation": accreditation, "form": form, "events": accreditation.events.select_related("actor"),
+        "accreditation": accreditation, "form": form if decisions else None,
+        "events": accreditation.events.select_related("actor"),
+        "deploy_url": f"{reverse('observers:deployments')}?observer={accreditation.observer_id}#deploy"
+        if approved else None,
     })
 
 
@@ -256,16 +276,24 @@ def new_observer(request):
 @login_required
 def deployments(request):
     coordinator = services.ensure_coordinator(request.user)
-    regions = Region.objects.filter(pk__in=services.coordinator_region_ids(coordinator)).order_by("name")
-    observers = selectors.observers_for(coordinator).filter(
-        accreditation__status=Accreditation.Status.APPROVED).order_by("last_name", "first_name")
+    region_ids = services.coordinator_region_ids(coordinator)
+    regions = Region.objects.filter(pk__in=region_ids).order_by("name")
+    observers = selectors.deployable_observers(coordinator)
     elections = _open_elections(set(regions.values_list("country", flat=True)))
-    form = DeployForm(request.POST or None, observers=observers, elections=elections, regions=regions)
+    initial = {}
+    chosen = request.GET.get("observer", "")
+    if request.method != "POST" and chosen.isascii() and chosen.isdigit():
+        # "Deploy this observer" from their accreditation: the form starts with them picked.
+        observer = observers.filter(pk=int(chosen)).first()
+        if observer is not None:
+            initial = {"observer": observer.pk, "observer_query": observer_label(observer)}
+    form = DeployForm(request.POST or None, initial=initial, observers=observers, elections=elections,
+                      stations=selectors.deployable_stations(region_ids))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.deploy(coordinator=coordinator, observer_id=data["observer"].pk, election_id=data["election"].pk,
-                            station_id=data["station"].pk, in_random_sample=data["in_random_sample"])
+                            station_id=data["station"].pk)
         except ValidationError as error:
             show_service_errors(form, error)
         except PermissionDenied as error:
@@ -282,10 +310,37 @@ def deployments(request):
         else:
             messages.error(request, _("Choose one of your regions."))
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    station = form.cleaned_data.get("station") if form.is_bound and hasattr(form, "cleaned_data") else None
     return render(request, "observers/deployments.html", {
-        "form": form, "page": page, "regions": regions,
+        "form": form, "page": page, "regions": regions, "open_form": bool(form.errors or initial),
+        "chosen_station": station_label(station) if station else "",
         "import_form": DeploymentImportForm(elections=elections),
     })
+
+
+@login_required
+def search_observers(request):
+    """Search-as-you-type for the deploy form: the coordinator's accredited observers."""
+    coordinator = services.ensure_coordinator(request.user)
+    query = request.GET.get("q", "")[:150]
+    found = selectors.search_observers(coordinator, query) if query.strip() else []
+    return JsonResponse({"results": [{"id": user.pk, "label": observer_label(user)} for user in found]})
+
+
+@login_required
+def search_stations(request):
+    """Search-as-you-type for the deploy form: stations in the coordinator's regions (of the
+    chosen election's country), with the name and address to confirm before saving."""
+    coordinator = services.ensure_coordinator(request.user)
+    query = request.GET.get("q", "")[:300]
+    election = request.GET.get("election", "")
+    country = None
+    if election.isascii() and election.isdigit():
+        country = Election.objects.filter(pk=int(election)).values_list("country", flat=True).first()
+    found = selectors.search_stations(services.coordinator_region_ids(coordinator), query, country=country)
+    return JsonResponse({"results": [{"id": station.pk, "label": station_label(station), "code": station.code,
+                                      "name": station.name, "address": station.address,
+                                      "region": station.commission.region.name} for station in found]})
 
 
 @login_required
@@ -310,3 +365,52 @@ def import_deployments(request):
         messages.success(request, _("%(created)s observers deployed (%(existing)s were already there).")
                          % {"created": created, "existing": existing})
     return redirect("observers:deployments")
+
+
+# --- Review assignments (coordinators of the organisation, administrators) ----------------------
+
+
+@login_required
+def review_assignments(request):
+    """Who reviews what: a coordinator gives their organisation's reviewers regions or stations of
+    an election (in the regions they coordinate); an administrator any organisation's reviewers."""
+    actor = request.user
+    if not (actor.is_platform_admin or (actor.role == User.Role.COORDINATOR and actor.organisation_id)):
+        raise PermissionDenied
+    regions = Region.objects.order_by("name")
+    if not actor.is_platform_admin:
+        regions = regions.filter(pk__in=services.coordinator_region_ids(actor))
+    elections = _open_elections(None if actor.is_platform_admin else set(regions.values_list("country", flat=True)))
+    reviewers = services.assignable_reviewers(actor).order_by("last_name", "first_name", "username")
+    form = ReviewAssignmentForm(request.POST or None, reviewers=reviewers, elections=elections, regions=regions)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        station = data.get("station")
+        try:
+            services.assign_reviewer(actor=actor, reviewer_id=data["reviewer"].pk, election_id=data["election"].pk,
+                                     region_id=None if station else data["region"].pk,
+                                     station_id=station.pk if station else None)
+        except ValidationError as error:
+            show_service_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Reviewer assigned."))
+            return redirect("observers:review-assignments")
+    assignments = services.assignments_managed_by(actor).order_by("-election__date", "reviewer__username", "id")
+    return render(request, "observers/review_assignments.html", {
+        "form": form, "page": Paginator(assignments, 50).get_page(request.GET.get("page")),
+        "reviewers": reviewers,
+    })
+
+
+@login_required
+@require_POST
+def remove_review_assignment(request, assignment_id):
+    try:
+        services.unassign_reviewer(actor=request.user, assignment_id=assignment_id)
+    except ValidationError:
+        messages.error(request, _("No such assignment."))
+    else:
+        messages.success(request, _("Assignment removed."))
+    return redirect("observers:review-assignments")

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from config.pagination import SummaryList
 from elections.models import Election
 
 from . import selectors, services
@@ -26,6 +27,7 @@ from .serializers import (
     CommissionProtocolSerializer,
     DecideSerializer,
     DiscrepancySerializer,
+    DiscrepancySummarySerializer,
     ObserverCopyInputSerializer,
     ObserverCopySerializer,
     OfficialVersionSerializer,
@@ -119,7 +121,9 @@ class OfficialVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class DiscrepancyFilter(django_filters.FilterSet):
-    region = django_filters.NumberFilter(method="in_region", label=_("Region (a station's, or a commission's)"))
+    # An ID, in the range of the database's integers: a huge number is a 400, not an overflow.
+    region = django_filters.NumberFilter(method="in_region", label=_("Region (a station's, or a commission's)"),
+                                         min_value=1, max_value=2**63 - 1, decimal_places=0)
 
     class Meta:
         model = Discrepancy
@@ -130,16 +134,18 @@ class DiscrepancyFilter(django_filters.FilterSet):
         return queryset.filter(selectors.in_region(value))
 
 
-class DiscrepancyViewSet(viewsets.ReadOnlyModelViewSet):
-    """Flags of the cross-check, most severe and oldest first."""
+class DiscrepancyViewSet(SummaryList, viewsets.ReadOnlyModelViewSet):
+    """Flags of the cross-check, most severe and oldest first (the list without the decisions)."""
 
     serializer_class = DiscrepancySerializer
+    list_serializer_class = DiscrepancySummarySerializer
     filterset_class = DiscrepancyFilter
 
     def get_queryset(self):
         user = self.request.user
+        decisions = () if getattr(self, "action", None) == "list" else ("decisions__reviewer",)
         return selectors.discrepancies_for(user).prefetch_related(
-            "decisions__reviewer", selectors.copy_photos(user, "observer_copy__photo_attachments"),
+            *decisions, selectors.copy_photos(user, "observer_copy__photo_attachments"),
             selectors.copy_photos(user, "other_copy__photo_attachments"),
         ).order_by("-severity_rank", "created_at", "id")
 

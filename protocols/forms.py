@@ -59,7 +59,8 @@ class DecisionForm(forms.Form):
     # Made when the page is drawn: a double click, or the same form sent again, records one decision.
     # Not required: a page drawn before it existed still sends, and the flag's state guard holds.
     client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
-    decision = forms.ChoiceField(label=_("Decision"), choices=[
+    # Radio buttons with none checked: the reviewer chooses; nothing is decided for them.
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, choices=[
         ("confirm", _("Confirmed: the photo shows the observer's figures")),
         ("observer_error", _("Observer error: the photo shows the official figures")),
         ("resolve", _("Resolved (explained or corrected)")),

@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import operator
+import re
 import urllib.error
 import urllib.request
 import zipfile
@@ -157,7 +158,7 @@ def _import(*, election, source, stream, file_name, create_stations, user, progr
     summaries = source.level == source.Level.COMMISSION
     if not summaries and not source.station_column:
         raise ResultImportError([(1, _("The source names no station column."))])
-    read = _read_file(text, source, summaries, progress)
+    read = _read_file(text, source, summaries, progress, counts=not dry_run)
     report = ImportReport(rows_read=read.rows_read, rows_skipped=read.skipped, unused_columns=read.unused,
                           dry_run=dry_run)
     if summaries:
@@ -196,7 +197,11 @@ def _import(*, election, source, stream, file_name, create_stations, user, progr
                                   digest=digest, file_name=file_name, user=user, report=report)
 
 
-def _read_file(text, source, summaries, progress):
+def _read_file(text, source, summaries, progress, counts=True):
+    """The file's rows as keys and figures. Without `counts` (a preview), a row's figures are only
+    checked, not kept: True stands for "every figure a count" (one regular expression over the
+    row's figures joined, in C), exactly what int() and the range check would accept; any other
+    row takes the import's own path, so its problems read the same."""
     key_columns = [source.region_column, source.commission_column] + ([] if summaries else [source.station_column])
     header, reader = _json_table(text) if source.format == source.Format.JSON else _csv_table(text)
     layout = source_mapping.resolve_header(header, key_columns=key_columns, line_columns=source.line_columns,
@@ -219,6 +224,7 @@ def _read_file(text, source, summaries, progress):
     width = max([*layout.key_indexes, *line_indexes, *(index for index, _values in skip)]) + 1
     figures_of = operator.itemgetter(*line_indexes) if len(line_indexes) > 1 else (
         lambda row: tuple(row[index] for index in line_indexes))
+    counts_only = None if counts else _all_counts(len(line_indexes))
     # The hot loop of a national file: names are normalised once per spelling (the memos below),
     # figures converted by map(int) in C; their range is checked for the whole file at once after.
     region_seen, commission_seen = region_of.seen, commission_of.seen
@@ -236,10 +242,13 @@ def _read_file(text, source, summaries, progress):
             read.skipped += 1
             continue
         row_errors = None
-        try:
-            figures = list(map(int, figures_of(row)))
-        except ValueError:
-            figures, row_errors = _examine_figures(figures_of(row), read.codes, column_names)
+        if counts_only is not None and counts_only(",".join(figures_of(row))):
+            figures = True
+        else:
+            try:
+                figures = list(map(int, figures_of(row)))
+            except ValueError:
+                figures, row_errors = _examine_figures(figures_of(row), read.codes, column_names)
         region_text, commission_text = row[region_index], row[commission_index]
         region = region_seen.get(region_text)
         if region is None:
@@ -295,6 +304,15 @@ def _read_file(text, source, summaries, progress):
     return read
 
 
+def _all_counts(width):
+    """A test of a row's figures joined by commas: True when there are `width` of them, each 1 to 9
+    decimal digits (what int() takes and the range check keeps: 0 to 999,999,999). A figure
+    holding a comma makes more than `width` parts, so it fails and is examined as usual."""
+    if not width:
+        return lambda joined: joined == ""
+    return re.compile(r"\d{1,9}(?:,\d{1,9}){" + str(width - 1) + "}").fullmatch
+
+
 def _examine_figures(raw, codes, column_names):
     """(figures or None for a blank row, problems) of a row whose figures are not all whole numbers."""
     given = [bool(value.strip()) for value in raw]
@@ -310,7 +328,7 @@ def _examine_figures(raw, codes, column_names):
 def _check_ranges(read, column_names):
     """Refuse the rows whose figures int() took but are no count (negative, or a billion and more):
     checked for the whole file in one numpy pass, then the few rows found are named."""
-    present = [index for index, figures in enumerate(read.values) if figures is not None]
+    present = [index for index, figures in enumerate(read.values) if figures is not None and figures is not True]
     if not present or not read.codes:
         return
     table = np.array([read.values[index] for index in present], dtype=np.int64)
@@ -614,8 +632,49 @@ class _HashingReader(io.RawIOBase):
 def _csv_table(text):
     """(header, reader): the reader's `line_num` tells where each row ends, so a row's line is the
     file's own (blank lines and quoted fields that span lines do not shift it)."""
-    reader = csv.reader(text)
-    return next(reader, []), reader
+    reader = _CsvRows(text)
+    return next(iter(reader), []), reader
+
+
+class _CsvRows:
+    """The rows of a CSV text exactly as `csv.reader` gives them, with its `line_num`, in about
+    half its time on a national file: a physical line with no quote (most of them) is split on
+    commas by `str.split`, which is what csv.reader does with such a line; a line with a quote, a
+    carriage return inside it, a NUL or a very long field goes to a csv.reader fed from the same
+    lines (it takes the following lines of a quoted field that spans lines, and raises what
+    csv.reader raises)."""
+
+    def __init__(self, text):
+        self.lines, self.line_num, self.pending = iter(text), 0, None
+        self.reader = csv.reader(self._feed())
+        self.longest = csv.field_size_limit()
+
+    def _feed(self):
+        while True:
+            if self.pending is not None:
+                line, self.pending = self.pending, None
+            else:
+                line = next(self.lines, None)
+                if line is None:
+                    return
+                self.line_num += 1
+            yield line
+
+    def __iter__(self):
+        longest, reader = self.longest, self.reader
+        for line in self.lines:
+            self.line_num += 1
+            body = line[:-1] if line[-1:] == "\n" else line
+            if body[-1:] == "\r":
+                body = body[:-1]
+            if '"' in body or "\r" in body or "\0" in body or len(body) > longest:
+                self.pending = line
+                row = next(reader, None)
+                if row is None:
+                    return
+                yield row
+            else:
+                yield body.split(",") if body else []
 
 
 class _Records:

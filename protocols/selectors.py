@@ -11,7 +11,14 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from evidence.models import EvidenceFile, Purpose
 from evidence.selectors import evidence_visible_to
 from observers.home import Section
-from observers.scope import EVERY_ORGANISATION, in_regions, is_staff_role, observer_organisation, of_observers
+from observers.scope import (
+    EVERY_ORGANISATION,
+    assigned_review,
+    in_regions,
+    is_staff_role,
+    observer_organisation,
+    of_observers,
+)
 
 from .models import CommissionProtocol, Discrepancy, ObserverCopy, ObserverCopyPhoto, OfficialVersion, PhotoPublication
 
@@ -40,13 +47,18 @@ def commission_protocols_for(user):
 
 
 def discrepancies_for(user):
+    """The flags this user may see: the one selector of review work (the queue, its API, the
+    dashboard's feed, station page and export). A reviewer of an organisation sees only what it
+    assigned them (observers.scope.assigned_review)."""
     queryset = Discrepancy.objects.select_related(
         "station__commission__region", "commission__region", "election", "observer_copy__observer",
         "official_version", "commission_protocol")
     if not is_staff_role(user):
         return queryset.none()
     return queryset.filter(in_regions(user, "station__commission__region_id", "commission__region_id"),
-                           flags_of_visible_copies(user))
+                           flags_of_visible_copies(user),
+                           assigned_review(user, "election_id", "station_id", "station__commission__region_id",
+                                           "commission__region_id"))
 
 
 def flags_of_visible_copies(user):
@@ -76,12 +88,15 @@ def official_versions(election=None, station=None):
 
 
 def comparison_rows(election_lines, base, other):
-    """Line by line: (number, label, observer value, official value, delta, differs) for a page."""
+    """Line by line: (number, label, observer value, official value, delta, differs) for a page.
+
+    The page's difference is `base` minus `other` (the observer's copy minus the official figure,
+    as on the results page), and the page says so in words."""
     rows = []
     for line in election_lines:
         a = (base or {}).get(line.code)
         b = (other or {}).get(line.code)
-        delta = b - a if a is not None and b is not None else None
+        delta = a - b if a is not None and b is not None else None
         rows.append({"code": line.code, "number": line.number, "labels": line.labels, "base": a, "other": b,
                      "delta": delta, "differs": bool(delta)})
     return rows

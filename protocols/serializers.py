@@ -133,3 +133,11 @@ class DecideSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT)
     client_id = serializers.UUIDField(required=False, allow_null=True, default=None,
                                       help_text=_("Made by the client: a re-sent decision is recorded once."))
+
+
+class DiscrepancySummarySerializer(DiscrepancySerializer):
+    """A flag in a list: without the reviewers' decisions (the detail has them)."""
+
+    class Meta(DiscrepancySerializer.Meta):
+        fields = [name for name in DiscrepancySerializer.Meta.fields if name != "decisions"]
+        read_only_fields = fields

@@ -14,12 +14,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.csv_export import stream_csv
+from config.csv_export import local_time, stream_csv, with_zone
 from config.parsing import is_whole_number
 from elections import selectors as election_selectors
 from elections.models import Election, Region
+from observers import pseudonyms
 from observers import selectors as observer_selectors
 from observers.forms import show_service_errors
+from observers.scope import is_assigned_reviewer
 
 from . import selectors, services
 from .forms import DecisionForm, ObserverCopyForm, ProtocolFiguresForm
@@ -46,7 +48,7 @@ def submit_copy(request, deployment_id):
                             deployment=deployment)
     if request.method == "POST" and form.is_valid():
         try:
-            copy, _created = services.submit_copy(
+            copy, created = services.submit_copy(
                 observer=request.user, deployment_id=deployment.pk, client_id=form.cleaned_data["client_id"],
                 figures=form.figures(), comment=form.cleaned_data["comment"],
                 evidence_ids=form.cleaned_data["evidence"])
@@ -55,7 +57,11 @@ def submit_copy(request, deployment_id):
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            if copy.warnings:
+            if not created:
+                # The same figures again (a resent draft, a second tap): the version already sent stands.
+                messages.info(request, _("These figures are the ones you already sent (version %(version)s): "
+                                         "nothing changed, no new version.") % {"version": copy.version})
+            elif copy.warnings:
                 messages.warning(request, _("Sent, with %(count)s control relations broken: check the figures "
                                             "against the paper, and send a correction if you mistyped.")
                                  % {"count": len(copy.warnings)})
@@ -154,6 +160,7 @@ def review_queue(request):
                                          | Q(pk__in=queryset.values("commission__region"))).order_by("name"),
         "kinds": Discrepancy.Kind.choices, "severities": Discrepancy.Severity.choices,
         "statuses": Discrepancy.Status.choices,
+        "unassigned": is_assigned_reviewer(request.user) and not request.user.review_assignments.exists(),
     })
 
 
@@ -180,18 +187,18 @@ def review_detail(request, discrepancy_id):
     groups, others = selectors.review_photos(discrepancy, reviewer)
     sides = {discrepancy.observer_copy_id: base_label, discrepancy.other_copy_id: other_label}
     return render(request, "protocols/review_detail.html", {
-        "attached": [{"label": sides[copy.pk], "copy": copy, "photos": [_review_photo(photo) for photo in photos]}
+        "attached": [{"label": sides[copy.pk], "copy": copy, "photos": [_review_photo(photo, reviewer) for photo in photos]}
                      for copy, photos in groups],
-        "other_photos": [_review_photo(photo) for photo in others],
+        "other_photos": [_review_photo(photo, reviewer) for photo in others],
         "discrepancy": discrepancy, "form": form, "rows": rows, "base_label": base_label,
         "other_label": other_label, "decisions": discrepancy.decisions.select_related("reviewer"),
     })
 
 
-def _review_photo(photo):
+def _review_photo(photo, viewer):
     return {"url": reverse("evidence:file", args=[photo.pk, "web"]),
             "original": reverse("evidence:file", args=[photo.pk, "original"]),
-            "sha256": photo.original.sha256, "observer": photo.uploaded_by.username, "pk": photo.pk,
+            "sha256": photo.original.sha256, "observer": pseudonyms.display_name(photo.uploaded_by, viewer), "pk": photo.pk,
             "captured_at": photo.original.captured_at, "published": photo.published,
             "has_web_copy": bool(photo.original.web_key)}
 
@@ -249,12 +256,31 @@ def export_confirmed(request):
     """CSV of confirmed discrepancies, streamed: one row per differing line."""
     _reviewer(request)
     queryset, _filters = _filtered_queue(request, default_status=Discrepancy.Status.CONFIRMED)
-    header = ["election", "region", "commission", "station", "kind", "severity", "status", "line", "observer",
-              "official", "delta", "flagged_at"]
+    # Names, not IDs; labels in the reviewer's language; times in each election's time zone.
+    elections = {}
+
+    def election_of(election_id):
+        if election_id not in elections:
+            election = Election.objects.select_related("template").get(pk=election_id)
+            language = (get_language() or "en")[:2]
+            labels = {line.code: line.labels.get(language) or line.labels.get("en") or next(iter(line.labels.values()), "")
+                      for line in election_selectors.election_lines(election)}
+            elections[election_id] = (election, election_selectors.time_zone(election), labels)
+        return elections[election_id]
+
+    zones = sorted({str(election_selectors.time_zone(None))} | set(
+        Election.objects.filter(pk__in=queryset.values("election_id")).exclude(time_zone="")
+        .values_list("time_zone", flat=True)))
+    header = [_("Election"), _("Region"), _("Territorial commission"), _("Station"), _("Flag"), _("Severity"),
+              _("Status"), _("Line"), _("Line name"), _("Observer's figure"), _("Official"), _("Difference"),
+              with_zone(_("Flagged at"), ", ".join(zones))]
+    kinds, severities = dict(Discrepancy.Kind.choices), dict(Discrepancy.Severity.choices)
+    statuses = dict(Discrepancy.Status.choices)
 
     def rows():
         for item in queryset.select_related("station__commission__region", "commission__region").iterator(
                 chunk_size=2000):
+            election, zone, labels = election_of(item.election_id)
             station, commission = item.station, item.commission
             if station:
                 place = [station.commission.region.name, station.commission.name, station.code]
@@ -263,7 +289,8 @@ def export_confirmed(request):
             else:
                 place = ["", "", ""]
             for code, (observer, official, delta) in (item.deltas or {"": [None, None, None]}).items():
-                yield [item.election_id, *place, item.kind, item.severity, item.status, code, observer, official,
-                       delta, item.created_at.isoformat()]
+                yield [election.name, *place, str(kinds.get(item.kind, item.kind)),
+                       str(severities.get(item.severity, item.severity)), str(statuses.get(item.status, item.status)),
+                       code, labels.get(code, ""), observer, official, delta, local_time(item.created_at, zone)]
 
     return stream_csv(rows(), header, "confirmed-discrepancies.csv")

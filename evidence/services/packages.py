@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from elections.models import Station
+from observers import access_log, pseudonyms
 
 from .. import content, selectors
 from ..models import EvidenceLogEntry
@@ -52,7 +53,7 @@ def build_package(files, title, summary_lines, *, built_by=None):
         manifest_files.append({
             "evidence_id": evidence.pk, "path": names[evidence.pk], "sha256": original.sha256, "size": original.size,
             "media_type": original.media_type, "purpose": evidence.purpose, "filename": evidence.filename,
-            "uploaded_by": evidence.uploaded_by.username, "received_at": _iso(evidence.created_at),
+            "uploaded_by": pseudonyms.display_name(evidence.uploaded_by), "received_at": _iso(evidence.created_at),
             "station": {"id": evidence.station_id, "code": evidence.station.code, "name": evidence.station.name}
             if evidence.station else None,
             "election": evidence.election.name if evidence.election else None,
@@ -107,6 +108,11 @@ def build_package(files, title, summary_lines, *, built_by=None):
             "title": title, "sha256": package_hash.hexdigest(), "manifest_sha256": hashlib.sha256(manifest_bytes).hexdigest(),
             "evidence_ids": [evidence.pk for evidence in files], "built_by": built_by.username if built_by else None,
         })
+        # The access log: one entry per observer whose originals (and their EXIF) leave in the ZIP.
+        for uploader in {evidence.uploaded_by_id: evidence.uploaded_by for evidence in files}.values():
+            count = sum(1 for evidence in files if evidence.uploaded_by_id == uploader.pk)
+            access_log.record(None, action=access_log.Action.EXPORTED, actor=built_by, subject=uploader,
+                              target=f"evidence package: {count} original(s)")
     return package
 
 

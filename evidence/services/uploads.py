@@ -15,13 +15,17 @@ The upload path, and why it is built this way:
    advancing in the same transaction. Bytes received before a dropped connection are kept and
    the client resumes from the last stored byte. With an Upload-Checksum the chunk is kept only
    if its SHA-256 matches.
-3. After the first bytes the format is sniffed, so a wrong file is refused after one chunk. At the
-   last byte the chunks are assembled in order (hashed as they are read) into one file that
+3. After the first bytes the format is sniffed (from the chunk in hand, never read back), so a
+   wrong file is refused after one chunk. The last chunk is not stored as an object: the stored
+   chunks are assembled in order with it (hashed as they are read) into one file that
    `_complete` checks by content (`evidence/content.py`), then stores in the default storage
    under a content-addressed key `evidence/ab/cd/<sha256>`, unless an original with that SHA-256
    is already stored (the same bytes sent twice are stored once). The `EvidenceFile`, the
    upload's completion and a "received" log entry are written in one transaction; copies are
-   made by Celery after commit; the chunk objects are deleted after it.
+   made by Celery after commit; the chunk objects are deleted after it. The offset reaches the
+   length in that transaction, so a request that dies before it leaves the last chunk to be sent
+   again. Bytes through the storage per upload: the chunks before the last written and read once,
+   the original written once (a photo sent in one chunk: only the original).
 
 A refused file leaves nothing behind: the scratch file and the upload row are deleted, nothing
 reaches the storage.
@@ -29,6 +33,7 @@ reaches the storage.
 
 import datetime
 import hashlib
+import itertools
 import logging
 import os
 import re
@@ -48,6 +53,7 @@ from django.utils.translation import gettext as _
 
 from config.queue import enqueue_on_commit
 from elections.models import Election, Station
+from observers import pseudonyms
 from observers import services as observer_services
 from observers.models import Deployment, User
 
@@ -147,12 +153,17 @@ def _read_stored(upload, limit=None):
             return
 
 
-def _assemble(upload):
-    """The complete file in a request-scoped temporary file, and its SHA-256."""
+def _assemble(upload, last=None):
+    """The complete file in a request-scoped temporary file, and its SHA-256: the stored chunks
+    in order, then `last` (the final chunk's spool, not stored as an object) when given."""
     hasher = hashlib.sha256()
     handle, name = tempfile.mkstemp(prefix="upload-", suffix=".part")
+    blocks = _read_stored(upload)
+    if last is not None:
+        last.seek(0)
+        blocks = itertools.chain(blocks, iter(lambda: last.read(READ_BLOCK), b""))
     with os.fdopen(handle, "wb") as output:
-        for block in _read_stored(upload):
+        for block in blocks:
             output.write(block)
             hasher.update(block)
     return Path(name), hasher.hexdigest()
@@ -347,21 +358,35 @@ def append_chunk(*, upload_id, user, offset, stream, content_length, checksum=No
                 if received == content_length:
                     raise UploadRefused("checksum", _("The chunk's checksum does not match: it was discarded."))
                 return upload
-            if received:
+            if not received:
+                return upload
+            new_offset = offset + received
+            if not upload.format_code and new_offset >= min(upload.length, content.SNIFF_BYTES):
+                _check_first_bytes(upload, _head(upload, offset, spool))
+            if new_offset < upload.length:
                 _store_chunk(upload, offset, received, spool)
+                upload.offset = new_offset
+                return upload
+            # The last bytes go straight from the spool into the assembled file, never stored as a
+            # chunk object to be read back: the offset advances with the completion's transaction,
+            # under this request's lease (a request that dies before it leaves the offset where it
+            # was, and the phone sends the last chunk again).
+            path, sha256 = _assemble(upload, spool)
+            try:
+                return _complete(upload, path, sha256)
+            finally:
+                path.unlink(missing_ok=True)
     finally:
         _release(upload)
-    new_offset = offset + received
-    upload.offset = new_offset
-    if not upload.format_code and new_offset >= min(upload.length, content.SNIFF_BYTES):
-        _check_first_bytes(upload)
-    if new_offset == upload.length:
-        path, sha256 = _assemble(upload)
-        try:
-            return _complete(upload, path, sha256)
-        finally:
-            path.unlink(missing_ok=True)
-    return upload
+
+
+def _head(upload, offset, spool):
+    """The file's first bytes (for sniffing its format): the stored ones before `offset`, then the
+    chunk in hand, without reading back what was just received."""
+    stored = b"".join(_read_stored(upload, limit=offset))[:offset] if offset else b""
+    spool.seek(0)
+    head = stored + spool.read(max(0, content.SNIFF_BYTES - len(stored)))
+    return head[:content.SNIFF_BYTES]
 
 
 def _store_chunk(upload, offset, size, spool):
@@ -406,8 +431,7 @@ def _refuse(upload, path, reason, message):
     raise UploadRefused(reason, message)
 
 
-def _check_first_bytes(upload):
-    head = b"".join(_read_stored(upload, limit=content.SNIFF_BYTES))[:content.SNIFF_BYTES]
+def _check_first_bytes(upload, head):
     fmt = content.sniff(head)
     if fmt is None:
         _refuse(upload, None, "unsupported", content_error_message(content.ContentError("unknown", "")))
@@ -457,14 +481,15 @@ def _complete(upload, path, sha256):
             )
             append_log(action=EvidenceLogEntry.Action.RECEIVED, evidence=evidence, payload={
                 "sha256": sha256, "size": original.size, "media_type": original.media_type, "key": original.key,
-                "uploaded_by": upload.uploaded_by_id, "username": upload.uploaded_by.username,
+                "uploaded_by": upload.uploaded_by_id, "observer": pseudonyms.pseudonym_code(upload.uploaded_by),
                 "station": upload.station_id, "election": upload.election_id, "purpose": upload.purpose,
                 "filename": upload.filename, "client_id": str(upload.client_id), "first_copy": stored_now,
                 **device_log_fields(upload),
             })
         upload.state = Upload.State.COMPLETE
         upload.evidence = evidence
-        upload.save(update_fields=["state", "evidence", "updated_at"])
+        upload.offset = upload.length
+        upload.save(update_fields=["state", "evidence", "offset", "updated_at"])
         if stored_now:
             enqueue_on_commit("evidence.tasks.process_original", original.pk)
     path.unlink(missing_ok=True)

@@ -18,5 +18,6 @@
     });
   }
   form.addEventListener("change", update);
+  form.addEventListener("input", update);  // a draft restored from the phone (outbox.js) fires "input"
   update();
 })();

@@ -27,6 +27,28 @@
     return { item: item, bar: bar, text: text };
   }
 
+  // What the observer reads when a file could not be sent: what happened and what the app does
+  // next, in their language (the strings of {% pwa_config %}), never tus's own English error
+  // ("tus: failed to create upload, caused by [object ProgressEvent]"). Returns {text, retry}:
+  // retry is true when the app sends the file again by itself (a network or server failure).
+  function uploadTexts() {  // read when needed: the config block comes after this script in the page
+    var config = document.getElementById("app-config");
+    return config ? (JSON.parse(config.textContent).strings.upload || {}) : {};
+  }
+  function failureText(error) {
+    var UPLOAD_TEXTS = uploadTexts();
+    var response = error && error.originalResponse;
+    var status = response ? response.getStatus() : 0;
+    var body = response ? (response.getBody() || "").trim() : "";
+    if (!status) { return { text: UPLOAD_TEXTS.offline || "", retry: true }; }
+    if (status === 401 || (status === 403 && /credentials|CSRF/i.test(body))) { return { text: UPLOAD_TEXTS.login || "", retry: false }; }
+    if (status >= 500 || status === 409 || status === 423 || status === 429) { return { text: UPLOAD_TEXTS.server || "", retry: true }; }
+    if (status === 413 && !body) { return { text: UPLOAD_TEXTS.tooLarge || "", retry: false }; }
+    // The server's own reason (plain text, in the observer's language) when it gave one.
+    var refused = UPLOAD_TEXTS.refused || "";
+    return { text: body && body.length < 300 && !/^\s*</.test(body) ? refused + " " + body : refused + " " + (UPLOAD_TEXTS.generic || ""), retry: false };
+  }
+
   // Send one file. options: endpoint, csrf, metadata (station, election, purpose), list (<ul> for
   // the progress row), messages (the element's data-msg-* dataset), onStored(evidenceId), onFailed().
   function send(file, options) {
@@ -59,9 +81,20 @@
         return retry;
       },
       onError: function (error) {
-        var body = error.originalResponse ? error.originalResponse.getBody() : "";
-        view.text.textContent = options.messages.msgFailed + " " + (body || error.message);
+        var failure = failureText(error);
+        view.text.textContent = failure.text || options.messages.msgFailed;
         view.text.className = "status failed"; view.item.setAttribute("role", "alert");
+        if (failure.retry) {
+          // Resumed from the last byte the server stored: when the phone is online again, or in a minute.
+          var again = function () {
+            window.removeEventListener("online", again); clearTimeout(timer);
+            view.text.className = "status"; view.item.removeAttribute("role"); view.text.textContent = options.messages.msgRetry;
+            upload.start();
+          };
+          var timer = setTimeout(again, 60000);
+          window.addEventListener("online", again);
+          return;
+        }
         if (options.onFailed) { options.onFailed(); }
       },
       onSuccess: function () {
@@ -80,7 +113,9 @@
 
   // --- The upload page ---------------------------------------------------------------------------
   var form = document.getElementById("evidence-upload");
-  if (form && !form.hasAttribute("data-outbox")) {  // an outbox form is sent by outbox.js
+  // An outbox form is sent by outbox.js (queued on the phone, no final give-up); this client sends it
+  // only in a browser without IndexedDB, where outbox.js does not run.
+  if (form && !(form.hasAttribute("data-outbox") && window.indexedDB && window.fetch)) {
     var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
     var refreshList = function () {
       fetch(form.dataset.list, { credentials: "same-origin" }).then(function (response) { return response.text(); })

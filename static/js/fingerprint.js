@@ -58,7 +58,8 @@
     function range(index) { return Math.round(index * step) + "–" + Math.round((index + 1) * step) + "%"; }
     output.textContent = canvas.dataset.label.replace("%(turnout)s", range(cell.turnout))
       .replace("%(share)s", range(cell.share))
-      .replace("%(stations)s", data.counts[cell.turnout][cell.share].toLocaleString());
+      .replace("%(stations)s", new Intl.NumberFormat(document.documentElement.lang || undefined)
+        .format(data.counts[cell.turnout][cell.share]));
   }
   fetch(canvas.dataset.url, { credentials: "same-origin" })
     .then(function (response) { return response.ok ? response.json() : null; })

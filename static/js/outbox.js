@@ -83,12 +83,12 @@
     if (blob.size <= LARGE && crypto.subtle) {
       return blob.arrayBuffer().then(function (bytes) { return crypto.subtle.digest("SHA-256", bytes); }).then(hex);
     }
-    // Large videos: in 8 MB chunks with the vendored incremental SHA-256 (Web Crypto has no streaming digest).
-    return loadScript(app.hashwasm).then(function () { return window.hashwasm.createSHA256(); }).then(function (hasher) {
-      hasher.init();
+    // Large videos: in 8 MB chunks with the vendored incremental SHA-256 in plain JavaScript (Web
+    // Crypto has no streaming digest; a WebAssembly one would need 'wasm-unsafe-eval' in the CSP).
+    return loadScript(app.sha256).then(function () { return window.sha256.create(); }).then(function (hasher) {
       var offset = 0, step = 8 * 1024 * 1024;
       function next() {
-        if (offset >= blob.size) { return hasher.digest("hex"); }
+        if (offset >= blob.size) { return hasher.hex(); }
         var slice = blob.slice(offset, offset + step);
         offset += step;
         return slice.arrayBuffer().then(function (bytes) { hasher.update(new Uint8Array(bytes)); return next(); });
@@ -160,10 +160,17 @@
 
   // Photos chosen in a picker of an outbox form stay on the phone until the form is sent.
   function picker(form) { return form.querySelector("[data-evidence-picker]"); }
-  function showPending(form) {
+  // Where a form's picked photos are listed: its picker's list, or (the "Send photos and videos"
+  // page) the list the form names in data-progress.
+  function progressList(form) {
     var box = picker(form);
-    if (!box) { return; }
-    var list = box.querySelector("[data-evidence-progress]");
+    if (box) { return box.querySelector("[data-evidence-progress]"); }
+    return form.dataset.progress ? document.getElementById(form.dataset.progress) : null;
+  }
+  function showPending(form) {
+    var list = progressList(form);
+    if (!list) { return; }
+    var box = picker(form) || form;
     list.querySelectorAll(".pending-file").forEach(function (row) { row.remove(); });
     (pendingFiles.get(form) || []).forEach(function (file) {
       var item = element("li", "", "pending-file");
@@ -251,7 +258,10 @@
       });
     }, Promise.resolve()).then(function () {
       status.hidden = true; showPending(form); return saveDraft(form);
-    }).then(function () { if (picker(form)) { uploadAhead(form); } });
+    }).then(function () { if (picker(form)) { uploadAhead(form); } }, function () {
+      showPending(form);  // the files hashed before the failure stay; the observer is told to pick again
+      notice(form, T.hashFailed, "error").setAttribute("role", "alert");
+    });
   }
 
   function setUpForm(form) {
@@ -318,26 +328,76 @@
   }
 
   // --- Queue -------------------------------------------------------------------------------------
+  function wakeUp() {
+    if (navigator.serviceWorker && navigator.serviceWorker.ready) {
+      navigator.serviceWorker.ready.then(function (registration) {
+        if (registration.sync) { return registration.sync.register("outbox"); }
+      }).catch(function () {});
+    }
+  }
   function queue(form) {
     var idField = clientIdField(form);
     var id = idField && idField.value ? idField.value : uuid();
-    var item = { id: id, kind: form.dataset.outbox, url: form.dataset.outbox === "upload" ? null : form.action,
+    var item = { id: id, kind: form.dataset.outbox, url: form.action,
                  page: location.pathname + location.search, draft: draftKey(form), fields: fieldsOf(form),
-                 files: pendingFiles.get(form) || [], state: "waiting", created: Date.now() };
+                 files: pendingFiles.get(form) || [], label: form.dataset.outboxLabel || "", state: "waiting",
+                 created: Date.now() };
     return put("outbox", item).then(function () { return saveDraft(form); }).then(function () {
-      if (navigator.serviceWorker && navigator.serviceWorker.ready) {
-        navigator.serviceWorker.ready.then(function (registration) {
-          if (registration.sync) { return registration.sync.register("outbox"); }
-        }).catch(function () {});
-      }
+      wakeUp();
       return item;
     });
+  }
+
+  // The "Send photos and videos" page: each picked file becomes an outbox item of its own (its id is
+  // the file's client_id, so correcting and resending a refused one replaces it), and the page's
+  // draft goes: the outbox holds the files now, until the server has them.
+  function queueUploads(form) {
+    var files = pendingFiles.get(form) || [];
+    var purpose = form.elements.namedItem("purpose");
+    var created = Date.now();
+    return files.reduce(function (chain, file, index) {
+      if (purpose) { file.purpose = purpose.value; }
+      var item = { id: file.id, kind: "upload", url: null, page: location.pathname + location.search, draft: null,
+                   fields: [["purpose", file.purpose]], files: [file], label: file.name, state: "waiting",
+                   created: created + index };
+      return chain.then(function () { return put("outbox", item); });
+    }, Promise.resolve()).then(function () {
+      pendingFiles.set(form, []);
+      showPending(form);
+      return remove("drafts", draftKey(form));
+    }).then(function () {
+      wakeUp();
+      render();
+      return files.length;
+    });
+  }
+  function refreshUploads(form) {
+    var mine = document.getElementById("evidence-mine");
+    if (!mine || !form.dataset.list) { return; }
+    fetch(form.dataset.list, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) { throw new Error("list " + response.status); }
+      return response.text();
+    }).then(function (html) {
+      var fresh = new DOMParser().parseFromString(html, "text/html").body;
+      mine.replaceChildren.apply(mine, Array.prototype.map.call(fresh.childNodes, function (node) {
+        return document.importNode(node, true);
+      }));
+    }).catch(function () { /* offline: the list is refreshed on the next visit */ });
   }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (event.defaultPrevented || !form.hasAttribute("data-outbox") || wiped) { return; }
     event.preventDefault();
+    if (form.dataset.outbox === "upload") {
+      queueUploads(form).then(function (count) {
+        if (!count) { return; }
+        if (!navigator.onLine) { notice(form, T.queued); return; }
+        notice(form, "");
+        sendAll();
+      }).catch(function () {});
+      return;
+    }
     var buttons = form.querySelectorAll("button[type=submit], button:not([type])");
     buttons.forEach(function (button) { button.disabled = true; });
     var done = function () { buttons.forEach(function (button) { button.disabled = false; }); };
@@ -368,6 +428,16 @@
       if (!response.ok) { throw new Error("session " + response.status); }
       return response.json();
     });
+  }
+
+  // Why the server refused a file, in the observer's language: its own reason when it gave one in
+  // plain text, never a bare status or a proxy's HTML page (a 413 from a proxy says nothing).
+  function uploadRefusal(status, body) {
+    var texts = T.upload || {};
+    body = (body || "").trim();
+    if (status === 413 && !body) { return texts.tooLarge; }
+    if (body && body.length < 300 && !/^</.test(body)) { return texts.refused + " " + body; }
+    return texts.refused + " " + texts.generic;
   }
 
   function upload(item, file, csrf, onPercent) {
@@ -404,7 +474,7 @@
             if (status === 401 || (status === 403 && /credentials|CSRF/i.test(response.getBody() || ""))) { reject(new Login()); return; }
             if (status >= 400 && status < 500 && status !== 409 && status !== 423 && status !== 429) {
               file.uploadUrl = null;
-              reject(new Refusal(file.name + ": " + (response.getBody() || status)));
+              reject(new Refusal(file.name + ": " + uploadRefusal(status, response.getBody())));
               return;
             }
             reject(error);  // the network: the item waits, and is sent again on the next occasion
@@ -455,7 +525,7 @@
   function acknowledged(item, answer) {
     // What the server has is removed from the phone: only a line for the outbox list stays.
     progress[item.id] = undefined;
-    var line = { id: item.id, kind: item.kind, state: "sent", created: item.created,
+    var line = { id: item.id, kind: item.kind, state: "sent", created: item.created, label: item.label, page: item.page,
                  sentAt: (answer && answer.time) || new Date().toUTCString(),
                  final: answer && answer.final, messages: answer && answer.messages };
     return put("outbox", line).then(function () { return item.draft ? remove("drafts", item.draft) : null; });
@@ -508,7 +578,7 @@
   // --- The outbox list ---------------------------------------------------------------------------
   function when(value) {
     var date = new Date(value);
-    return isNaN(date) ? "" : date.toLocaleString(app.language, { dateStyle: "short", timeStyle: "medium" });
+    return isNaN(date) ? "" : date.toLocaleString(app.dateLocale || app.language, { dateStyle: "short", timeStyle: "medium" });
   }
   function render() {
     var section = document.getElementById("outbox");
@@ -521,7 +591,9 @@
         if (item.state === "sent" && item.created < day) { remove("outbox", item.id); return; }
         var row = element("li", "", "outbox-item state-" + item.state);
         row.dataset.outboxItem = item.id;
-        row.append(element("strong", T.kinds[item.kind] || item.kind), element("span", " · " + when(item.created) + " ", "muted"));
+        row.append(element("strong", T.kinds[item.kind] || item.kind));
+        if (item.label) { row.append(" ", element("span", item.label, "outbox-label")); }
+        row.append(element("span", " · " + when(item.created) + " ", "muted"));
         var state = element("span", "", "outbox-state");
         if (item.state === "sent") { state.textContent = T.sent + " " + when(item.sentAt); }
         else if (item.state === "refused") { state.textContent = T.refused + " " + (item.reason || ""); }
@@ -547,7 +619,48 @@
         list.append(row);
       });
       section.hidden = !list.children.length;
+      showQueuedUploads(items);
     }).catch(function () {});
+  }
+
+  // On the "Send photos and videos" page, each file of this page in the outbox has its own row with
+  // a progress bar: waiting, n%, stored (then "My uploads" is refreshed) or refused with the reason.
+  function showQueuedUploads(items) {
+    var form = document.querySelector("form[data-outbox=upload]");
+    var list = form && progressList(form);
+    if (!list) { return; }
+    var here = location.pathname + location.search, stored = false;
+    items.filter(function (item) { return item.kind === "upload" && item.page === here; })
+      .sort(function (a, b) { return a.created - b.created; }).forEach(function (item) {
+        var row = list.querySelector(".queued-file[data-outbox-item='" + item.id + "']");
+        if (!row) {
+          if (item.state === "sent") { return; }  // sent on an earlier visit: it is in "My uploads"
+          row = element("li", "", "queued-file");
+          row.dataset.outboxItem = item.id;
+          var bar = element("progress");
+          bar.max = 100; bar.value = 0;
+          bar.setAttribute("aria-label", (form.dataset.msgSending || "") + " " + item.label);
+          row.append(element("strong", item.label), bar, element("span", "", "status"));
+          list.append(row);
+        }
+        var progressBar = row.querySelector("progress"), text = row.querySelector(".status");
+        if (item.state === "sent") {
+          if (row.dataset.state !== "sent") { stored = true; }
+          progressBar.value = 100; text.textContent = "100% · " + (form.dataset.msgDone || T.sent);
+          text.className = "status done"; row.removeAttribute("role");
+        } else if (item.state === "refused") {
+          text.textContent = (form.dataset.msgFailed || T.refused) + " " + (item.reason || "");
+          text.className = "status failed"; row.setAttribute("role", "alert");
+        } else if (item.state === "login") {
+          text.textContent = T.login; text.className = "status failed";
+        } else if (progress[item.id] !== undefined) {
+          progressBar.value = progress[item.id]; text.textContent = progress[item.id] + "%"; text.className = "status";
+        } else {
+          text.textContent = T.waiting; text.className = "status muted";
+        }
+        row.dataset.state = item.state;
+      });
+    if (stored) { refreshUploads(form); }
   }
 
   function flash() {
@@ -564,6 +677,35 @@
   }
 
   // --- Remove everything from this phone ---------------------------------------------------------
+  // The session cookie is out of the script's reach (HttpOnly): the server ends the session and
+  // tells the browser to clear the site's cookies (Clear-Site-Data). Offline, one flag stays behind
+  // (nothing personal in it) so that the next page opened online finishes the job.
+  var FORGET_PENDING = "forget-pending";
+  function forgetOnServer() {
+    return session().then(function (state) {
+      return fetch(app.forget, { method: "POST", credentials: "same-origin", cache: "no-store",
+                                 headers: { "X-CSRFToken": state.csrf } });
+    }).then(function (response) { return response.ok; }, function () { return false; }).then(function (done) {
+      try {
+        if (done) { localStorage.removeItem(FORGET_PENDING); } else { localStorage.setItem(FORGET_PENDING, "1"); }
+      } catch (error) { /* storage disabled */ }
+      return done;
+    });
+  }
+
+  function finishForgetting() {
+    var pending = false;
+    try { pending = localStorage.getItem(FORGET_PENDING) === "1"; } catch (error) { /* storage disabled */ }
+    if (!pending || !navigator.onLine) { return; }
+    forgetOnServer().then(function (done) {
+      if (!done) { return; }
+      var main = document.getElementById("main");
+      var note = element("p", T.wiped, "messages");
+      note.setAttribute("role", "status");
+      main.insertBefore(note, main.firstChild);
+    });
+  }
+
   function wipe() {
     var closing = opening ? opening.then(function (database) { database.close(); }).catch(function () {}) : Promise.resolve();
     wiped = true;
@@ -580,11 +722,11 @@
       }
       try { localStorage.clear(); sessionStorage.clear(); } catch (error) { /* storage disabled */ }
       return Promise.all(jobs);
-    }).then(function () {
+    }).then(forgetOnServer).then(function (loggedOut) {
       var section = document.getElementById("outbox");
       if (section) { section.hidden = true; }
       var main = document.getElementById("main");
-      var done = element("p", T.wiped, "messages");
+      var done = element("p", loggedOut ? T.wiped : T.wipedOffline, "messages");
       done.setAttribute("role", "status");
       main.insertBefore(done, main.firstChild);
     });
@@ -592,6 +734,8 @@
 
   // --- Start -------------------------------------------------------------------------------------
   flash();
+  finishForgetting();
+  window.addEventListener("online", finishForgetting);
   document.querySelectorAll("form[data-draft], form[data-outbox]").forEach(setUpForm);
   if (app.user) {
     // A sign-up that succeeded (the observer is now logged in): its draft, with the document photo, goes.
@@ -618,11 +762,11 @@
       if (!app.observer || !navigator.onLine || !document.querySelector("ol.steps")) { return; }
       // On My station: keep this page and the observer's forms (and their scripts) for offline use.
       var urls = [location.pathname + location.search];
-      document.querySelectorAll("ol.steps a[href], a[href^='/incidents/mine/']").forEach(function (link) {
+      document.querySelectorAll("ol.steps a[href], a[href^='/incidents/mine/'], .checklists-home a[href]").forEach(function (link) {
         var url = new URL(link.href);
         if (url.origin === location.origin && urls.indexOf(url.pathname + url.search) === -1) { urls.push(url.pathname + url.search); }
       });
-      registration.active.postMessage({ type: "keep", urls: urls, assets: [app.tus, app.hashwasm] });
+      registration.active.postMessage({ type: "keep", urls: urls, assets: [app.tus, app.sha256] });
     }).catch(function () {});
     navigator.serviceWorker.addEventListener("message", function (event) {
       if (event.data && event.data.type === "sync") { sendAll(); }

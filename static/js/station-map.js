@@ -6,13 +6,18 @@
 (function () {
   var element = document.getElementById("station-map");
   if (!element || !window.L) return;
-  var colours = { flagged: "#b42318", protocol: "#1a7f37", checked_in: "#0b5cad", deployed: "#9a6700", none: "#8c959f" };
-  var map = L.map(element, { preferCanvas: true }).setView([48, 67], 5);
+  var colours = { flagged: "#b42318", protocol: "#1a7f37", checked_in: "#0b5cad", deployed: "#9a6700", none: "#656d76" };
+  var map = L.map(element, { preferCanvas: true, zoomControl: false }).setView([48, 67], 5);
+  // Leaflet's own zoom buttons say "Zoom in" in every language: their titles come from the page.
+  L.control.zoom({ zoomInTitle: element.dataset.label_zoom_in, zoomOutTitle: element.dataset.label_zoom_out }).addTo(map);
   if (element.dataset.extent) {  // where the stations in scope are: [south, west, north, east]
     var extent = element.dataset.extent.split(",").map(Number);
     map.fitBounds([[extent[0], extent[1]], [extent[2], extent[3]]], { maxZoom: 12, animate: false });
   }
-  L.tileLayer(element.dataset.tiles, { attribution: element.dataset.attribution, maxZoom: 18 }).addTo(map);
+  // detectRetina: a phone's screen has 2-3 pixels per CSS pixel; tiles drawn at half size one zoom
+  // deeper stay sharp there (the map is a coordinator's page, not one of the observer's light ones).
+  L.tileLayer(element.dataset.tiles, { attribution: element.dataset.attribution, maxZoom: 18, detectRetina: true })
+    .addTo(map);
   var layer = L.layerGroup().addTo(map);
   var pending = null;
   var timer = null;
@@ -54,6 +59,26 @@
     return box;
   }
 
+  function iconSize(stations) { return stations < 10 ? 32 : stations < 1000 ? 40 : 48; }
+
+  // The server's grid puts two clusters of neighbouring cells close together now and then: drawn
+  // as they come, one icon would cover the other (a target too small to tap). A cluster whose icon
+  // would touch a bigger one's joins it: its stations and their states are added there.
+  function apart(clusters) {
+    var placed = [];
+    clusters.slice().sort(function (a, b) { return b[2] - a[2]; }).forEach(function (cluster) {
+      if (cluster[4] !== null) { placed.push({ cluster: cluster }); return; }  // one station: a dot, not an icon
+      var point = map.latLngToLayerPoint([cluster[0], cluster[1]]);
+      var near = placed.filter(function (other) {
+        return other.point && other.point.distanceTo(point) < (iconSize(other.cluster[2]) + iconSize(cluster[2])) / 2 + 4;
+      })[0];
+      if (!near) { placed.push({ cluster: cluster.slice(), point: point }); return; }
+      near.cluster[2] += cluster[2];
+      near.cluster[3] = near.cluster[3].map(function (count, index) { return count + cluster[3][index]; });
+    });
+    return placed.map(function (item) { return item.cluster; });
+  }
+
   function clusterMarker(cluster, states) {
     var icon = document.createElement("div");
     icon.className = "map-cluster";
@@ -61,7 +86,7 @@
     var count = document.createElement("span");
     count.textContent = cluster[2].toLocaleString();
     icon.appendChild(count);
-    var size = cluster[2] < 10 ? 32 : cluster[2] < 1000 ? 40 : 48;
+    var size = iconSize(cluster[2]);
     var marker = L.marker([cluster[0], cluster[1]], {
       icon: L.divIcon({ html: icon, className: "map-cluster-icon", iconSize: [size, size] }),
       title: summary(cluster, states), alt: summary(cluster, states), keyboard: true,
@@ -74,7 +99,7 @@
 
   function draw(data) {
     layer.clearLayers();
-    data.clusters.forEach(function (cluster) {
+    apart(data.clusters).forEach(function (cluster) {
       if (cluster[4] !== null) {
         var state = firstState(cluster[3], data.states);
         var marker = L.circleMarker([cluster[0], cluster[1]], { radius: 7, color: colours[state], fillOpacity: 0.8, weight: 1 });
@@ -99,9 +124,18 @@
       .map(function (value) { return value.toFixed(5); }).join(",");
     var url = element.dataset.clusters + "?zoom=" + map.getZoom() + "&bbox=" + encodeURIComponent(bbox);
     fetch(url, { credentials: "same-origin", signal: pending.signal })
-      .then(function (response) { return response.json(); })
+      .then(function (response) {
+        // An ended session answers with the login page (a redirect): say so instead of failing.
+        if (!response.ok || response.redirected) throw new Error("clusters " + response.status);
+        return response.json();
+      })
       .then(draw)
-      .catch(function (error) { if (error.name !== "AbortError") throw error; });
+      .catch(function (error) {
+        if (error.name === "AbortError") return;
+        var status = document.getElementById("map-status");
+        status.textContent = element.dataset.label_unavailable;
+        status.hidden = false;
+      });
   }
 
   map.on("moveend", function () {

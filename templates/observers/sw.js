@@ -46,11 +46,22 @@ self.addEventListener("activate", function (event) {
 });
 
 // Keep the observer's pages (and the static files they name) for offline use, when asked by the app.
-// Static files already kept are not fetched again either (their production names carry a hash).
+// A page is put in the cache only after the static files it names are: a page found in the cache
+// works offline with its scripts. Static files already kept are not fetched again (their production
+// names carry a hash).
 function keep(urls, assets) {
   var assetPattern = new RegExp("(?:src|href)=\"(" + STATIC_PREFIX.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "[^\"?#]+)\"", "g");
   return Promise.all([caches.open(PAGES), caches.open(STATIC)]).then(function (opened) {
-    var pages = opened[0], statics = opened[1], found = new Set(assets || []);
+    var pages = opened[0], statics = opened[1];
+    function keepAssets(found) {
+      return Promise.all(Array.from(found).map(function (asset) {
+        return statics.match(asset, { ignoreVary: true }).then(function (hit) {
+          if (hit) { return; }
+          return fetch(asset).then(function (response) { if (response.ok) { return statics.put(asset, response); } })
+            .catch(function () {});
+        });
+      }));
+    }
     return urls.reduce(function (chain, url) {
       return chain.then(function () {
         return pages.match(url, { ignoreVary: true });
@@ -60,21 +71,14 @@ function keep(urls, assets) {
         return fetch(url, { credentials: "same-origin" }).then(function (response) {
           if (!response.ok || response.redirected) { return; }
           return response.clone().text().then(function (html) {
-            var match;
+            var found = new Set(), match;
+            assetPattern.lastIndex = 0;
             while ((match = assetPattern.exec(html))) { found.add(match[1]); }
-            return pages.put(url, response);
+            return keepAssets(found).then(function () { return pages.put(url, response); });
           });
         }).catch(function () {});
       });
-    }, Promise.resolve()).then(function () {
-      return Promise.all(Array.from(found).map(function (asset) {
-        return statics.match(asset, { ignoreVary: true }).then(function (hit) {
-          if (hit) { return; }
-          return fetch(asset).then(function (response) { if (response.ok) { return statics.put(asset, response); } })
-            .catch(function () {});
-        });
-      }));
-    });
+    }, keepAssets(new Set(assets || [])));
   });
 }
 

@@ -6,6 +6,10 @@ Bounded: a few examples per operation (SCHEMATHESIS_EXAMPLES, 4 by default), so 
 stays within about two minutes; the number of operations and calls is printed at the end (run
 with -s). With SCHEMATHESIS_COVERAGE=1 it also sends schemathesis's boundary values of every
 parameter (measured: 6,494 calls over the 54 operations, both roles, about 10 minutes).
+
+Stateful: the links schemathesis infers from the response schemas and path parameters (a list's
+IDs to the record's own URL, a created record to its actions) chain calls with real IDs; 25
+scenarios of up to 20 calls each role (SCHEMATHESIS_STATEFUL_EXAMPLES, _STEPS), each rolled back.
 """
 
 import os
@@ -15,7 +19,7 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
@@ -34,6 +38,8 @@ from tests.factories import (
 )
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
+STATEFUL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_STATEFUL_EXAMPLES", "25"))
+STATEFUL_STEPS = int(os.environ.get("SCHEMATHESIS_STATEFUL_STEPS", "20"))
 CALLS = Counter()
 
 
@@ -91,6 +97,49 @@ def test_as_an_observer_no_server_error_and_every_status_documented(case, tokens
 @BOUNDED
 def test_as_a_coordinator_no_server_error_and_every_status_documented(case, tokens):
     _call(case, tokens["coordinator"], "coordinator")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["observer", "coordinator"])
+def test_chained_calls_follow_the_schemas_links_with_no_server_error(tokens, role):
+    """Stateful: schemathesis links the operations whose answers name records that others take by
+    ID (a deployment made, then read, its check-ins listed...), from the response schemas and path
+    parameters, and walks such chains with real IDs instead of random ones."""
+    workflow = schema.as_state_machine()
+    links = sum(1 for name in dir(workflow) if name.split("_", 1)[0] in ("GET", "POST", "PATCH", "PUT", "DELETE"))
+    assert links > 0, "schemathesis found no link between the operations"
+
+    linked = Counter()
+
+    class Chains(workflow):
+        # Each scenario starts from the same records: what one scenario made is rolled back, so a
+        # replayed scenario (Hypothesis shrinking a failure) meets the answers it met the first time.
+        def setup(self):
+            self.scenario = transaction.atomic()
+            self.scenario.__enter__()
+
+        def teardown(self):
+            transaction.set_rollback(True)
+            self.scenario.__exit__(None, None, None)
+
+        def step(self, input):
+            # A step whose IDs came from an earlier answer (a link applied), not drawn at random.
+            if input.transition is not None and input.applied_parameters:
+                linked[input.case.operation.label] += 1
+            return super().step(input)
+
+        def get_call_kwargs(self, case):
+            CALLS[(role, case.operation.label)] += 1
+            return {"headers": {"Authorization": f"Token {tokens[role]}", "Accept-Language": "en"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
+
+    Chains.run(settings=settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=STATEFUL_STEPS, deadline=None,
+                                 derandomize=True, database=None, suppress_health_check=list(HealthCheck)))
+    assert sum(linked.values()) > 0, "no call took its IDs from an earlier answer"
+    print(f"\nstateful ({role}): {links} links known, {sum(linked.values())} calls with IDs from earlier answers "
+          f"({', '.join(sorted(linked))})")
 
 
 def teardown_module():

@@ -4,6 +4,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.contrib.sessions.models import Session
 from openpyxl import load_workbook
 
 from tests.browser.test_observer_journey import log_in
@@ -97,15 +98,24 @@ def test_coordinator_drills_down_downloads_and_sees_the_map(live_server, browser
     assert download.value.suggested_filename == "mazhilis-2027-results.xlsx"
     # Playwright stores the download under a name without an extension: openpyxl reads the bytes.
     sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True).active
-    assert [cell.value for cell in sheet[1]] == ["contestant", "official", "observed", "official_same_stations"]
+    assert [cell.value for cell in sheet[1]] == ["Election", "Contestant", "Official", "Observers",
+                                                 "Official, same stations"]
     # AMANAT in the coordinator's region (Almaty): official 540 + 500; both stations are observed
     # by now, their observers counted 500 + 450.
-    assert [cell.value for cell in sheet[2]] == ["AMANAT", 1040, 950, 1040]
+    assert [cell.value for cell in sheet[2]][1:] == ["AMANAT", 1040, 950, 1040]
 
     page.goto(f"{live_server.url}/dashboard/mazhilis-2027/map/")
     wait_until(page, "document.getElementById('map-count').textContent === '2'")
     assert page.locator(".leaflet-interactive").count() >= 1
     page.screenshot(path=str(artifacts_dir / f"map-{name}.png"))
+
+    # The session ends while the map is open: the next view says so instead of failing silently.
+    Session.objects.all().delete()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.get_by_role("button", name="Zoom out").click()
+    page.get_by_text("The map could not load its stations").wait_for()
+    assert errors == []
     context.close()
 
 

@@ -60,24 +60,23 @@ def test_sign_up_approval_deployment_and_check_in(live_server, browser, artifact
     coordinator_context = browser.new_context(**PHONE, extra_http_headers={"Accept-Language": "en"})
     desk = coordinator_context.new_page()
     log_in(desk, live_server.url, coordinator.username)
-    desk.wait_for_url("**/observe/accreditations/")
+    desk.wait_for_url("**/dashboard/")
+    desk.get_by_role("link", name="Coordination").click()
     desk.get_by_role("link", name="Aigerim Sadykova").click()
     document_image = desk.get_by_role("img", name="Accreditation document")
     # The page may render before the image arrives: wait for the image itself, then measure it.
     assert document_image.evaluate(
         "image => image.complete ? image.naturalWidth : new Promise(resolve =>"
         " image.addEventListener('load', () => resolve(image.naturalWidth), {once: true}))") == 640
-    desk.get_by_label("Decision").select_option("approve")
+    desk.get_by_label("Approve").check()
     desk.get_by_role("button", name="Record the decision").click()
     assert "Decision recorded." in desk.content()
 
-    # ...and deploys the observer to the station.
-    desk.get_by_role("link", name="Deployments").click()
-    desk.get_by_text("Deploy an observer").click()
-    desk.get_by_label("Observer").select_option(label="Aigerim Sadykova (aigerim)")
-    desk.get_by_label("Election").select_option(label=str(election))
-    desk.get_by_label("Region").first.select_option(label="Almaty")
-    desk.get_by_label("Station number").fill("412")
+    # ...and deploys the observer to the station, from the link the decision offers.
+    desk.get_by_role("link", name="Deploy this observer to a station").click()
+    desk.locator("form.deploy-form").get_by_label("Election").select_option(label=str(election))
+    desk.get_by_role("combobox", name="Station").fill("412")
+    desk.get_by_role("option", name="412 · School No. 12 · Abay avenue 10 · Almaty").click()
     desk.get_by_role("button", name="Deploy", exact=True).click()
     assert "Observer deployed." in desk.content()
 
@@ -89,7 +88,9 @@ def test_sign_up_approval_deployment_and_check_in(live_server, browser, artifact
     phone.wait_for_selector("text=Checked in.")
     check_in = CheckIn.objects.get(deployment__station=station)
     assert check_in.latitude is not None and check_in.distance_m < 100 and not check_in.far_from_station
-    assert phone.get_by_role("button", name="Check out").is_visible()
+    # Leaving is asked twice: "Check out" opens a confirmation, it records nothing by itself.
+    assert phone.locator("details.check-out > summary").inner_text() == "Check out"
+    assert not phone.get_by_role("button", name="Yes, record my departure").is_visible()
     # The card says what was sent from this station so far: nothing yet but the check-in.
     sent = phone.get_by_label("What you sent")
     for nothing_yet in ("No protocol sent yet.", "No photo or video uploaded yet.", "No incident reported."):

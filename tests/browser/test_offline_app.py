@@ -4,6 +4,7 @@ back, photos with the SHA-256 the phone computed. Offline means the server is un
 browser talks to it through a proxy that is switched off (tests/browser/switchable_network.py)."""
 
 import hashlib
+import os
 
 import pytest
 
@@ -37,7 +38,9 @@ CATEGORY = "Observer not shown ballots or voter lists during the count"
 @pytest.fixture
 def network(live_server):
     target = int(live_server.url.rsplit(":", 1)[1])
-    for port in range(8151, 8199):  # this suite's range; a port still held elsewhere is skipped
+    # This suite's range (OFFLINE_TEST_PORTS="first-last" gives another); a port still held elsewhere is skipped.
+    first, last = (int(end) for end in os.environ.get("OFFLINE_TEST_PORTS", "8151-8198").split("-"))
+    for port in range(first, last + 1):
         proxy = SwitchableNetwork(target, port=port)
         try:
             proxy.on()
@@ -45,7 +48,7 @@ def network(live_server):
             continue
         break
     else:
-        raise AssertionError("no free port for the switchable network in 8151-8198")
+        raise AssertionError(f"no free port for the switchable network in {first}-{last}")
     yield proxy
     proxy.off()
 
@@ -184,12 +187,13 @@ def test_offline_check_in_protocol_with_two_photos_and_incident_arrive_once_when
       })""")
     phone.once("dialog", lambda dialog: dialog.accept())
     phone.get_by_role("button", name="Remove everything from this phone").click()
-    phone.get_by_text("Everything this app kept on this phone was removed.").wait_for()
+    phone.get_by_text("Everything this app kept on this phone was removed, and you are logged out.").wait_for()
     left = phone.evaluate("""async () => ({
         databases: (await indexedDB.databases()).length, caches: (await caches.keys()).length,
         workers: (await navigator.serviceWorker.getRegistrations()).length,
         local: localStorage.length, session: sessionStorage.length})""")
     assert left == {"databases": 0, "caches": 0, "workers": 0, "local": 0, "session": 0}, left
+    assert not [cookie for cookie in context.cookies() if cookie["name"] == "sessionid"]  # logged out too
     context.close()
 
 

@@ -3,6 +3,7 @@
 import copy
 import io
 import json
+import re
 import uuid
 
 import pytest
@@ -197,3 +198,19 @@ def test_hostile_answer_payloads_get_a_clear_400_and_store_nothing(client, count
     response = client.post("/checklists/api/answers/", payload, content_type="application/json")
     assert response.status_code == 400, response.content
     assert not Submission.objects.exists()
+
+
+def test_a_conditional_question_comes_hidden_unless_its_condition_holds(client, counting):
+    """Rendered hidden, so the page does not jump when the script hides it (Lighthouse's layout shift);
+    shown again when the form comes back (an error) with the answer that opens it."""
+    client.force_login(counting["observer"])
+    url = f"/checklists/answer/{counting['deployment'].pk}/{counting['checklist'].pk}/"
+    fresh = client.get(url, headers={"Accept-Language": "en"}).content.decode()
+    assert re.search(r'<fieldset id="question-who-refused"[^>]* hidden>', fresh)
+    assert not re.search(r'<fieldset id="question-observers-allowed"[^>]* hidden>', fresh)
+    refused = client.post(url, {"client_id": str(uuid.uuid4()), "deployment": counting["deployment"].pk,
+                                "version": counting["version"].pk, "q_observers-allowed": "no",
+                                "q_observers-present": "500"}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 200  # 500 observers is out of range: the form comes back
+    assert re.search(r'<fieldset id="question-who-refused"[^>]*>', refused.content.decode())
+    assert not re.search(r'<fieldset id="question-who-refused"[^>]* hidden>', refused.content.decode())

@@ -1,5 +1,6 @@
 """Process statistics: shares, counts, missing answers and sample margins, by hand and from the database."""
 
+import csv
 import io
 import uuid
 
@@ -9,7 +10,7 @@ from openpyxl import load_workbook
 from checklists import selectors, services, statistics
 from checklists.models import QuickCountSample, SampledStation
 from elections.models import Region
-from tests.factories import CommissionFactory, DeploymentFactory, ObserverFactory, StationFactory
+from tests.factories import CommissionFactory, CoordinatorFactory, DeploymentFactory, ObserverFactory, StationFactory
 
 
 def test_hand_worked_shares_counts_missing_and_margins():
@@ -66,7 +67,7 @@ def test_the_statistics_page_shows_shares_and_margins_from_the_database(client, 
     text = page.content.decode()
     assert "4 stations sent this checklist." in text and ">75.0<" in text
     export = client.get(f"/checklists/{counting['election'].slug}/statistics/{counting['checklist'].pk}.csv")
-    assert "observers-allowed" in export.content.decode()
+    assert "observers-allowed" in export.getvalue().decode()
     drill = client.get(f"/checklists/{counting['election'].slug}/statistics/{counting['checklist'].pk}/"
                        f"observers-allowed/no/")
     assert f"· {counting['station'].code}<" in drill.content.decode()
@@ -139,7 +140,7 @@ def test_exports_neutralise_cells_a_spreadsheet_would_run_as_formulas(client, co
                             answers={"observers-allowed": "yes"})
     client.force_login(counting["coordinator"])
     url = f"/checklists/{counting['election'].slug}/statistics/{counting['checklist'].pk}"
-    text = client.get(f"{url}.csv").content.decode()
+    text = client.get(f"{url}.csv").getvalue().decode()
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
     workbook = load_workbook(io.BytesIO(client.get(f"{url}.xlsx").content))
     cells = [cell for row in workbook.active.iter_rows(values_only=True) for cell in row if isinstance(cell, str)]
@@ -156,3 +157,49 @@ def test_the_statistics_page_reads_in_russian_and_kazakh(client, counting, langu
     text = client.get(f"/checklists/{counting['election'].slug}/statistics/",
                       headers={"Accept-Language": language}).content.decode()
     assert f"<h1>{heading}</h1>" in text and method in text
+
+
+@pytest.mark.django_db
+def test_a_region_breaks_down_by_district_on_the_page_in_the_exports_and_the_drill_down(client, counting):
+    """Nation, region, district, station: the same counts at each level, in the coordinator's scope."""
+    region = counting["station"].commission.region
+    first_district = counting["station"].commission
+    second_district = CommissionFactory(region=region, name="Second district zq")
+    stations = [counting["station"], StationFactory(commission=first_district),
+                *StationFactory.create_batch(2, commission=second_district)]
+    for station, value in zip(stations, ["no", "yes", "yes", "no"], strict=True):
+        observer = ObserverFactory(organisation=counting["coordinator"].organisation)
+        deployment = DeploymentFactory(observer=observer, election=counting["election"], station=station)
+        services.submit_answers(observer=observer, client_id=uuid.uuid4(), deployment_id=deployment.pk,
+                                version_id=counting["version"].pk, answers={"observers-allowed": value})
+    rows = selectors.process_counts(counting["checklist"], {region.pk}, by_district=True)
+    result = statistics.process_statistics(rows, selectors.categorical_questions(counting["checklist"]))
+    allowed = result["questions"][0]
+    assert {district: (data["answered"], data["shares"]["no"]) for district, data in allowed.by_region.items()} == {
+        first_district.pk: (2, (1, 0.5)), second_district.pk: (2, (1, 0.5))}
+
+    client.force_login(counting["coordinator"])
+    url = f"/checklists/{counting['election'].slug}/statistics/"
+    national = client.get(url, headers={"Accept-Language": "en"}).content.decode()
+    assert f'?checklist={counting["checklist"].pk}&amp;region={region.pk}' in national  # the region opens its districts
+    page = client.get(url, {"checklist": counting["checklist"].pk, "region": region.pk},
+                      headers={"Accept-Language": "en"})
+    text = page.content.decode()
+    assert "Per district" in text and "Second district zq" in text and first_district.name in text
+    assert "4 stations sent this checklist." in text
+
+    export = client.get(f"{url}{counting['checklist'].pk}.csv", {"region": region.pk},
+                        headers={"Accept-Language": "en"})
+    table = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
+    assert table[0][:2] == ["Region", "District"]
+    second = [row for row in table if row[1] == "Second district zq" and row[2] == "observers-allowed"]
+    assert sorted((row[4].lower(), row[5]) for row in second) == [("no", "1"), ("yes", "1")]
+
+    drill = client.get(f"{url}{counting['checklist'].pk}/observers-allowed/no/", {"commission": second_district.pk},
+                       headers={"Accept-Language": "en"}).content.decode()
+    assert f"· {stations[3].code}<" in drill and f"· {counting['station'].code}<" not in drill
+
+    other = CoordinatorFactory()  # a coordinator of another region asks for this one: nothing of it
+    client.force_login(other)
+    page = client.get(url, {"checklist": counting["checklist"].pk, "region": region.pk})
+    assert page.status_code in (200, 404) and "Second district zq" not in page.content.decode()

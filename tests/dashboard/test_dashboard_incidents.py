@@ -65,7 +65,8 @@ def test_coverage_counts_the_coordinators_incidents_by_severity_per_region_and_d
     (row,) = page.context["rows"]
     assert row["incidents"] == [1, 0, 2, 0]  # low, medium, high, critical: the other NGO's critical is not theirs
     assert page.context["totals"]["incidents"] == [1, 0, 2, 0]
-    assert "Incidents: High" in page.text
+    # The severities under one "Incidents" heading (the table fits a laptop), each read out in full.
+    assert '<span class="visually-hidden">Incidents: </span>High</th>' in page.text
     district = client.get(reverse("dashboard:region", args=[SLUG, world["almaty"].pk]))
     (commission_row,) = district.context["rows"]
     assert commission_row["group"] == world["commission"]
@@ -130,18 +131,20 @@ def test_station_page_counts_and_lists_the_stations_incidents(client, world, inc
 
 def test_incident_exports_are_scoped_and_carry_no_observer_name(client, world, incidents):  # noqa: F811
     _login(client, world["coordinator"])
-    text = client.get(reverse("dashboard:export", args=[SLUG, "incidents", "csv"])).getvalue().decode()
+    text = client.get(reverse("dashboard:export", args=[SLUG, "incidents", "csv"]),
+                      HTTP_ACCEPT_LANGUAGE="en").getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["incident", "region", "commission", "station", "category", "severity", "status",
-                       "occurred_at", "reported_at"]
-    assert sorted((row[1], row[3], row[5]) for row in rows[1:]) == [
-        ("Almaty", "1", "high"), ("Almaty", "1", "high"), ("Almaty", "1", "low")]
+    assert rows[0] == ["Incident", "Election", "Region", "Territorial commission", "Station", "Category", "Severity",
+                       "Status", "Occurred at (Asia/Almaty)", "Reported at (Asia/Almaty)", "Observer"]
+    assert sorted((row[2], row[4], row[6]) for row in rows[1:]) == [
+        ("Almaty", "1", "High"), ("Almaty", "1", "High"), ("Almaty", "1", "Low")]
     assert "Arman" not in text and incidents["low"].observer.username not in text
-    response = client.get(reverse("dashboard:export", args=[SLUG, "incidents", "xlsx"]))
+    assert f"Observer {incidents['low'].observer.pseudonym}" in text
+    response = client.get(reverse("dashboard:export", args=[SLUG, "incidents", "xlsx"]), HTTP_ACCEPT_LANGUAGE="en")
     assert response["Content-Disposition"] == f'attachment; filename="{SLUG}-incidents.xlsx"'
     sheet = list(load_workbook(io.BytesIO(response.content)).active.values)
-    assert sheet[0][0] == "incident" and len(sheet) == 4
-    assert sorted(row[5] for row in sheet[1:]) == ["high", "high", "low"]
+    assert sheet[0][0] == "Incident" and len(sheet) == 4
+    assert sorted(row[6] for row in sheet[1:]) == ["High", "High", "Low"]
 
 
 def test_live_feed_brings_new_incidents_beside_flags_with_their_own_cursor(client, world, incidents):  # noqa: F811

@@ -4,6 +4,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from elections.models import Election
 from protocols import services as protocol_services
 from protocols.models import ResultSource
 from protocols.official_import import import_official_results
@@ -133,19 +134,21 @@ def test_exports_respect_the_coordinators_scope(client, world):
     from openpyxl import load_workbook
 
     client.login(username=world["coordinator"].username, password=TEST_PASSWORD)
-    coverage = client.get(reverse("dashboard:export", args=["mazhilis-2027", "coverage", "csv"]))
-    rows = list(csv_module.reader(io_module.StringIO(coverage.getvalue().decode())))
-    assert rows == [["region", "stations", "deployed", "checked_in", "protocols", "protocols_with_photos", "official",
-                     "open_flags", "incidents_low", "incidents_medium", "incidents_high", "incidents_critical",
-                     "not_published"],
-                    ["Almaty", "2", "1", "0", "1", "0", "2", "1", "0", "0", "0", "0", "0"]]
+    election = Election.objects.get(slug="mazhilis-2027").name
+    coverage = client.get(reverse("dashboard:export", args=["mazhilis-2027", "coverage", "csv"]), HTTP_ACCEPT_LANGUAGE="en")
+    rows = list(csv_module.reader(io_module.StringIO(coverage.getvalue().decode("utf-8-sig"))))
+    assert rows == [["Election", "Region", "Stations", "Observers deployed", "Checked in", "Protocols received",
+                     "Protocols with photos", "Official results", "Open flags", "Incidents: Low", "Incidents: Medium",
+                     "Incidents: High", "Incidents: Critical", "Results not published"],
+                    [election, "Almaty", "2", "1", "0", "1", "0", "2", "1", "0", "0", "0", "0", "0"]]
     workbook = load_workbook(io_module.BytesIO(client.get(
-        reverse("dashboard:export", args=["mazhilis-2027", "results", "xlsx"])).content))
+        reverse("dashboard:export", args=["mazhilis-2027", "results", "xlsx"]), HTTP_ACCEPT_LANGUAGE="en").content))
     sheet = list(workbook.active.values)
-    assert sheet[0] == ("contestant", "official", "observed", "official_same_stations")
-    assert sheet[1] == ("AMANAT", 1040, 500, 540)  # Astana's station is outside this coordinator's scope
-    flags = client.get(reverse("dashboard:export", args=["mazhilis-2027", "flags", "csv"])).getvalue().decode()
-    assert "mismatch,critical,open" in flags
+    assert sheet[0] == ("Election", "Contestant", "Official", "Observers", "Official, same stations")
+    assert sheet[1] == (election, "AMANAT", 1040, 500, 540)  # Astana's station is outside this coordinator's scope
+    flags = client.get(reverse("dashboard:export", args=["mazhilis-2027", "flags", "csv"]),
+                       HTTP_ACCEPT_LANGUAGE="en").getvalue().decode()
+    assert "Observer's copy differs from the official result,Critical,Open," in flags
     geojson = client.get(reverse("dashboard:export", args=["mazhilis-2027", "stations", "geojson"])).json()
     assert {feature["properties"]["code"]: feature["properties"]["state"] for feature in geojson["features"]} == {
         "1": "flagged", "2": "none"}

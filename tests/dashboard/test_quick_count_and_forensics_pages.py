@@ -12,7 +12,7 @@ from django.urls import reverse
 from dashboard import selectors, services
 from dashboard.models import ForensicReport
 from demo.results import station_protocol
-from elections.models import Region
+from elections.models import Region, Station
 from protocols import services as protocol_services
 from protocols.models import ResultSource
 from protocols.official_import import import_official_results
@@ -59,10 +59,25 @@ def published():
     return election
 
 
+def _more_sample_reports(published):
+    """20 more sampled stations report: 32 in all, above the quick count's minimum of 30."""
+    observer = ObserverFactory()
+    for station in Station.objects.filter(commission__code="ALA-1").order_by("id")[12:32]:
+        deployment = DeploymentFactory(observer=observer, election=published, station=station, in_random_sample=True)
+        protocol_services.submit_copy(observer=observer, deployment_id=deployment.pk, client_id=uuid.uuid4(),
+                                      figures=PROTOCOLS[int(station.code)])
+
+
 def test_quick_count_estimates_each_party_and_compares_with_the_official_share(client, published):
+    # 12 reports are below the minimum of 30: the sample grows to 32 reporting stations first.
+    observer = ObserverFactory()
+    for station in Station.objects.filter(commission__code="ALA-1").order_by("id")[12:32]:
+        deployment = DeploymentFactory(observer=observer, election=published, station=station, in_random_sample=True)
+        protocol_services.submit_copy(observer=observer, deployment_id=deployment.pk, client_id=uuid.uuid4(),
+                                      figures=PROTOCOLS[int(station.code)])
     client.login(username=UserFactory(role="reviewer").username, password=TEST_PASSWORD)
     page = client.get(reverse("dashboard:quick-count", args=["demo-2027"]), HTTP_ACCEPT_LANGUAGE="en")
-    assert page.context["sampled"] == 12 and page.context["population"] == 40
+    assert page.context["sampled"] == 32 and page.context["population"] == 40
     rows = {row["name"]: row for row in page.context["rows"]}
     assert len(rows) == 7 + 1  # and turnout
     first = rows["Party 1"]
@@ -262,6 +277,7 @@ def test_observers_cannot_see_the_statistics(client, published):
 
 
 def test_quick_count_compares_turnout_with_the_official_figure(client, published):
+    _more_sample_reports(published)  # 12 are below the minimum of 30 reports
     _reviewer(client)
     url = reverse("dashboard:quick-count", args=["demo-2027"])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
@@ -269,15 +285,15 @@ def test_quick_count_compares_turnout_with_the_official_figure(client, published
     assert turnout["name"] == "Turnout" and turnout["turnout"]
     official = sum(p["L4"] for p in PROTOCOLS) / sum(p["L1"] for p in PROTOCOLS)
     assert turnout["official"] == pytest.approx(100 * official)
-    sample = PROTOCOLS[:12]
+    sample = PROTOCOLS[:32]
     assert turnout["estimate"] == pytest.approx(100 * sum(p["L4"] for p in sample) / sum(p["L1"] for p in sample))
     assert not turnout["outside"] and "Turnout" not in page.context["outside"]
 
-    # The commissions of the 28 stations no observer sampled add 200 ballots each for party 1: the
-    # official turnout rises by about 9 points, out of the sample's reach.
+    # The commissions of the 8 stations no observer sampled add 200 ballots each for party 1: the
+    # official turnout rises by about 3 points, out of the sample's reach.
     rows = ["r,c,s," + ",".join(CODES)] + [
         f"ALA,ALA-1,{number}," + ",".join(str(value) for value in published_protocol(
-            number, extra=0 if number < 12 else 200).values()) for number in range(40)]
+            number, extra=0 if number < 32 else 200).values()) for number in range(40)]
     import_official_results(election=published, source=ResultSource.objects.get(code="demo"),
                             stream=io.BytesIO("\n".join(rows).encode()), file_name="stuffed.csv")
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")

@@ -79,11 +79,11 @@ def test_register_csv_lists_an_overdue_complaint(client, escalated, coordinator,
                            filed_at=datetime.datetime(2027, 3, 22, 9, 0, tzinfo=datetime.UTC), filed_where="UIK 412")
     monkeypatch.setattr("incidents.views.timezone.localdate", lambda: datetime.date(2027, 4, 10))
     client.force_login(coordinator)
-    response = client.get("/incidents/complaints/export.csv")
+    response = client.get("/incidents/complaints/export.csv", HTTP_ACCEPT_LANGUAGE="en")
     rows = b"".join(response.streaming_content).decode().splitlines()
-    assert rows[0].startswith("complaint,incident,category")
-    assert rows[1].startswith(f"{complaint.pk},{escalated.pk},Ballot stuffing,Almaty,412,")
-    assert ",2027-03-27,,yes," in rows[1]
+    assert rows[0].startswith("\ufeffComplaint,Incident,Election,Category")
+    assert rows[1].startswith(f"{complaint.pk},{escalated.pk},{escalated.election.name},Ballot stuffing,Almaty,412,")
+    assert ",Overdue,2027-03-22 14:00,UIK 412,2027-03-27,,yes," in rows[1]  # filed 09:00 UTC, 14:00 in Almaty
     page = client.get("/incidents/complaints/")
     assert b'class="overdue"' in page.content
 

@@ -297,9 +297,10 @@ def test_coordinator_attaches_the_scan_of_the_answer_and_the_register_shows_it(f
     assert filed_complaint.answer_scan == scan
     assert sha256 in client.get(f"/incidents/complaints/{filed_complaint.pk}/").content.decode()
     assert "scan of the answer attached" in client.get("/incidents/complaints/").content.decode()
-    rows = list(csv.DictReader(io.StringIO(b"".join(client.get("/incidents/complaints/export.csv")
-                                                  .streaming_content).decode())))
-    assert rows[0]["answer_scan_sha256"] == sha256
+    rows = list(csv.DictReader(io.StringIO(b"".join(client.get("/incidents/complaints/export.csv",
+                                                             HTTP_ACCEPT_LANGUAGE="en")
+                                                  .streaming_content).decode("utf-8-sig"))))
+    assert rows[0]["SHA-256 of the answer's scan"] == sha256
     assert client.get(f"/api/complaints/{filed_complaint.pk}/").json()["answer_scan"] == scan.pk
 
 

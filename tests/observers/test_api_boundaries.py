@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from observers import services
-from observers.models import CheckIn, Deployment
+from observers.models import CheckIn, Deployment, User
 from tests.factories import (
     TEST_PASSWORD,
     CommissionFactory,
@@ -156,3 +156,28 @@ def test_check_in_ids_of_other_observers_are_not_listed(coordinator, theirs):
     stranger = ObserverFactory()
     assert api_as(stranger).get("/api/check-ins/", {"deployment": deployment.pk}).json()["count"] == 0
     assert CheckIn.objects.count() == 1
+
+
+def test_a_reviewer_reads_a_check_ins_distance_band_not_its_position():
+    """The check-in API gives the position only to those who may know who the observer is."""
+    organisation = OrganisationFactory()
+    region = RegionFactory()
+    organisation.regions.add(region)
+    station = StationFactory(commission=CommissionFactory(region=region), latitude="43.238900", longitude="76.889700")
+    observer = ObserverFactory(organisation=organisation)
+    deployment = DeploymentFactory(observer=observer, station=station)
+    services.record_check_in(observer=observer, deployment_id=deployment.pk, client_id=uuid.uuid4(),
+                                      latitude="43.240100", longitude="76.889700", accuracy_m=8)
+    reviewer = UserFactory(role=User.Role.REVIEWER, organisation=organisation)
+    coordinator = CoordinatorFactory(organisation=organisation)
+    coordinator.regions.add(region)
+    seen = {}
+    for name, viewer in (("observer", observer), ("coordinator", coordinator), ("reviewer", reviewer)):
+        results = api_as(viewer).get("/api/check-ins/").json()["results"]
+        assert len(results) == 1, (name, results)
+        seen[name] = results[0]
+    for name in ("observer", "coordinator"):
+        assert seen[name]["latitude"] == "43.240100" and seen[name]["accuracy_m"] == 8
+    assert seen["reviewer"]["distance_band"] == "100-500 m"
+    for field in ("latitude", "longitude", "accuracy_m", "distance_m", "device_time"):
+        assert seen["reviewer"][field] is None, field

@@ -30,8 +30,9 @@ def test_coordinator_deploys_an_observer_in_their_region(client, coordinator, st
     observer = ObserverFactory(organisation=coordinator.organisation, first_name="Aruzhan")
     election = ElectionFactory()
     client.login(username=coordinator.username, password=TEST_PASSWORD)
-    client.post(reverse("observers:deployments"), {"observer": observer.pk, "election": election.pk,
-                                                   "region": station.commission.region_id, "station_code": "101"})
+    # As the form sends it without its script: the observer's username and the station's number typed.
+    client.post(reverse("observers:deployments"), {"observer_query": observer.username, "election": election.pk,
+                                                   "station_query": "101"})
     deployment = Deployment.objects.get()
     assert (deployment.observer, deployment.station, deployment.assigned_by) == (observer, station, coordinator)
     assert "Aruzhan" in client.get(reverse("observers:deployments")).text

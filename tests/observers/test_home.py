@@ -86,7 +86,7 @@ def test_the_observer_sees_the_status_of_what_they_sent(client, coordinator, ele
     IncidentFactory(deployment=deployment, category=_incident_category("vote-buying"))
 
     page = home_page(client, observer)
-    assert "Checked in" in page and "Check out" in page
+    assert "You are at the station" in page and "Check out" in page
     assert "Protocol sent: version 2" in page and "does not add up" in page
     assert "flagged: being checked by a reviewer" in page
     assert "2 files uploaded" in page and "Photo of a protocol (2)" in page

@@ -1,14 +1,17 @@
 """Usernames of a safe alphabet (NFKC, one script), phone numbers in E.164, and IDs or file names
 that are not what they should be answer 4xx with a clear message, never 500."""
 
+import sqlite3
 import uuid
 
 import pytest
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from observers import identity
+from observers import identity, sqlite_functions
 from observers.models import User
+from observers.services import username_skeleton
 from tests.factories import TEST_PASSWORD, CoordinatorFactory, ElectionFactory, ObserverFactory, UserFactory
 
 from .conftest import photo
@@ -125,3 +128,97 @@ def test_odd_digits_in_query_strings_and_headers_are_never_a_server_error(organi
     client.force_login(observer)
     created = client.post("/api/evidence/uploads/", HTTP_TUS_RESUMABLE="1.0.0", HTTP_UPLOAD_LENGTH=number)
     assert created.status_code == 400
+
+
+@pytest.mark.parametrize("new, taken", [
+    ("сос", "coc"),  # all Cyrillic, one script: looks like the Latin "coc"
+    ("coc", "сос"),
+    ("АВС", "abc"),  # Cyrillic capitals (one script) that read "ABC"
+    ("ВОТ", "bot"),
+    ("rnike", "mike"),
+    ("Iogin", "login"),  # capital I looks like a small l
+    ("ad0l", "adol"),
+])
+def test_a_username_whose_skeleton_is_taken_is_confusable(new, taken):
+    assert identity.skeleton(new) == identity.skeleton(taken)
+
+
+@pytest.mark.parametrize("first, second", [("Айгерім", "Айгерим"), ("aigerim", "aigerlm"), ("жук", "zhuk")])
+def test_usernames_that_do_not_look_alike_keep_different_skeletons(first, second):
+    assert identity.skeleton(first) != identity.skeleton(second)
+
+
+@pytest.mark.django_db
+def test_the_databases_skeleton_equals_pythons_for_every_letter_of_the_table():
+    names = ["сос", "АДМІН", "Айгерім", "Әлия_2027", "rnvvI01", "ЁЖИК", "ӀӏÀàŢ"]  # stored usernames are NFKC already
+    for name in names:
+        UserFactory(username=name)
+    stored = dict(User.objects.filter(username__in=names).annotate(sk=username_skeleton()).values_list("username", "sk"))
+    assert stored == {name: identity.skeleton(name) for name in names}
+
+
+@pytest.mark.django_db
+def test_the_embedded_databases_translate_is_postgresqls():
+    """`make run` uses SQLite, which has no TRANSLATE: observers.sqlite_functions gives it one with
+    PostgreSQL's rules (a longer source drops the characters with no counterpart; the first place
+    of a repeated character wins), so sign-ups work on a machine with nothing configured."""
+    embedded = sqlite3.connect(":memory:")
+    embedded.create_function("TRANSLATE", 3, sqlite_functions.translate, deterministic=True)
+    table = (identity.SKELETON_FROM, identity.SKELETON_TO)
+    cases = {("сос", *table): "coc", ("Айгерім", *table): identity.skeleton("Айгерім"),
+             ("12345", "143", "ax"): "a2x5", ("abc", "aa", "xy"): "xbc"}
+    for arguments, expected in cases.items():
+        assert embedded.execute("SELECT TRANSLATE(?, ?, ?)", arguments).fetchone()[0] == expected, arguments
+        with connection.cursor() as cursor:  # the suite's own database, PostgreSQL in CI, agrees
+            cursor.execute("SELECT TRANSLATE(%s, %s, %s)", arguments)
+            assert cursor.fetchone()[0] == expected, arguments
+    assert embedded.execute("SELECT TRANSLATE(NULL, 'a', 'b')").fetchone()[0] is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("new, taken", [("сос", "coc"), ("pop", "рор"), ("ВОТ", "Bot")])
+def test_sign_up_refuses_a_username_confusable_with_a_taken_one(organisation, new, taken):
+    UserFactory(username=taken)
+    response = sign_up(organisation, username=new)
+    assert response.status_code == 400
+    assert "looks like one that is taken" in str(response.json()["username"])
+    assert not User.objects.filter(username=new).exists()
+
+
+@pytest.mark.django_db
+def test_a_coordinator_creating_an_observer_on_the_api_is_refused_a_confusable_username(organisation):
+    UserFactory(username="coc")
+    coordinator = CoordinatorFactory(organisation=organisation)
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(coordinator)
+    response = client.post("/api/observers/", {"username": "сос", "password": TEST_PASSWORD, "first_name": "Dias",
+                                               "last_name": "S", "phone": "+7 701 123 45 67"}, format="json")
+    assert response.status_code == 400 and "looks like one that is taken" in str(response.json()["username"])
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_confusable_and_unsafe_usernames_on_add_and_change():
+    UserFactory(username="coc")
+    admin = UserFactory(role=User.Role.ADMIN, is_staff=True, is_superuser=True)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(admin)
+    add = "/admin/observers/user/add/"
+    for username, message in [("сос", "looks like one that is taken"), ("adm\u0456n", "one alphabet")]:
+        response = client.post(add, {"username": username, "password1": "Long-enough-pass-42",
+                                     "password2": "Long-enough-pass-42", "role": "observer",
+                                     "usable_password": "true"})
+        assert response.status_code == 200 and message in response.text, username
+        assert not User.objects.filter(username=username).exists()
+    created = client.post(add, {"username": "ｄｉａｓ", "password1": "Long-enough-pass-42",
+                                "password2": "Long-enough-pass-42", "role": "observer", "usable_password": "true"})
+    assert created.status_code == 302 and User.objects.filter(username="dias").exists()
+    user = User.objects.get(username="dias")
+    change = client.get(f"/admin/observers/user/{user.pk}/change/")
+    data = {key: value for key, value in change.context["adminform"].form.initial.items()
+            if key in ("username", "role", "first_name", "last_name", "email", "phone")}
+    data = {**{key: value or "" for key, value in data.items()}, "date_joined_0": "2027-01-01",
+            "date_joined_1": "10:00:00", "is_active": "on"}
+    refused = client.post(f"/admin/observers/user/{user.pk}/change/", {**data, "username": "сос"})
+    assert refused.status_code == 200 and "looks like one that is taken" in refused.text
+    kept = client.post(f"/admin/observers/user/{user.pk}/change/", {**data, "username": "dias"})
+    assert kept.status_code == 302, kept.context["adminform"].form.errors if kept.context else kept

@@ -44,6 +44,22 @@ def test_the_session_probe_says_whether_the_phone_is_still_logged_in_and_is_neve
     assert data["authenticated"] is True and len(data["csrf"]) >= 32
 
 
+def test_forgetting_the_phone_ends_the_session_and_clears_the_sites_data_on_the_phone():
+    """The last step of "remove everything from this phone" (a plain logout keeps the outbox)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(ObserverFactory())
+    assert client.get("/app/forget/").status_code == 405
+    assert client.post("/app/forget/").status_code == 403  # no CSRF token: a page elsewhere cannot log you out
+    csrf = client.get("/app/session/").json()["csrf"]
+    response = client.post("/app/forget/", HTTP_X_CSRFTOKEN=csrf)
+    assert response.status_code == 204
+    assert response["Clear-Site-Data"] == '"cache", "cookies", "storage"'
+    assert client.get("/app/session/").json()["authenticated"] is False
+    plain_logout = Client()
+    plain_logout.force_login(ObserverFactory())
+    assert "Clear-Site-Data" not in plain_logout.post("/accounts/logout/")
+
+
 def test_every_page_links_the_manifest_and_the_app_script_without_inline_code():
     client = Client()
     client.force_login(ObserverFactory())

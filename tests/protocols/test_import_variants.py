@@ -282,12 +282,12 @@ def test_coverage_quick_count_and_exports_show_the_elections_own_stations(tmp_pa
         assert dashboard_selectors.quick_count_sample(election, regions)[1] == stations
 
     client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
-    response = client.get(f"/dashboard/{second.slug}/export/coverage.csv")
+    response = client.get(f"/dashboard/{second.slug}/export/coverage.csv", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     exported = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")
                                                if response.streaming else response.content.decode("utf-8-sig"))))
-    assert sum(int(row["stations"]) for row in exported) == 1400 + e_voting
-    assert sum(int(row["not_published"]) for row in exported) == blank
+    assert sum(int(row["Stations"]) for row in exported) == 1400 + e_voting
+    assert sum(int(row["Results not published"]) for row in exported) == blank
 
 
 def test_results_show_both_bases_and_both_turnouts_each_labelled(client, first_election):

@@ -1,6 +1,7 @@
 import csv
 import io
 import uuid
+import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -104,9 +105,15 @@ def test_confirmed_discrepancies_export_as_csv(client, flag):
     reviewer = UserFactory(role="reviewer")
     services.decide(discrepancy_id=flag.pk, reviewer=reviewer, decision="confirm")
     client.login(username=reviewer.username, password=TEST_PASSWORD)
-    response = client.get(reverse("protocols:export"))
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [(row["station"], row["line"], row["delta"]) for row in rows] == [("101", "L8.1", "80"), ("101", "L8.2", "-80")]
+    response = client.get(reverse("protocols:export"), HTTP_ACCEPT_LANGUAGE="en")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert [(row["Station"], row["Line"], row["Difference"]) for row in rows] == [
+        ("101", "L8.1", "80"), ("101", "L8.2", "-80")]
+    # The election by its name (not "1"), the status in words, the time in the election's zone.
+    assert {row["Election"] for row in rows} == {flag.election.name}
+    assert {row["Status"] for row in rows} == {"Confirmed"}
+    assert {row["Flagged at (Asia/Almaty)"] for row in rows} == {
+        flag.created_at.astimezone(zoneinfo.ZoneInfo("Asia/Almaty")).strftime("%Y-%m-%d %H:%M")}
 
 
 def test_observers_and_foreign_coordinators_cannot_review(client, flag, deployment):

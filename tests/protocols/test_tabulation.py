@@ -170,7 +170,9 @@ def test_the_reviewer_sees_the_summary_beside_the_sums_of_its_stations(client, t
     page = client.get(reverse("protocols:review-detail", args=[tabulation_flag.pk]), HTTP_ACCEPT_LANGUAGE="en")
     rows = {row["code"]: (row["base"], row["other"], row["delta"], row["differs"]) for row in page.context["rows"]}
     assert rows["L1"] == (3000, 3000, 0, False)
-    assert rows["L8.1"] == (1000, 1100, 100, True) and rows["L8.2"] == (600, 500, -100, True)
+    # The difference is the first column minus the second, and the page says so in words.
+    assert rows["L8.1"] == (1000, 1100, -100, True) and rows["L8.2"] == (600, 500, 100, True)
+    assert "Δ is “Sum of its stations, as published” minus “Summary, as an observer copied it”" in page.text
     assert page.text.count('class="differs"') == 2 and "+100" in page.text and "-100" in page.text
     assert "Sum of its stations, as published" in page.text and "Summary, as an observer copied it" in page.text
     assert f"Commission {two_stations.name}, Almaty" in page.text
@@ -187,11 +189,12 @@ def test_the_region_filter_and_the_export_include_commission_flags(client, tabul
     assert list(elsewhere.context["page"]) == []
 
     services.decide(discrepancy_id=tabulation_flag.pk, reviewer=reviewer, decision="confirm")
-    response = client.get(reverse("protocols:export"), {"region": two_stations.region_id})
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [(row["region"], row["commission"], row["station"], row["kind"], row["line"], row["delta"])
-            for row in rows] == [("Almaty", two_stations.name, "", "tabulation", "L8.1", "100"),
-                                 ("Almaty", two_stations.name, "", "tabulation", "L8.2", "-100")]
+    response = client.get(reverse("protocols:export"), {"region": two_stations.region_id}, HTTP_ACCEPT_LANGUAGE="en")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    tabulation = "Commission summary differs from its stations"
+    assert [(row["Region"], row["Territorial commission"], row["Station"], row["Flag"], row["Line"],
+             row["Difference"]) for row in rows] == [("Almaty", two_stations.name, "", tabulation, "L8.1", "100"),
+                                                     ("Almaty", two_stations.name, "", tabulation, "L8.2", "-100")]
 
     api = APIClient()
     api.force_authenticate(reviewer)

@@ -60,16 +60,16 @@ def test_dashboard_incidents_xlsx_writes_a_station_code_as_text_not_a_formula(cl
     row = [cell for cell in sheet[2]]
     assert row[0].value == world["incident"].pk and row[0].data_type == "n"  # numbers stay numbers
     assert {cell.data_type for cell in row} <= {"n", "s"}  # no "f": no formula anywhere
-    assert row[3].value == "'=1+1"
-    assert row[1].value.startswith("'=HYPERLINK")
+    assert row[4].value == "'=1+1"  # the station (after the incident, election, region, commission)
+    assert row[2].value.startswith("'=HYPERLINK")
 
 
 @pytest.mark.django_db
 def test_dashboard_csv_export_neutralises_the_region_and_station(client, world):
     client.force_login(world["coordinator"])
     response = client.get(reverse("dashboard:export", args=[world["election"].slug, "incidents", "csv"]))
-    row = list(csv.reader(io.StringIO(response.getvalue().decode())))[1]
-    assert row[1].startswith("'=HYPERLINK") and row[3] == "'=1+1"
+    row = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))[1]
+    assert row[2].startswith("'=HYPERLINK") and row[4] == "'=1+1"
 
 
 @pytest.mark.django_db
@@ -84,11 +84,11 @@ def test_complaints_register_csv_writes_hyperlink_and_dde_payloads_as_text(clien
                                     answered_on=datetime.date(2027, 3, 25),
                                     answer_text="=HYPERLINK(\"http://evil.example\",\"ok\")")
     client.force_login(coordinator)
-    response = client.get(reverse("incidents:register-csv"))
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    response = client.get(reverse("incidents:register-csv"), HTTP_ACCEPT_LANGUAGE="en")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     header, row = rows[0], rows[1]
     values = dict(zip(header, row, strict=True))
-    assert values["filed_where"] == "'=cmd|' /C calc'!A0"
-    assert values["answer"] == "'=HYPERLINK(\"http://evil.example\",\"ok\")"
-    assert values["station"] == "'=1+1"
+    assert values["Filed where"] == "'=cmd|' /C calc'!A0"
+    assert values["Answer"] == "'=HYPERLINK(\"http://evil.example\",\"ok\")"
+    assert values["Station"] == "'=1+1"
     assert not any(value.startswith(cells.FORMULA_STARTS) for value in row)
