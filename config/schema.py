@@ -2,7 +2,8 @@
 
 Every operation may answer 400 (its input refused, with the messages by field), 401 (no or bad
 credentials), 403 (not allowed for this user), 404 (unknown, or outside what the user may see:
-the same answer, so a scope is not probed by its errors) and 429 (too many attempts). drf-
+the same answer, so a scope is not probed by its errors) and 429 (too many attempts); an operation
+that reads a body may also answer 415 (a body without a Content-Type, or of one it does not read). drf-
 spectacular documents only the success; this schema class adds the others, so that a client
 (and schemathesis, tests/api/test_schemathesis.py) can rely on the documented statuses.
 """
@@ -18,6 +19,7 @@ ERRORS = {
     "404": "Not found, or outside what this user may see.",
     "429": "Too many attempts: try again later.",
 }
+BODY_ERRORS = {"415": "The body's Content-Type is missing, or not one this operation reads."}
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -25,7 +27,8 @@ class AutoSchema(SpectacularAutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        for status, description in ERRORS.items():
+        errors = {**ERRORS, **BODY_ERRORS} if self.method in ("POST", "PUT", "PATCH") else ERRORS
+        for status, description in errors.items():
             responses.setdefault(status, {"description": description,
                                           "content": {"application/json": {"schema": ERROR_BODY}}})
         return responses
