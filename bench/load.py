@@ -105,7 +105,8 @@ def _stage(host, folder, name, users, seconds, classes, env):
                     "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", *classes],
                    cwd=PROJECT, env=env, check=False, capture_output=True, timeout=seconds + 120)
     with open(f"{prefix}_stats.csv") as stream:
-        total = next(row for row in csv.DictReader(stream) if row["Name"] == "Aggregated")
+        rows = list(csv.DictReader(stream))
+    total = next(row for row in rows if row["Name"] == "Aggregated")
     acks = json.loads((folder / f"{name}-acks.json").read_text()) if (folder / f"{name}-acks.json").exists() else {}
     figures = {"users": users, "rps": float(total["Requests/s"]), "requests": int(total["Request Count"]),
                "errors": int(total["Failure Count"]), "p50": float(total["50%"]), "p95": float(total["95%"]),
@@ -113,6 +114,13 @@ def _stage(host, folder, name, users, seconds, classes, env):
     print(f"    {name}: {users} users, {figures['rps']:.1f} requests/s sustained over {seconds} s "
           f"({figures['requests']:,} requests), p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, "
           f"p99 {figures['p99']:.0f} ms, errors {figures['errors']}", flush=True)
+    # Where the server's time went: the requests that took the most of it in all (count x mean).
+    if users >= 100:
+        requests = sorted((row for row in rows if row["Name"] != "Aggregated"),
+                          key=lambda row: -int(row["Request Count"]) * float(row["Average Response Time"]))
+        for row in requests[:5]:
+            print(f"        {row['Method']} {row['Name']}: {int(row['Request Count']):,} requests, "
+                  f"mean {float(row['Average Response Time']):.0f} ms, p95 {float(row['95%']):.0f} ms", flush=True)
     # What the errors were (locust's failures table: request, error, occurrences), most frequent first.
     failures = Path(f"{prefix}_failures.csv")
     if figures["errors"] and failures.exists():
