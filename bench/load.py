@@ -119,7 +119,7 @@ def _stage(host, folder, name, users, seconds, classes, env):
         requests = sorted((row for row in rows if row["Name"] != "Aggregated"),
                           key=lambda row: -int(row["Request Count"]) * float(row["Average Response Time"]))
         for row in requests[:5]:
-            print(f"        {row['Method']} {row['Name']}: {int(row['Request Count']):,} requests, "
+            print(f"        {row['Type']} {row['Name']}: {int(row['Request Count']):,} requests, "
                   f"mean {float(row['Average Response Time']):.0f} ms, p95 {float(row['95%']):.0f} ms", flush=True)
     # What the errors were (locust's failures table: request, error, occurrences), most frequent first.
     failures = Path(f"{prefix}_failures.csv")
