@@ -181,7 +181,8 @@ def _erase(observer_id, *, actor, action, request=None):
             accreditation.save(update_fields=["document", "document_type", "document_sha256"])
             if name:
                 transaction.on_commit(lambda: storage.delete(name))
-        CheckIn.objects.filter(deployment__observer=observer).update(latitude=None, longitude=None, accuracy_m=None)
+        CheckIn.objects.filter(deployment__observer=observer).update(latitude=None, longitude=None, accuracy_m=None,
+                                                                     device_time=None)
         # The admin's history names the object it changed: the old username goes from there too.
         LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User),
                                 object_id=str(observer.pk)).update(object_repr=observer.username)

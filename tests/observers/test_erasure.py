@@ -83,7 +83,8 @@ def observed(organisation, coordinator, region):
     station = StationFactory(commission=CommissionFactory(region=region, code="ALA-01"), code="101")
     deployment = DeploymentFactory(observer=observer, election=election, station=station)
     services.record_check_in(observer=observer, deployment_id=deployment.pk, client_id=uuid.uuid4(),
-                             latitude=43.2389, longitude=76.8897, accuracy_m=12)
+                             latitude=43.2389, longitude=76.8897, accuracy_m=12,
+                             device_time=timezone.now() - datetime.timedelta(minutes=3))
     evidence = evidence_file(uploaded_by=observer, data=photo_bytes(800, 600, exif=phone_exif()),
                              station=station.pk, election=election.pk, purpose="protocol_photo")
     evidence_services.process_original(original_id=evidence.original_id)
@@ -125,7 +126,7 @@ def test_the_setup_holds_what_erasure_must_remove(observed):
     assert text_columns_holding("Bekovaerasure") and text_columns_holding(PHONE)
     original = Original.objects.get()
     assert original.device == "Samsung Galaxy A52" and original.latitude is not None
-    assert CheckIn.objects.get().latitude is not None
+    assert CheckIn.objects.get().latitude is not None and CheckIn.objects.get().device_time is not None
     assert default_storage.exists(observed.accreditation.document.name)
 
 
@@ -163,7 +164,7 @@ def test_an_erased_observer_is_gone_while_their_figures_flags_and_evidence_still
     original = Original.objects.get(sha256=sha256)
     assert (original.device, original.latitude, original.longitude) == ("", None, None)
     check_in = CheckIn.objects.get()
-    assert (check_in.latitude, check_in.longitude, check_in.accuracy_m) == (None, None, None)
+    assert (check_in.latitude, check_in.longitude, check_in.accuracy_m, check_in.device_time) == (None, None, None, None)
 
     # Kept: the figures, the flag and its decision, the evidence and its hashes; the chain verifies.
     copy.refresh_from_db()
