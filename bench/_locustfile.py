@@ -1,7 +1,5 @@
 """Locust users of the election-night mix (run by bench/load.py, which writes BENCH_LOAD_PLAN)."""
 
-import base64
-import io
 import itertools
 import json
 import os
@@ -9,7 +7,8 @@ import random
 import uuid
 
 from locust import HttpUser, between, events, task
-from PIL import Image
+
+from bench._mix import photo, tus_metadata
 
 PLAN = json.loads(open(os.environ["BENCH_LOAD_PLAN"]).read())  # noqa: SIM115 (read once at import)
 ACKNOWLEDGED = {"check_ins": [], "copies": [], "evidence": []}
@@ -22,19 +21,6 @@ _reviewers = itertools.cycle(PLAN["reviewers"])
 def _write_acknowledged(environment, **kwargs):
     with open(os.environ["BENCH_LOAD_ACKS"], "w") as output:
         json.dump(ACKNOWLEDGED, output)
-
-
-def _photo(seed):
-    """A real small JPEG (noise: different bytes for each observer's photo)."""
-    generator = random.Random(seed)
-    image = Image.frombytes("RGB", (160, 120), bytes(generator.getrandbits(8) for _ in range(160 * 120 * 3)))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
-
-
-def _metadata(items):
-    return ",".join(f"{key} {base64.b64encode(str(value).encode()).decode()}" for key, value in items.items())
 
 
 class Observer(HttpUser):
@@ -55,10 +41,10 @@ class Observer(HttpUser):
 
     @task(3)
     def send_protocol(self):
-        data = _photo(random.getrandbits(32))
+        data = photo(random.getrandbits(32))
         tus = {"Tus-Resumable": "1.0.0"}
         created = self.client.post("/api/evidence/uploads/", name="observer: upload create", headers={
-            **tus, "Upload-Length": str(len(data)), "Upload-Metadata": _metadata({
+            **tus, "Upload-Length": str(len(data)), "Upload-Metadata": tus_metadata({
                 "filename": "protocol.jpg", "filetype": "image/jpeg", "client_id": uuid.uuid4(),
                 "station": self.me["station"], "election": self.me["election"], "purpose": "protocol_photo"})})
         if created.status_code != 201:

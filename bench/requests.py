@@ -16,13 +16,11 @@ The database's name must contain "bench" (its public schema is wiped); REDIS_URL
 """
 
 import argparse
-import base64
 import cProfile
 import io
 import json
 import os
 import pstats
-import random
 import secrets
 import statistics
 import subprocess
@@ -33,6 +31,7 @@ import uuid
 from collections import defaultdict
 
 from bench import PROJECT
+from bench._mix import photo, tus_metadata
 
 NAMES = ["trivial view", "observer: check in", "observer: upload create", "observer: upload chunk",
          "observer: protocol", "observer: status", "coordinator: dashboard", "coordinator: feed",
@@ -90,27 +89,13 @@ class _Meter:
         return response
 
 
-def _metadata(items):
-    return ",".join(f"{key} {base64.b64encode(str(value).encode()).decode()}" for key, value in items.items())
-
-
-def _photo(seed):
-    from PIL import Image
-
-    generator = random.Random(seed)
-    image = Image.frombytes("RGB", (160, 120), bytes(generator.getrandbits(8) for _ in range(160 * 120 * 3)))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
-
-
 def _observer_round(client, meter, me, profile):
     """One observer task of the mix: the photo through the resumable upload (two chunks), the
     protocol, the status poll. Returns the bytes of the photo."""
     auth = {"HTTP_AUTHORIZATION": f"Token {me['token']}", "HTTP_TUS_RESUMABLE": "1.0.0"}
-    data = _photo(me["station"])
+    data = photo(me["station"])
     created = meter.request("observer: upload create", lambda: client.post(
-        "/api/evidence/uploads/", **auth, HTTP_UPLOAD_LENGTH=str(len(data)), HTTP_UPLOAD_METADATA=_metadata({
+        "/api/evidence/uploads/", **auth, HTTP_UPLOAD_LENGTH=str(len(data)), HTTP_UPLOAD_METADATA=tus_metadata({
             "filename": "protocol.jpg", "filetype": "image/jpeg", "client_id": uuid.uuid4(),
             "station": me["station"], "election": me["election"], "purpose": "protocol_photo"})),
         profile.get("observer: upload create"))

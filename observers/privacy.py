@@ -215,25 +215,20 @@ def due_for_erasure(now=None):
     due = due_elections(now)
     if not due:
         return []
-    not_due = Deployment.objects.filter(observer=OuterRef("pk")).exclude(election_id__in=due)
-    return list(User.objects.filter(role=User.Role.OBSERVER, erased_at__isnull=True,
-                                    deployments__election_id__in=due)
-                .annotate(kept=Exists(not_due)).filter(kept=False).values_list("pk", flat=True).distinct()
-                .order_by("pk"))
+    return list(_due_observers(due).values_list("pk", flat=True).distinct().order_by("pk"))
 
 
 def erase_if_due(observer_id, now=None):
     """The retention sweep's step for one observer: erased if (still) due; True when erased now."""
-    if not _is_due(observer_id, now):
+    due = due_elections(now)
+    if not due or not _due_observers(due).filter(pk=observer_id).exists():
         return False
     _observer, erased = _erase(observer_id, actor=None, action=access_log.Action.RETENTION_ERASED)
     return erased
 
 
-def _is_due(observer_id, now):
-    due = due_elections(now)
-    deployments = Deployment.objects.filter(observer_id=observer_id)
-    return (bool(due) and deployments.filter(election_id__in=due).exists()
-            and not deployments.exclude(election_id__in=due).exists()
-            and User.objects.filter(pk=observer_id, erased_at__isnull=True, role=User.Role.OBSERVER).exists())
-
+def _due_observers(due):
+    """The one rule: observers not yet erased, deployed in an election of `due` and in no other."""
+    not_due = Deployment.objects.filter(observer=OuterRef("pk")).exclude(election_id__in=due)
+    return (User.objects.filter(role=User.Role.OBSERVER, erased_at__isnull=True, deployments__election_id__in=due)
+            .annotate(kept=Exists(not_due)).filter(kept=False))

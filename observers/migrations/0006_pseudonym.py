@@ -9,7 +9,8 @@ def draw_codes(apps, schema_editor):
     """A pseudonym code for every existing user, unique within their organisation."""
     User = apps.get_model("observers", "User")
     taken = {}
-    for user in User.objects.filter(pseudonym="").order_by("pk").iterator():
+    drawn = []
+    for user in User.objects.filter(pseudonym="").only("pk", "organisation_id").order_by("pk").iterator():
         codes = taken.setdefault(user.organisation_id, set())
         length = 4
         while True:
@@ -18,7 +19,9 @@ def draw_codes(apps, schema_editor):
                 break
             length += len(codes) >= 16 ** length // 2
         codes.add(code)
-        User.objects.filter(pk=user.pk).update(pseudonym=code)
+        user.pseudonym = code
+        drawn.append(user)
+    User.objects.bulk_update(drawn, ["pseudonym"], batch_size=2000)  # not one UPDATE per user
 
 
 class Migration(migrations.Migration):
