@@ -214,3 +214,24 @@ def test_a_conditional_question_comes_hidden_unless_its_condition_holds(client, 
     assert refused.status_code == 200  # 500 observers is out of range: the form comes back
     assert re.search(r'<fieldset id="question-who-refused"[^>]*>', refused.content.decode())
     assert not re.search(r'<fieldset id="question-who-refused"[^>]* hidden>', refused.content.decode())
+
+
+def test_hostile_text_in_a_checklist_is_shown_as_text_on_the_answer_and_statistics_pages(client, counting):
+    hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    document = copy.deepcopy(EVERY_KIND)
+    document["code"] = "hostile"
+    document["title"] = {"en": f"Title {hostile}", "ru": "Т", "kk": "Т"}
+    document["questions"][0]["text"]["en"] = f"Question {hostile}"
+    document["questions"][1]["choices"][0]["label"]["en"] = f"Choice {hostile}"
+    checklist, _version, _changed = services.save_checklist(user=counting["coordinator"],
+                                                            election_id=counting["election"].pk, document=document)
+    client.force_login(counting["observer"])
+    answer = client.get(f"/checklists/answer/{counting['deployment'].pk}/{checklist.pk}/",
+                        headers={"Accept-Language": "en"}).content.decode()
+    client.force_login(counting["coordinator"])
+    statistics = client.get(f"/checklists/{counting['election'].slug}/statistics/",
+                            headers={"Accept-Language": "en"}).content.decode()
+    for page in (answer, statistics):
+        assert "<script>alert(2)" not in page and '<img src=x onerror' not in page
+    assert "Question &lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in answer
+    assert "Choice &lt;img" in answer and "Title &lt;img" in statistics
