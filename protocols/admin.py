@@ -38,23 +38,28 @@ from .official_import import (
     ResultImportError,
     import_official_results,
     open_results_file,
+    open_text,
     problems_csv,
 )
 
 PROBLEMS_CACHE_SECONDS = 3600
+HEAD_BYTES = 64 * 1024  # enough for a header row, to propose the file's encoding and delimiter
 
 
 def _header_of(upload):
-    """The header row of an uploaded CSV (or of the CSV inside a zip)."""
+    """(header row, encoding, delimiter) of an uploaded CSV (or of the CSV inside a zip): the
+    encoding and delimiter proposed from its first bytes."""
     with open_results_file(upload, upload.name) as stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        buffered = io.BufferedReader(stream)
+        encoding, delimiter = source_mapping.sniff_text_format(buffered.peek(HEAD_BYTES)[:HEAD_BYTES])
+        text, _encoding = open_text(buffered, encoding)
         try:
-            header = next(csv.reader(text), [])
+            header = next(csv.reader(text, delimiter=delimiter), [])
         except (csv.Error, UnicodeDecodeError):
             raise ResultImportError([(1, _("The file's first row cannot be read as CSV text."))]) from None
     if not header:
         raise ResultImportError([(1, _("The file has no header row."))])
-    return header
+    return header, encoding, delimiter
 
 
 def propose_from_header(election, header):
@@ -108,14 +113,15 @@ class ResultSourceAdmin(admin.ModelAdmin):
         elif request.method == "POST" and upload.is_valid():
             election = upload.cleaned_data["election"]
             try:
-                header = _header_of(upload.cleaned_data["file"])
+                header, encoding, delimiter = _header_of(upload.cleaned_data["file"])
             except ResultImportError as error:
                 upload.add_error("file", error.errors[0][1])
             else:
                 proposal = propose_from_header(election, header)
                 scores, unmatched = proposal.scores, proposal.unmatched
                 mapping = ResultSourceMappingForm(prefix="mapping", initial={
-                    "code": f"{election.slug}-source"[:60], "name": election.name,
+                    "code": f"{election.slug}-source"[:60], "name": election.name, "encoding": encoding,
+                    "delimiter": delimiter,
                     "region_column": proposal.region_column, "commission_column": proposal.commission_column,
                     "station_column": proposal.station_column, "line_columns": proposal.line_columns,
                     "ignore_columns": []})

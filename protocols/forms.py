@@ -8,7 +8,7 @@ from elections.models import Election
 from evidence.forms import EvidenceField
 from evidence.models import Purpose
 
-from .models import ResultSource
+from .models import DELIMITER_CHOICES, ResultSource
 from .services import MAX_FIGURE
 
 
@@ -96,6 +96,10 @@ class ResultSourceMappingForm(forms.Form):
 
     code = forms.SlugField(label=_("code"), max_length=60)
     name = forms.CharField(label=_("name"), max_length=200)
+    encoding = forms.CharField(label=_("text encoding"), max_length=40, initial="utf-8", required=False,
+                               help_text=_("Proposed from the file's bytes: utf-8, or windows-1251 when they are not "
+                                           "UTF-8; correct it if the names below look garbled."))
+    delimiter = forms.ChoiceField(label=_("field delimiter"), choices=DELIMITER_CHOICES, initial=",", required=False)
     region_column = forms.CharField(label=_("region column"), max_length=200)
     commission_column = forms.CharField(label=_("commission column"), max_length=200)
     station_column = forms.CharField(label=_("station column"), max_length=200, required=False)
@@ -105,6 +109,12 @@ class ResultSourceMappingForm(forms.Form):
     line_columns = forms.JSONField(label=_("line columns"), widget=forms.Textarea(attrs={"rows": 14}),
                                    help_text=_("Protocol line code for each column; correct or remove any."))
     ignore_columns = forms.JSONField(label=_("columns to ignore"), required=False, initial=list)
+
+    def clean_encoding(self):
+        return self.cleaned_data["encoding"].strip() or "utf-8"
+
+    def clean_delimiter(self):
+        return self.cleaned_data["delimiter"] or ","
 
     def clean_line_columns(self):
         value = self.cleaned_data["line_columns"]

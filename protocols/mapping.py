@@ -11,10 +11,53 @@ line by its wording, or to a contestant by name, for a person to correct and sav
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+
+# --- The file's text: encoding and delimiter -----------------------------------------------------
+
+# A byte-order mark says the encoding for certain, whatever the source says (UTF-32's first, as
+# its little-endian mark begins with UTF-16's).
+BYTE_ORDER_MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+                    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+DELIMITERS = (",", ";", "\t", "|")
+# What a spreadsheet in Russian or Kazakh saves as "CSV" when it is not UTF-8.
+LEGACY_ENCODING = "windows-1251"
+
+
+def encoding_of(head: bytes, declared: str) -> str:
+    """The codec to read a file with: its byte-order mark's, else the source's (UTF-8 read so that a
+    mark, had it one, would be dropped)."""
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if head.startswith(mark):
+            return encoding
+    return "utf-8-sig" if codecs.lookup(declared or "utf-8").name == "utf-8" else declared
+
+
+def sniff_text_format(head: bytes) -> tuple[str, str]:
+    """(encoding, delimiter) proposed for a new file from its first bytes: the mark's encoding, else
+    UTF-8 when the bytes are UTF-8, else the legacy Cyrillic code page; the delimiter that splits
+    the first line into the most fields. A proposal, for a person to correct."""
+    encoding = encoding_of(head, "utf-8")
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(head)  # a character cut at the end is no error
+    except UnicodeDecodeError:
+        encoding, text = LEGACY_ENCODING, head.decode(LEGACY_ENCODING, errors="replace")
+    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    delimiter = max(DELIMITERS, key=lambda candidate: (first_line.count(candidate), candidate == ","))
+    return ("utf-8" if encoding == "utf-8-sig" else encoding), delimiter
+
+
+def delimiter_hint(header: Sequence[str], delimiter: str) -> str | None:
+    """The delimiter a header seems to use instead of `delimiter`: one found more often in it than
+    `delimiter` split it (a header read with the wrong one is a column or a few, full of the other)."""
+    line = delimiter.join(header)
+    counts = {candidate: line.count(candidate) for candidate in DELIMITERS if candidate != delimiter}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > len(header) - 1 else None
 
 
 def header_key(text: str) -> str:

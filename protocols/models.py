@@ -6,6 +6,7 @@ codes of the election's protocol lines: one row per station and source keeps a n
 overwritten: a correction or a new publication is a new version, the old one stays.
 """
 
+import codecs
 import re
 
 from django.conf import settings
@@ -123,6 +124,9 @@ class CommissionProtocol(models.Model):
         return f"{self.commission} v{self.version}"
 
 
+DELIMITER_CHOICES = [(",", _("comma")), (";", _("semicolon")), ("\t", _("tab")), ("|", _("vertical bar"))]
+
+
 class ResultSource(models.Model):
     """Where official per-station results come from, and how to read its columns (data, not code)."""
 
@@ -140,6 +144,12 @@ class ResultSource(models.Model):
     level = models.CharField(_("rows are"), max_length=10, choices=Level.choices, default=Level.STATION,
                              help_text=_("Commission summaries are keyed by region and commission, and compared "
                                          "with the sum of the commission's stations."))
+    encoding = models.CharField(
+        _("text encoding"), max_length=40, default="utf-8",
+        help_text=_("How the file's text is encoded, e.g. utf-8, or windows-1251 for a spreadsheet saved in Russian "
+                    "or Kazakh; a byte-order mark at the file's start wins."))
+    delimiter = models.CharField(_("field delimiter"), max_length=1, choices=DELIMITER_CHOICES, default=",",
+                                 help_text=_("What separates a CSV file's fields."))
     region_column = models.CharField(_("region column"), max_length=200)
     commission_column = models.CharField(_("commission column"), max_length=200)
     station_column = models.CharField(_("station column"), max_length=200, blank=True,
@@ -187,6 +197,11 @@ class ResultSource(models.Model):
     def clean(self):
         if self.level == self.Level.STATION and not self.station_column:
             raise ValidationError({"station_column": _("A source of per-station results needs a station column.")})
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ValidationError({"encoding": _("Unknown encoding “%(encoding)s”: e.g. utf-8 or windows-1251.")
+                                   % {"encoding": self.encoding}}, code="bad_encoding") from None
         for name in ("station_pattern", "region_pattern", "commission_pattern"):
             try:
                 re.compile(getattr(self, name))

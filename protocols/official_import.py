@@ -18,6 +18,7 @@ way, keyed by (region, commission): each changed commission gets a new published
 import csv
 import hashlib
 import io
+import itertools
 import json
 import operator
 import re
@@ -154,11 +155,11 @@ class _Read:
 def _import(*, election, source, stream, file_name, create_stations, user, progress, dry_run, confirm,
             skip_refused):
     digest = hashlib.sha256()
-    text = io.TextIOWrapper(_HashingReader(stream, digest), encoding="utf-8-sig", newline="")
+    text, encoding = open_text(_HashingReader(stream, digest), source.encoding)
     summaries = source.level == source.Level.COMMISSION
     if not summaries and not source.station_column:
         raise ResultImportError([(1, _("The source names no station column."))])
-    read = _read_file(text, source, summaries, progress, counts=not dry_run)
+    read = _read_file(text, source, summaries, progress, counts=not dry_run, encoding=encoding)
     report = ImportReport(rows_read=read.rows_read, rows_skipped=read.skipped, unused_columns=read.unused,
                           dry_run=dry_run)
     if summaries:
@@ -197,16 +198,53 @@ def _import(*, election, source, stream, file_name, create_stations, user, progr
                                   digest=digest, file_name=file_name, user=user, report=report)
 
 
-def _read_file(text, source, summaries, progress, counts=True):
+def open_text(raw, declared_encoding):
+    """(text stream, encoding) of a binary results file: the encoding its byte-order mark says,
+    else the source's."""
+    buffered = io.BufferedReader(raw)
+    encoding = source_mapping.encoding_of(buffered.peek(4)[:4], declared_encoding)
+    return io.TextIOWrapper(buffered, encoding=encoding, newline=""), encoding
+
+
+def _read_file(text, source, summaries, progress, counts=True, encoding="utf-8"):
+    """The file's rows as keys and figures; a file that is not text in its encoding, not CSV or not
+    JSON is refused with where it stopped, never an error of the server."""
+    position = _Position()
+    try:
+        return _read_rows(text, source, summaries, progress, counts, position)
+    except UnicodeDecodeError:
+        raise ResultImportError([(position.line + 1, _(
+            "The file is not %(encoding)s text from here on: save it as UTF-8, or set the source's text encoding "
+            "(e.g. windows-1251).") % {"encoding": encoding.removesuffix("-sig").upper()})]) from None
+    except csv.Error as error:
+        raise ResultImportError([(position.line + 1, _("The file cannot be read as CSV here: %(error)s")
+                                  % {"error": error})]) from None
+    except json.JSONDecodeError as error:
+        raise ResultImportError([(error.lineno, _("The file is not valid JSON: %(error)s") % {"error": error.msg})]) from None
+
+
+class _Position:
+    """How far a read got: the last line read whole."""
+
+    line = 0
+
+
+def _read_rows(text, source, summaries, progress, counts, position):
     """The file's rows as keys and figures. Without `counts` (a preview), a row's figures are only
     checked, not kept: True stands for "every figure a count" (one regular expression over the
     row's figures joined, in C), exactly what int() and the range check would accept; any other
     row takes the import's own path, so its problems read the same."""
     key_columns = [source.region_column, source.commission_column] + ([] if summaries else [source.station_column])
-    header, reader = _json_table(text) if source.format == source.Format.JSON else _csv_table(text)
+    header, reader = (_json_table(text) if source.format == source.Format.JSON
+                      else _csv_table(text, source.delimiter or ","))
     layout = source_mapping.resolve_header(header, key_columns=key_columns, line_columns=source.line_columns,
                                            skip_rows=source.skip_rows or {}, ignore_columns=source.ignore_columns or [])
     if layout.missing:
+        hint = source_mapping.delimiter_hint(header, source.delimiter or ",")
+        if hint and source.format == source.Format.CSV:
+            raise ResultImportError([(1, _("The header's fields seem separated by “%(found)s”, not “%(delimiter)s”: "
+                                           "set the source's field delimiter.")
+                                      % {"found": "\\t" if hint == "\t" else hint, "delimiter": source.delimiter})])
         raise ResultImportError([(1, _("missing columns: %(columns)s") % {"columns": ", ".join(layout.missing)})])
     if layout.ambiguous:
         raise ResultImportError([(1, _("the file gives these lines under two headers: %(codes)s")
@@ -233,6 +271,7 @@ def _read_file(text, source, summaries, progress, counts=True):
     count, last = 0, reader.line_num
     for row in reader:
         number, last = last + 1, reader.line_num
+        position.line = last
         if not row:
             continue
         count += 1
@@ -295,10 +334,12 @@ def _read_file(text, source, summaries, progress, counts=True):
         if progress and count % 5000 == 0:
             progress(count)
     _check_ranges(read, column_names)
+    _refuse_nul_names(read, itertools.chain(region_seen, commission_seen))
     read.rows_read = count
     read.region_spellings = {text.strip(): name for text, name in region_seen.items()}
     read.commission_spellings = {text.strip(): name for text, name in commission_seen.items()}
-    read.territory_pairs = {(region.strip(), commission.strip()) for region, commission in pairs}
+    read.territory_pairs = {(region.strip(), commission.strip()) for region, commission in pairs
+                            if "\0" not in region + commission}
     if progress:
         progress(count)
     return read
@@ -339,6 +380,21 @@ def _check_ranges(read, column_names):
     for index in sorted(refused):
         read.errors.extend((read.lines[index], message) for message in _figure_errors(
             [str(value) for value in read.values[index]], read.codes, column_names))
+    _drop_rows(read, refused)
+
+
+def _refuse_nul_names(read, territory_names):
+    """Refuse the rows whose names hold a NUL character (csv.reader takes one since Python 3.11; no
+    name has one, and the database's text refuses it). Checked in C over the file's names, each
+    spelling once; only a file that has one is looked at row by row."""
+    if "\0" not in "".join(itertools.chain(territory_names, filter(None, read.spellings))):
+        return
+    refused = {index for index, key in enumerate(read.keys) if any("\0" in part for part in key)}
+    read.errors.extend((read.lines[index], _("a name holds a NUL character")) for index in sorted(refused))
+    _drop_rows(read, refused)
+
+
+def _drop_rows(read, refused):
     for name in ("keys", "units", "values", "lines", "spellings"):
         column = getattr(read, name)
         setattr(read, name, [item for index, item in enumerate(column) if index not in refused])
@@ -629,10 +685,10 @@ class _HashingReader(io.RawIOBase):
         return len(chunk)
 
 
-def _csv_table(text):
+def _csv_table(text, delimiter=","):
     """(header, reader): the reader's `line_num` tells where each row ends, so a row's line is the
     file's own (blank lines and quoted fields that span lines do not shift it)."""
-    reader = _CsvRows(text)
+    reader = _CsvRows(text, delimiter)
     return next(iter(reader), []), reader
 
 
@@ -644,9 +700,9 @@ class _CsvRows:
     lines (it takes the following lines of a quoted field that spans lines, and raises what
     csv.reader raises)."""
 
-    def __init__(self, text):
-        self.lines, self.line_num, self.pending = iter(text), 0, None
-        self.reader = csv.reader(self._feed())
+    def __init__(self, text, delimiter=","):
+        self.lines, self.line_num, self.pending, self.delimiter = iter(text), 0, None, delimiter
+        self.reader = csv.reader(self._feed(), delimiter=delimiter)
         self.longest = csv.field_size_limit()
 
     def _feed(self):
@@ -661,7 +717,7 @@ class _CsvRows:
             yield line
 
     def __iter__(self):
-        longest, reader = self.longest, self.reader
+        longest, reader, delimiter = self.longest, self.reader, self.delimiter
         for line in self.lines:
             self.line_num += 1
             body = line[:-1] if line[-1:] == "\n" else line
@@ -674,7 +730,7 @@ class _CsvRows:
                     return
                 yield row
             else:
-                yield body.split(",") if body else []
+                yield body.split(delimiter) if body else []
 
 
 class _Records:
@@ -692,9 +748,12 @@ class _Records:
 
 
 def _json_table(text):
+    """(header, records as rows): a list of records, or an object whose "stations" is one."""
     data = json.load(text)
     records = data.get("stations", []) if isinstance(data, dict) else data
-    header = list(records[0]) if records and isinstance(records[0], dict) else []
+    if not isinstance(records, list):
+        raise ResultImportError([(1, _("The JSON file holds no list of records (a list, or “stations”: a list)."))])
+    header = [str(key) for key in records[0]] if records and isinstance(records[0], dict) else []
     return header, _Records(records, header)
 
 

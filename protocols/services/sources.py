@@ -9,7 +9,7 @@ from ..models import ResultSource
 # --- Result sources (mappings) -------------------------------------------------------------
 
 
-RESULT_SOURCE_FIELDS = ("name", "format", "level", "region_column", "commission_column", "station_column",
+RESULT_SOURCE_FIELDS = ("name", "format", "encoding", "delimiter", "level", "region_column", "commission_column", "station_column",
                         "line_columns", "station_pattern", "fallback_station_label", "region_pattern",
                         "commission_pattern", "skip_rows", "ignore_columns", "url", "create_stations")
 

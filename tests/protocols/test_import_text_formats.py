@@ -1,0 +1,170 @@
+"""Official files as spreadsheets really save them: another encoding, another delimiter, a
+byte-order mark; and files that are not what they claim to be.
+
+A CIK or CEC table opened in Excel set to Russian or Kazakh and saved "as CSV" is Windows-1251 with
+semicolons; "Unicode text" is UTF-16 with tabs. Each imports by its source's mapping (data: the
+encoding and the delimiter), onto the same stations as the UTF-8 original. A file that cannot be
+read is refused with a message that says what to change, and nothing is written; never a 500.
+"""
+
+import codecs
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import CommandError
+
+from protocols import mapping as source_mapping
+from protocols.models import OfficialVersion, ResultImport, ResultSource
+from protocols.shipped_sources import RU_2018_CANDIDATES, RU_2018_LINES
+from tests.factories import UserFactory
+from tests.protocols.test_import_variants import VARIANT_MAPPING, load_mapping, real_rows, ru_election, run
+
+pytestmark = pytest.mark.django_db
+
+STATIONS = 300
+
+
+def published(rows, *, delimiter=",", encoding="utf-8", bom=b""):
+    """The 2018 layout (region, tik, uik, the 20 lines, url) as a spreadsheet would save it."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(["region", "tik", "uik", *RU_2018_LINES, *RU_2018_CANDIDATES, "url"])
+    for region, tik, uik, figures in rows:
+        writer.writerow([region, tik, uik, *figures, "http://example.org"])
+    return bom + out.getvalue().encode(encoding)
+
+
+def shipped_mapping(**changes):
+    """The shipped 2018 mapping as data, with the file format a spreadsheet gave it."""
+    source = ResultSource.objects.get(code="ru-cik-2018-presidential")
+    data = {name: getattr(source, name) for name in ("name", "format", "level", "region_column", "commission_column",
+                                                      "station_column", "line_columns", "ignore_columns")}
+    return {**data, **changes}
+
+
+def figures_by_station(election):
+    return dict(OfficialVersion.objects.filter(election=election, is_latest=True).values_list("station_id", "figures"))
+
+
+@pytest.fixture
+def original():
+    """The UTF-8, comma-separated publication of the first stations, imported as shipped."""
+    election = ru_election("ru-original")
+    run(election, ResultSource.objects.get(code="ru-cik-2018-presidential"), published(real_rows()[:STATIONS]),
+        create_stations=True)
+    return election
+
+
+@pytest.mark.parametrize(("saved_as", "mapping"), [
+    ({"delimiter": ";", "encoding": "cp1251"}, {"code": "ru-excel-1251", "encoding": "windows-1251", "delimiter": ";"}),
+    ({"delimiter": "\t", "encoding": "utf-16-le", "bom": codecs.BOM_UTF16_LE},
+     {"code": "ru-excel-unicode", "delimiter": "\t"}),
+    ({"encoding": "utf-8", "bom": codecs.BOM_UTF8}, {"code": "ru-utf8-bom"}),
+], ids=["windows-1251 with semicolons", "UTF-16 with tabs", "UTF-8 with a mark"])
+def test_a_spreadsheets_csv_imports_by_its_mapping_onto_the_same_stations(tmp_path, original, saved_as, mapping):
+    source = load_mapping(tmp_path, shipped_mapping(**mapping))
+    second = ru_election("ru-second")
+    report = run(second, source, published(real_rows()[:STATIONS], **saved_as))
+    assert (report.rows, report.stations_matched, report.stations_created, report.problems) == (STATIONS, STATIONS, 0, [])
+    assert figures_by_station(second) == figures_by_station(original)
+
+
+def refused_by_the_api(client, source, data, file_name="r.csv"):
+    client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    election = ru_election("ru-refused")
+    response = client.post("/api/official-results/import/", {
+        "election": election.slug, "source": source.code, "create_stations": True,
+        "file": _named(data, file_name)}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400, response.content
+    assert not ResultImport.objects.exists() and not OfficialVersion.objects.exists()
+    return response.json()["errors"]
+
+
+def _named(data, name):
+    upload = io.BytesIO(data)
+    upload.name = name
+    return upload
+
+
+def test_a_windows_1251_file_read_as_utf8_is_refused_with_what_to_change(client):
+    errors = refused_by_the_api(client, ResultSource.objects.get(code="ru-cik-2018-presidential"),
+                                published(real_rows()[:20], encoding="cp1251"))
+    assert errors[0]["line"] == 1 and "not UTF-8 text" in errors[0]["message"]
+    assert "windows-1251" in errors[0]["message"]
+
+
+def test_text_that_turns_undecodable_further_down_is_refused_at_that_point(client):
+    data = published(real_rows()[:200]) + "Край,ТИК,1\n".encode("cp1251")
+    errors = refused_by_the_api(client, ResultSource.objects.get(code="ru-cik-2018-presidential"), data)
+    assert errors[0]["line"] > 150 and "not UTF-8 text from here on" in errors[0]["message"]
+
+
+def test_a_semicolon_file_read_with_commas_says_which_delimiter_it_seems_to_use(client, tmp_path):
+    errors = refused_by_the_api(client, ResultSource.objects.get(code="ru-cik-2018-presidential"),
+                                published(real_rows()[:20], delimiter=";"))
+    assert errors[0]["line"] == 1 and "“;”" in errors[0]["message"] and "delimiter" in errors[0]["message"]
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"{\"stations\": [{\"region\": 1,", "not valid JSON"),
+    (b"12", "no list of records"),
+    (b"{\"stations\": {\"region\": \"a\"}}", "no list of records"),
+    (b"\xff\xfe\x00\x00\x00\xd8\x00\x00", "not UTF-32 text"),
+], ids=["cut short", "a number", "stations not a list", "a broken UTF-32 mark"])
+def test_a_json_source_refuses_what_is_no_list_of_records(client, tmp_path, data, expected):
+    source = load_mapping(tmp_path, {**VARIANT_MAPPING, "code": "ru-json", "format": "json"})
+    errors = refused_by_the_api(client, source, data, "r.json")
+    assert expected in errors[0]["message"]
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (bytes(range(256)) * 40, "not UTF-8 text"),
+    (published([(region, tik + "\x00" if number == 3 else tik, uik, figures)
+                for number, (region, tik, uik, figures) in enumerate(real_rows()[:5])]), "holds a NUL character"),
+    (published(real_rows()[:5]) + b"\"" + b"a" * (csv.field_size_limit() + 10) + b"\"\n", "cannot be read as CSV"),
+], ids=["binary", "a NUL", "a field over the size limit"])
+def test_a_file_that_is_no_csv_text_is_refused_by_line(client, data, expected):
+    errors = refused_by_the_api(client, ResultSource.objects.get(code="ru-cik-2018-presidential"), data)
+    assert expected in errors[0]["message"]
+
+
+def test_mapping_help_proposes_the_encoding_and_delimiter_of_a_spreadsheets_file(client, tmp_path):
+    election = ru_election("ru-help")
+    client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    upload = _named(published(real_rows()[:50], delimiter=";", encoding="cp1251"), "excel.csv")
+    page = client.post("/admin/protocols/resultsource/propose/", {"file-file": upload, "file-election": election.pk,
+                                                                  "propose": "1"})
+    assert page.status_code == 200
+    initial = page.context["mapping"].initial
+    assert (initial["encoding"], initial["delimiter"]) == ("windows-1251", ";")
+    assert initial["line_columns"][RU_2018_LINES[0]] == "L1"  # the Cyrillic header read right
+    saved = client.post("/admin/protocols/resultsource/propose/", {
+        "save": "1", "mapping-code": "ru-excel", "mapping-name": "Excel", "mapping-encoding": initial["encoding"],
+        "mapping-delimiter": initial["delimiter"], "mapping-region_column": "region", "mapping-commission_column": "tik",
+        "mapping-station_column": "uik", "mapping-line_columns": json.dumps(initial["line_columns"]),
+        "mapping-ignore_columns": "[\"url\"]"})
+    assert saved.status_code == 302
+    source = ResultSource.objects.get(code="ru-excel")
+    assert (source.encoding, source.delimiter) == ("windows-1251", ";")
+    report = run(election, source, published(real_rows()[:50], delimiter=";", encoding="cp1251"), create_stations=True)
+    assert report.rows == 50 and not report.problems
+
+
+def test_an_unknown_encoding_is_refused_when_the_source_is_saved(tmp_path):
+    with pytest.raises(CommandError, match="Unknown encoding"):
+        load_mapping(tmp_path, shipped_mapping(code="ru-bad", encoding="klingon-8"))
+    assert not ResultSource.objects.filter(code="ru-bad").exists()
+
+
+@pytest.mark.parametrize(("head", "expected"), [
+    ("регион;тик;уик\n1;2;3".encode("cp1251"), ("windows-1251", ";")),
+    ("регион,тик,уик\n".encode(), ("utf-8", ",")),
+    (codecs.BOM_UTF8 + b"a;b;c", ("utf-8", ";")),
+    (codecs.BOM_UTF16_LE + "a\tb\tc".encode("utf-16-le"), ("utf-16", "\t")),
+    ("регион|тик".encode()[:-1], ("utf-8", "|")),  # a character cut at the sample's end is no error
+    (b"", ("utf-8", ",")),
+])
+def test_the_text_format_proposed_from_a_files_first_bytes(head, expected):
+    assert source_mapping.sniff_text_format(head) == expected
