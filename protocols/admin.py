@@ -40,6 +40,7 @@ from .official_import import (
     open_results_file,
     open_text,
     problems_csv,
+    xlsx_table,
 )
 
 PROBLEMS_CACHE_SECONDS = 3600
@@ -47,8 +48,18 @@ HEAD_BYTES = 64 * 1024  # enough for a header row, to propose the file's encodin
 
 
 def _header_of(upload):
-    """(header row, encoding, delimiter) of an uploaded CSV (or of the CSV inside a zip): the
-    encoding and delimiter proposed from its first bytes."""
+    """(header row, format, encoding, delimiter) of an uploaded workbook, CSV (or the CSV inside a
+    zip): a CSV's encoding and delimiter proposed from its first bytes."""
+    if upload.name.lower().endswith(".xlsx"):
+        try:
+            header, _rows = xlsx_table(upload)
+        except ResultImportError:
+            raise
+        except Exception:  # noqa: BLE001 - whatever a broken workbook raises inside openpyxl
+            raise ResultImportError([(1, _("The file cannot be read as an Excel workbook (.xlsx)."))]) from None
+        if not header:
+            raise ResultImportError([(1, _("The file has no header row."))])
+        return header, ResultSource.Format.XLSX, "utf-8", ","
     with open_results_file(upload, upload.name) as stream:
         buffered = io.BufferedReader(stream)
         encoding, delimiter = source_mapping.sniff_text_format(buffered.peek(HEAD_BYTES)[:HEAD_BYTES])
@@ -59,7 +70,7 @@ def _header_of(upload):
             raise ResultImportError([(1, _("The file's first row cannot be read as CSV text."))]) from None
     if not header:
         raise ResultImportError([(1, _("The file has no header row."))])
-    return header, encoding, delimiter
+    return header, ResultSource.Format.CSV, encoding, delimiter
 
 
 def propose_from_header(election, header):
@@ -113,15 +124,15 @@ class ResultSourceAdmin(admin.ModelAdmin):
         elif request.method == "POST" and upload.is_valid():
             election = upload.cleaned_data["election"]
             try:
-                header, encoding, delimiter = _header_of(upload.cleaned_data["file"])
+                header, file_format, encoding, delimiter = _header_of(upload.cleaned_data["file"])
             except ResultImportError as error:
                 upload.add_error("file", error.errors[0][1])
             else:
                 proposal = propose_from_header(election, header)
                 scores, unmatched = proposal.scores, proposal.unmatched
                 mapping = ResultSourceMappingForm(prefix="mapping", initial={
-                    "code": f"{election.slug}-source"[:60], "name": election.name, "encoding": encoding,
-                    "delimiter": delimiter,
+                    "code": f"{election.slug}-source"[:60], "name": election.name, "format": file_format,
+                    "encoding": encoding, "delimiter": delimiter,
                     "region_column": proposal.region_column, "commission_column": proposal.commission_column,
                     "station_column": proposal.station_column, "line_columns": proposal.line_columns,
                     "ignore_columns": []})

@@ -71,7 +71,7 @@ class DecisionForm(forms.Form):
 class ResultsFileForm(forms.Form):
     """The admin's upload of an official results file (per station, or commission summaries)."""
 
-    file = forms.FileField(label=_("File"), help_text=_("CSV or JSON, or a zip holding one."))
+    file = forms.FileField(label=_("File"), help_text=_("CSV or JSON, or a zip holding one, or an Excel workbook (.xlsx)."))
     election = forms.ModelChoiceField(label=_("Election"), queryset=Election.objects.order_by("-date", "name"))
     source = forms.ModelChoiceField(label=_("Source (its column mapping)"),
                                     queryset=ResultSource.objects.order_by("name"))
@@ -87,7 +87,7 @@ class ResultsFileForm(forms.Form):
 class MappingProposalForm(forms.Form):
     """A new publication's file, read for its header only, and the election whose protocol it fills."""
 
-    file = forms.FileField(label=_("File"), help_text=_("CSV, or a zip holding one: only its header row is read."))
+    file = forms.FileField(label=_("File"), help_text=_("CSV, or a zip holding one, or an Excel workbook (.xlsx): only its header row is read."))
     election = forms.ModelChoiceField(label=_("Election"), queryset=Election.objects.order_by("-date", "name"))
 
 
@@ -96,6 +96,8 @@ class ResultSourceMappingForm(forms.Form):
 
     code = forms.SlugField(label=_("code"), max_length=60)
     name = forms.CharField(label=_("name"), max_length=200)
+    format = forms.ChoiceField(label=_("format"), choices=ResultSource.Format.choices, initial=ResultSource.Format.CSV,
+                               required=False)
     encoding = forms.CharField(label=_("text encoding"), max_length=40, initial="utf-8", required=False,
                                help_text=_("Proposed from the file's bytes: utf-8, or windows-1251 when they are not "
                                            "UTF-8; correct it if the names below look garbled."))
@@ -109,6 +111,9 @@ class ResultSourceMappingForm(forms.Form):
     line_columns = forms.JSONField(label=_("line columns"), widget=forms.Textarea(attrs={"rows": 14}),
                                    help_text=_("Protocol line code for each column; correct or remove any."))
     ignore_columns = forms.JSONField(label=_("columns to ignore"), required=False, initial=list)
+
+    def clean_format(self):
+        return self.cleaned_data["format"] or ResultSource.Format.CSV
 
     def clean_encoding(self):
         return self.cleaned_data["encoding"].strip() or "utf-8"

@@ -133,6 +133,7 @@ class ResultSource(models.Model):
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         JSON = "json", "JSON"
+        XLSX = "xlsx", _("Excel workbook (.xlsx), its first sheet")
 
     class Level(models.TextChoices):
         STATION = "station", _("Polling stations (one row per station)")

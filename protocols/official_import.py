@@ -16,6 +16,7 @@ way, keyed by (region, commission): each changed commission gets a new published
 """
 
 import csv
+import datetime
 import hashlib
 import io
 import itertools
@@ -29,9 +30,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+import openpyxl
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl.utils.exceptions import InvalidFileException
 
 from config.parsing import is_whole_number
 from elections import services as election_services
@@ -155,7 +158,11 @@ class _Read:
 def _import(*, election, source, stream, file_name, create_stations, user, progress, dry_run, confirm,
             skip_refused):
     digest = hashlib.sha256()
-    text, encoding = open_text(_HashingReader(stream, digest), source.encoding)
+    if source.format == source.Format.XLSX:
+        # A workbook is a zip, read from its end: held whole (hashed as it comes in).
+        text, encoding = io.BytesIO(_HashingReader(stream, digest).read()), "xlsx"
+    else:
+        text, encoding = open_text(_HashingReader(stream, digest), source.encoding)
     summaries = source.level == source.Level.COMMISSION
     if not summaries and not source.station_column:
         raise ResultImportError([(1, _("The source names no station column."))])
@@ -221,6 +228,11 @@ def _read_file(text, source, summaries, progress, counts=True, encoding="utf-8")
                                   % {"error": error})]) from None
     except json.JSONDecodeError as error:
         raise ResultImportError([(error.lineno, _("The file is not valid JSON: %(error)s") % {"error": error.msg})]) from None
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        if source.format != source.Format.XLSX:
+            raise
+        raise ResultImportError([(position.line + 1, _("The file cannot be read as an Excel workbook (.xlsx): %(error)s")
+                                  % {"error": str(error)[:200] or type(error).__name__})]) from None
 
 
 class _Position:
@@ -235,8 +247,12 @@ def _read_rows(text, source, summaries, progress, counts, position):
     row's figures joined, in C), exactly what int() and the range check would accept; any other
     row takes the import's own path, so its problems read the same."""
     key_columns = [source.region_column, source.commission_column] + ([] if summaries else [source.station_column])
-    header, reader = (_json_table(text) if source.format == source.Format.JSON
-                      else _csv_table(text, source.delimiter or ","))
+    if source.format == source.Format.JSON:
+        header, reader = _json_table(text)
+    elif source.format == source.Format.XLSX:
+        header, reader = xlsx_table(text)
+    else:
+        header, reader = _csv_table(text, source.delimiter or ",")
     layout = source_mapping.resolve_header(header, key_columns=key_columns, line_columns=source.line_columns,
                                            skip_rows=source.skip_rows or {}, ignore_columns=source.ignore_columns or [])
     if layout.missing:
@@ -745,6 +761,43 @@ class _Records:
             self.line_num = number
             record = record if isinstance(record, dict) else {}
             yield ["" if record.get(column) is None else str(record.get(column)) for column in self.header]
+
+
+def xlsx_table(binary):
+    """(header, rows) of a workbook's first sheet, read as a stream (openpyxl's read-only mode,
+    its XML parsed by defusedxml); a row's line is the sheet's row number."""
+    workbook = openpyxl.load_workbook(binary, read_only=True, data_only=True)
+    if not workbook.worksheets:
+        raise ResultImportError([(1, _("The workbook has no sheet."))])
+    rows = workbook.worksheets[0].iter_rows(values_only=True)
+    header = [_cell_text(value) for value in next(rows, ())]
+    while header and not header[-1]:
+        header.pop()
+    return header, _SheetRows(rows)
+
+
+class _SheetRows:
+    """A sheet's rows after its header as rows of text, an empty row as no row, with `line_num`."""
+
+    def __init__(self, rows):
+        self.rows, self.line_num = rows, 1
+
+    def __iter__(self):
+        for number, values in enumerate(self.rows, start=2):
+            self.line_num = number
+            row = [_cell_text(value) for value in values]
+            yield row if any(row) else []
+
+
+def _cell_text(value):
+    """A cell as the text a CSV of the sheet would hold: a whole number without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return str(value)
 
 
 def _json_table(text):

@@ -11,9 +11,11 @@ import codecs
 import csv
 import io
 import json
+import zipfile
 
 import pytest
 from django.core.management import CommandError
+from openpyxl import Workbook
 
 from protocols import mapping as source_mapping
 from protocols.models import OfficialVersion, ResultImport, ResultSource
@@ -168,3 +170,78 @@ def test_an_unknown_encoding_is_refused_when_the_source_is_saved(tmp_path):
 ])
 def test_the_text_format_proposed_from_a_files_first_bytes(head, expected):
     assert source_mapping.sniff_text_format(head) == expected
+
+
+def workbook(rows, *, as_floats=False, blank_row_after=None):
+    """The 2018 layout as an Excel workbook's first sheet (figures as numbers, as Excel keeps them)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["region", "tik", "uik", *RU_2018_LINES, *RU_2018_CANDIDATES, "url"])
+    for number, (region, tik, uik, figures) in enumerate(rows):
+        sheet.append([region, tik, int(uik), *(float(value) if as_floats else int(value) for value in figures),
+                      "http://example.org"])
+        if number == blank_row_after:
+            sheet.append([])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_excel_workbook_imports_by_its_mapping_onto_the_same_stations(tmp_path, original):
+    source = load_mapping(tmp_path, shipped_mapping(code="ru-xlsx", format="xlsx"))
+    second = ru_election("ru-second")
+    report = run(second, source, workbook(real_rows()[:STATIONS], as_floats=True, blank_row_after=10))
+    assert (report.rows, report.stations_matched, report.stations_created, report.problems) == (STATIONS, STATIONS, 0, [])
+    assert figures_by_station(second) == figures_by_station(original)
+
+
+def test_a_workbooks_refused_row_is_named_by_its_sheet_row(tmp_path, original):
+    rows = list(real_rows()[:20])
+    region, tik, uik, figures = rows[4]
+    rows[4] = (region, tik, uik, ["1.5", *figures[1:]])
+    source = load_mapping(tmp_path, shipped_mapping(code="ru-xlsx", format="xlsx"))
+    preview = run(ru_election("ru-second"), source, workbook(rows, as_floats=True), dry_run=True)
+    assert [line for line, _message in preview.problems] == [6]  # the header is row 1, the fifth station row 6
+
+
+def zipped_csv():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("results.csv", published(real_rows()[:5]))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04 not a workbook", published(real_rows()[:5]), zipped_csv()],
+                         ids=["a broken zip", "a CSV", "a zip that holds no workbook"])
+def test_a_file_that_is_no_workbook_is_refused_for_an_excel_source(client, tmp_path, data):
+    source = load_mapping(tmp_path, shipped_mapping(code="ru-xlsx", format="xlsx"))
+    errors = refused_by_the_api(client, source, data, "r.xlsx")
+    assert "Excel workbook" in errors[0]["message"]
+
+
+def test_mapping_help_reads_a_workbooks_header_and_proposes_its_format(client):
+    election = ru_election("ru-help")
+    client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    page = client.post("/admin/protocols/resultsource/propose/", {
+        "file-file": _named(workbook(real_rows()[:5]), "cec.xlsx"), "file-election": election.pk, "propose": "1"})
+    initial = page.context["mapping"].initial
+    assert initial["format"] == "xlsx" and initial["line_columns"][RU_2018_LINES[0]] == "L1"
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + b"".join(b'<!ENTITY lol%d "%s">' % (n, b"&lol%d;" % (n - 1) * 10 if n > 1 else b"&lol;" * 10)
+                             for n in range(1, 10))
+                  + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                  + b'<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
+
+
+def test_a_workbook_with_an_entity_expansion_bomb_is_refused_without_expanding_it(client, tmp_path):
+    # openpyxl parses a workbook's XML with defusedxml (pinned for this): entities are refused.
+    source = load_mapping(tmp_path, shipped_mapping(code="ru-xlsx", format="xlsx"))
+    honest = zipfile.ZipFile(io.BytesIO(workbook(real_rows()[:2])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as bomb:
+        for name in honest.namelist():
+            bomb.writestr(name, BILLION_LAUGHS if name == "xl/worksheets/sheet1.xml" else honest.read(name))
+    errors = refused_by_the_api(client, source, out.getvalue(), "bomb.xlsx")
+    assert "Excel workbook" in errors[0]["message"]
