@@ -212,6 +212,9 @@ STORAGES = {
 EVIDENCE_UPLOAD_CHUNKS = env.str("EVIDENCE_UPLOAD_CHUNKS", default="uploads")
 EVIDENCE_UPLOAD_DIR = Path(env.str("EVIDENCE_UPLOAD_DIR", default=str(MEDIA_ROOT.parent / "uploads")))
 EVIDENCE_MAX_PHOTO_BYTES = env.int("EVIDENCE_MAX_PHOTO_BYTES", default=40 * 1024 * 1024)
+# An official results file, once unpacked (a zip's member, a workbook's parts): a national file of
+# 100,000 stations is about 40 MB; a zip bomb is refused before it fills the memory.
+RESULTS_FILE_MAX_BYTES = env.int("RESULTS_FILE_MAX_BYTES", default=256 * 1024 * 1024)
 EVIDENCE_MAX_VIDEO_BYTES = env.int("EVIDENCE_MAX_VIDEO_BYTES", default=2 * 1024 * 1024 * 1024)
 # A photo with more pixels is refused (read from its header, before any decoding) as a possible
 # decompression bomb: 50 MP is more than a phone's full-resolution photo (48-50 MP sensors) and

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import openpyxl
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -681,21 +682,30 @@ def open_results_file(stream, file_name):
         name = next((name for name in archive.namelist() if name.lower().endswith((".csv", ".json"))), None)
         if name is None:
             raise ResultImportError([(1, _("The zip file holds no CSV or JSON file."))])
-        with archive.open(name) as member:
+        _refuse_larger_than_allowed(archive.getinfo(name).file_size)
+        with archive.open(name) as member:  # it gives no more than the size it declares
             yield member
+
+
+def _refuse_larger_than_allowed(size):
+    if size > settings.RESULTS_FILE_MAX_BYTES:
+        raise ResultImportError([(1, _("The file is larger than %(limit)s MB once unpacked: this is no results "
+                                       "publication, or split it.") % {"limit": settings.RESULTS_FILE_MAX_BYTES >> 20})])
 
 
 class _HashingReader(io.RawIOBase):
     """Hashes the file as it is read, so the import records exactly which bytes it read."""
 
     def __init__(self, stream, digest):
-        self.stream, self.digest = stream, digest
+        self.stream, self.digest, self.size = stream, digest, 0
 
     def readable(self):
         return True
 
     def readinto(self, buffer):
         chunk = self.stream.read(len(buffer))
+        self.size += len(chunk)
+        _refuse_larger_than_allowed(self.size)
         self.digest.update(chunk)
         buffer[: len(chunk)] = chunk
         return len(chunk)
@@ -766,6 +776,9 @@ class _Records:
 def xlsx_table(binary):
     """(header, rows) of a workbook's first sheet, read as a stream (openpyxl's read-only mode,
     its XML parsed by defusedxml); a row's line is the sheet's row number."""
+    with zipfile.ZipFile(binary) as parts:  # each part gives no more than the size it declares
+        _refuse_larger_than_allowed(sum(part.file_size for part in parts.infolist()))
+    binary.seek(0)
     workbook = openpyxl.load_workbook(binary, read_only=True, data_only=True)
     if not workbook.worksheets:
         raise ResultImportError([(1, _("The workbook has no sheet."))])

@@ -245,3 +245,29 @@ def test_a_workbook_with_an_entity_expansion_bomb_is_refused_without_expanding_i
             bomb.writestr(name, BILLION_LAUGHS if name == "xl/worksheets/sheet1.xml" else honest.read(name))
     errors = refused_by_the_api(client, source, out.getvalue(), "bomb.xlsx")
     assert "Excel workbook" in errors[0]["message"]
+
+
+def zipped(name, data):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "packed"), [
+    ("bomb.zip", lambda data: zipped("results.csv", data)),
+    ("big.csv", lambda data: data),
+], ids=["a zip bomb", "a plain file"])
+def test_a_file_larger_than_allowed_once_unpacked_is_refused_before_it_is_read(client, settings, name, packed):
+    settings.RESULTS_FILE_MAX_BYTES = 1 << 20
+    data = published(real_rows()[:10]) + b"0" * (3 << 20)  # 3 MB of one line, packed to a few KB
+    errors = refused_by_the_api(client, ResultSource.objects.get(code="ru-cik-2018-presidential"), packed(data), name)
+    assert "larger than 1 MB once unpacked" in errors[0]["message"]
+
+
+def test_a_workbook_larger_than_allowed_once_unpacked_is_refused(client, settings, tmp_path):
+    source = load_mapping(tmp_path, shipped_mapping(code="ru-xlsx", format="xlsx"))
+    data = workbook(real_rows()[:2000])
+    settings.RESULTS_FILE_MAX_BYTES = len(data)  # its parts unpack to several times that
+    errors = refused_by_the_api(client, source, data, "big.xlsx")
+    assert "once unpacked" in errors[0]["message"]
