@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 import secrets
 
 from django.contrib import admin, messages
@@ -33,6 +34,7 @@ from .models import (
     ResultSource,
 )
 from .official_import import (
+    HEADER_SEARCH_ROWS,
     PROBLEMS_SHOWN,
     ConfirmationNeeded,
     ResultImportError,
@@ -52,7 +54,8 @@ def _header_of(upload):
     zip): a CSV's encoding and delimiter proposed from its first bytes."""
     if upload.name.lower().endswith(".xlsx"):
         try:
-            header, _rows = xlsx_table(upload)
+            first, rows = xlsx_table(upload)
+            header = source_mapping.likely_header([first, *itertools.islice(rows, HEADER_SEARCH_ROWS - 1)])
         except ResultImportError:
             raise
         except Exception:  # noqa: BLE001 - whatever a broken workbook raises inside openpyxl
@@ -65,7 +68,8 @@ def _header_of(upload):
         encoding, delimiter = source_mapping.sniff_text_format(buffered.peek(HEAD_BYTES)[:HEAD_BYTES])
         text, _encoding = open_text(buffered, encoding)
         try:
-            header = next(csv.reader(text, delimiter=delimiter), [])
+            header = source_mapping.likely_header(list(itertools.islice(csv.reader(text, delimiter=delimiter),
+                                                                        HEADER_SEARCH_ROWS)))
         except (csv.Error, UnicodeDecodeError):
             raise ResultImportError([(1, _("The file's first row cannot be read as CSV text."))]) from None
     if not header:

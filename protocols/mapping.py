@@ -46,9 +46,19 @@ def sniff_text_format(head: bytes) -> tuple[str, str]:
         text = codecs.getincrementaldecoder(encoding)().decode(head)  # a character cut at the end is no error
     except UnicodeDecodeError:
         encoding, text = LEGACY_ENCODING, head.decode(LEGACY_ENCODING, errors="replace")
-    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    delimiter = max(DELIMITERS, key=lambda candidate: (first_line.count(candidate), candidate == ","))
-    return ("utf-8" if encoding == "utf-8-sig" else encoding), delimiter
+    lines = text.lstrip("\ufeff").splitlines()[:20]  # a title may stand above the header
+
+    def most_in_a_line(candidate):
+        return max((line.count(candidate) for line in lines), default=0), candidate == ","
+
+    return ("utf-8" if encoding == "utf-8-sig" else encoding), max(DELIMITERS, key=most_in_a_line)
+
+
+def likely_header(rows: Sequence[Sequence[str]]) -> list[str]:
+    """A new file's header among its first rows: the first of those with the most cells filled (a
+    title or a note above it fills one or two)."""
+    filled = [sum(1 for cell in row if str(cell).strip()) for row in rows]
+    return list(rows[filled.index(max(filled))]) if filled and max(filled) else []
 
 
 def delimiter_hint(header: Sequence[str], delimiter: str) -> str | None:

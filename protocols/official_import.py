@@ -50,6 +50,8 @@ from .models import CommissionProtocol, OfficialVersion, ResultImport
 CONFIRM_NEW_SHARE = 0.2
 CONFIRM_NEW_MINIMUM = 50
 PROBLEMS_SHOWN = 100
+# A spreadsheet's header is looked for in its first rows (a title and notes above it).
+HEADER_SEARCH_ROWS = 20
 
 
 class ResultImportError(Exception):
@@ -254,8 +256,14 @@ def _read_rows(text, source, summaries, progress, counts, position):
         header, reader = xlsx_table(text)
     else:
         header, reader = _csv_table(text, source.delimiter or ",")
-    layout = source_mapping.resolve_header(header, key_columns=key_columns, line_columns=source.line_columns,
-                                           skip_rows=source.skip_rows or {}, ignore_columns=source.ignore_columns or [])
+    def layout_of(row):
+        return source_mapping.resolve_header(row, key_columns=key_columns, line_columns=source.line_columns,
+                                             skip_rows=source.skip_rows or {},
+                                             ignore_columns=source.ignore_columns or [])
+
+    layout = layout_of(header)
+    if layout.missing and source.format != source.Format.JSON:
+        header, layout = _header_below_titles(reader, header, layout, layout_of)
     if layout.missing:
         hint = source_mapping.delimiter_hint(header, source.delimiter or ",")
         if hint and source.format == source.Format.CSV:
@@ -360,6 +368,20 @@ def _read_rows(text, source, summaries, progress, counts, position):
     if progress:
         progress(count)
     return read
+
+
+def _header_below_titles(reader, first, layout, layout_of):
+    """(header, layout): a spreadsheet's header may sit below a title and a few notes; it is the
+    first of its first rows that holds every column the mapping reads (the first row as read
+    when none does, so its missing columns are what a reader is told)."""
+    for _row in range(HEADER_SEARCH_ROWS - 1):
+        row = next(iter(reader), None)
+        if row is None:
+            break
+        candidate = layout_of(row)
+        if not candidate.missing:
+            return row, candidate
+    return first, layout
 
 
 def _all_counts(width):
@@ -796,8 +818,8 @@ class _SheetRows:
         self.rows, self.line_num = rows, 1
 
     def __iter__(self):
-        for number, values in enumerate(self.rows, start=2):
-            self.line_num = number
+        for values in self.rows:
+            self.line_num += 1
             row = [_cell_text(value) for value in values]
             yield row if any(row) else []
 

@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 from django.core.management import CommandError
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from protocols import mapping as source_mapping
 from protocols.models import OfficialVersion, ResultImport, ResultSource
@@ -271,3 +271,42 @@ def test_a_workbook_larger_than_allowed_once_unpacked_is_refused(client, setting
     settings.RESULTS_FILE_MAX_BYTES = len(data)  # its parts unpack to several times that
     errors = refused_by_the_api(client, source, data, "big.xlsx")
     assert "once unpacked" in errors[0]["message"]
+
+
+TITLE = "Сведения о результатах выборов Президента Российской Федерации, 18 марта 2018 года"
+
+
+def test_a_header_below_a_title_and_notes_is_found_and_lines_stay_the_files(tmp_path, original):
+    rows = list(real_rows()[:STATIONS])
+    region, tik, uik, figures = rows[9]
+    rows[9] = (region, tik, uik, ["x", *figures[1:]])
+    data = f"{TITLE}\n\nДанные ЦИК;по состоянию на 19.03.2018\n".encode("cp1251") + published(
+        rows, delimiter=";", encoding="cp1251")
+    source = load_mapping(tmp_path, shipped_mapping(code="ru-titled", encoding="windows-1251", delimiter=";"))
+    preview = run(ru_election("ru-second"), source, data, dry_run=True)
+    assert preview.rows == STATIONS - 1 and preview.stations_matched == STATIONS - 1
+    assert [line for line, _message in preview.problems] == [4 + 10]  # three lines above the header on line 4
+
+
+def test_a_workbooks_header_below_a_title_is_found(tmp_path, original):
+    book = load_workbook(io.BytesIO(workbook(real_rows()[:STATIONS], as_floats=True)))
+    book.active.insert_rows(1, 2)
+    book.active["A1"] = TITLE
+    out = io.BytesIO()
+    book.save(out)
+    source = load_mapping(tmp_path, shipped_mapping(code="ru-xlsx", format="xlsx"))
+    second = ru_election("ru-second")
+    report = run(second, source, out.getvalue())
+    assert (report.rows, report.stations_created, report.problems) == (STATIONS, 0, [])
+    assert figures_by_station(second) == figures_by_station(original)
+
+
+def test_mapping_help_finds_the_header_below_a_title(client):
+    election = ru_election("ru-help")
+    client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    data = f"{TITLE}\n\n".encode("cp1251") + published(real_rows()[:20], delimiter=";", encoding="cp1251")
+    page = client.post("/admin/protocols/resultsource/propose/", {
+        "file-file": _named(data, "titled.csv"), "file-election": election.pk, "propose": "1"})
+    initial = page.context["mapping"].initial
+    assert (initial["encoding"], initial["delimiter"], initial["region_column"]) == ("windows-1251", ";", "region")
+    assert initial["line_columns"][RU_2018_LINES[0]] == "L1"
