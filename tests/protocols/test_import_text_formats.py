@@ -310,3 +310,26 @@ def test_mapping_help_finds_the_header_below_a_title(client):
     initial = page.context["mapping"].initial
     assert (initial["encoding"], initial["delimiter"], initial["region_column"]) == ("windows-1251", ";", "region")
     assert initial["line_columns"][RU_2018_LINES[0]] == "L1"
+
+
+def grouped(value, separator):
+    """A figure as a spreadsheet shows it: digits in groups of three."""
+    return f"{int(value):,}".replace(",", separator)
+
+
+def test_figures_shown_in_groups_of_three_digits_read_as_their_numbers(tmp_path, original):
+    rows = list(real_rows()[:STATIONS])
+    for index, separator in ((0, "\u00a0"), (1, " "), (2, "\u202f")):
+        region, tik, uik, figures = rows[index]
+        rows[index] = (region, tik, uik, [grouped(value, separator) for value in figures])
+    region, tik, uik, figures = rows[3]
+    rows[3] = (region, tik, uik, ["22 56", *figures[1:]])  # not groups of three: no number
+    source = ResultSource.objects.get(code="ru-cik-2018-presidential")
+    second = ru_election("ru-second")
+    preview = run(second, source, published(rows), dry_run=True)
+    assert [line for line, _message in preview.problems] == [5] and "“22 56”" in preview.problems[0][1]
+    report = run(second, source, published(rows), skip_refused=True)
+    assert report.rows == STATIONS - 1 and report.problems == preview.problems
+    assert figures_by_station(second) == {station: figures for station, figures in figures_by_station(original).items()
+                                          if station in figures_by_station(second)}
+    assert rows[0][3][0] == "2\u00a0256"  # the first station's voters, as the spreadsheet showed them
