@@ -11,6 +11,7 @@ after a fix (`reprocess`), never records anything twice.
 import datetime
 import hashlib
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -223,6 +224,11 @@ def _process_part(message):
     return process(message_id=joined.pk)
 
 
+def _as_numbers(code):
+    """A station code's sort key: "101" before "1009", as the numbers read (codes are text)."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", code)]
+
+
 def _deployment(observer, station):
     """The observer's deployment in an election under way, by station code, or the only one."""
     deployments = list(Deployment.objects.filter(observer=observer, election__status=Election.Status.ONGOING)
@@ -231,7 +237,7 @@ def _deployment(observer, station):
         raise Refusal("no_deployment", status=Status.REFUSED)
     if station is None:
         if len({deployment.station_id for deployment in deployments}) > 1:
-            raise Refusal("which_station", stations=sorted({d.station.code for d in deployments}))
+            raise Refusal("which_station", stations=sorted({d.station.code for d in deployments}, key=_as_numbers))
         return deployments[0]
     for deployment in deployments:
         if deployment.station.code.upper() == station:

@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import json
+import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +16,8 @@ PHONE_TYPED = "8 (701) 123-45-67"
 PHONE = "+77011234567"
 SIGNING_KEY = "android-signing-key-0123"
 GENERIC_TOKEN = "generic-provider-token-0123"
-SEND_PORT = 8731
+# One port per pytest-xdist worker ("gw0", "gw1", ...): two workers' stand-ins never share one.
+SEND_PORT = 8731 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 
 
 @pytest.fixture

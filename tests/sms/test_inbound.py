@@ -149,10 +149,11 @@ def test_a_long_protocol_in_two_marked_parts_is_recorded_once_both_arrive(generi
 def test_without_a_station_the_only_deployment_is_used_and_with_two_the_reply_asks(android, sms_deployment, client):
     post_android(client, android, android_payload("IN", received_at="1"))
     assert CheckIn.objects.get().deployment == sms_deployment
-    DeploymentFactory(observer=sms_deployment.observer, election=sms_deployment.election)
+    DeploymentFactory(observer=sms_deployment.observer, election=sms_deployment.election, station__code="1009")
     post_android(client, android, android_payload("IN", received_at="2"))
+    # in the numbers' order, though codes are text ("1009" sorts before "101" as text)
     assert OutboundMessage.objects.order_by("created_at").last().text.startswith(
-        "You are deployed at 101, ")
+        "You are deployed at 101, 1009: ")
     assert CheckIn.objects.count() == 1
 
 
