@@ -23,7 +23,9 @@ import itertools
 import json
 import operator
 import re
+import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from contextlib import contextmanager
@@ -912,6 +914,20 @@ def _insert_versions(election, result_import, codes, changed, versions, now):
     )
 
 
+@contextmanager
+def _spooled(response):
+    """The response's body in a file that seeks (a zip, a workbook is read from its end): in
+    memory up to a few megabytes, on disk beyond, refused beyond the size allowed."""
+    with tempfile.SpooledTemporaryFile(max_size=8 << 20) as body:
+        size = 0
+        while chunk := response.read(1 << 20):
+            size += len(chunk)
+            _refuse_larger_than_allowed(size)
+            body.write(chunk)
+        body.seek(0)
+        yield body
+
+
 def fetch_and_import(*, source):
     """Fetch `source.url` and import it when it changed (ETag / Last-Modified honoured).
 
@@ -932,10 +948,10 @@ def fetch_and_import(*, source):
             source.save(update_fields=["fetched_at"])
             return None
         raise
-    with response:
-        report = import_official_results(election=source.election, source=source, stream=response,
-                                         file_name=source.url.rsplit("/", 1)[-1] or source.url,
-                                         create_stations=source.create_stations)
+    file_name = urllib.parse.urlsplit(source.url).path.rsplit("/", 1)[-1] or source.url
+    with response, _spooled(response) as body, open_results_file(body, file_name) as stream:
+        report = import_official_results(election=source.election, source=source, stream=stream,
+                                         file_name=file_name, create_stations=source.create_stations)
         source.etag = response.headers.get("ETag", "")
         source.last_modified = response.headers.get("Last-Modified", "")
     source.fetched_at = timezone.now()

@@ -1,7 +1,9 @@
 """The periodic fetch of a published results file, against a real HTTP server on 127.0.0.1."""
 
 import http.server
+import io
 import threading
+import zipfile
 
 import pytest
 
@@ -55,3 +57,14 @@ def test_fetch_imports_new_files_and_skips_unchanged_ones(publisher, election, s
     assert OfficialVersion.objects.filter(station=station).count() == 2
     kz_source.refresh_from_db()
     assert kz_source.etag == '"v2"' and kz_source.fetched_at is not None
+
+
+def test_a_zipped_publication_at_a_url_is_fetched_and_imported(publisher, election, station, kz_source):
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w") as archive:
+        archive.writestr("results.csv", official_csv([("ALA", "ALA-01", "101", KZ_PROTOCOL)]))
+    kz_source.url, kz_source.election = publisher.replace("results.csv", "results.zip?v=2"), election
+    kz_source.save()
+    Publisher.body, Publisher.etag, Publisher.requests = body.getvalue(), '"zip"', []
+    assert fetch_and_import(source=kz_source).versions_added == 1
+    assert OfficialVersion.objects.get(station=station).figures["L7"] == KZ_PROTOCOL["L7"]
