@@ -7,6 +7,7 @@ overwritten: a correction or a new publication is a new version, the old one sta
 """
 
 import codecs
+import io
 import re
 
 from django.conf import settings
@@ -199,7 +200,8 @@ class ResultSource(models.Model):
         if self.level == self.Level.STATION and not self.station_column:
             raise ValidationError({"station_column": _("A source of per-station results needs a station column.")})
         try:
-            codecs.lookup(self.encoding)
+            # a text encoding: "base64" or "zlib" are codecs too, of bytes to bytes
+            io.TextIOWrapper(io.BytesIO(), encoding=codecs.lookup(self.encoding).name)
         except LookupError:
             raise ValidationError({"encoding": _("Unknown encoding “%(encoding)s”: e.g. utf-8 or windows-1251.")
                                    % {"encoding": self.encoding}}, code="bad_encoding") from None

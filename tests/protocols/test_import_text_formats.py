@@ -154,9 +154,10 @@ def test_mapping_help_proposes_the_encoding_and_delimiter_of_a_spreadsheets_file
     assert report.rows == 50 and not report.problems
 
 
-def test_an_unknown_encoding_is_refused_when_the_source_is_saved(tmp_path):
+@pytest.mark.parametrize("encoding", ["klingon-8", "base64", "zlib", ""])
+def test_an_unknown_or_no_text_encoding_is_refused_when_the_source_is_saved(tmp_path, encoding):
     with pytest.raises(CommandError, match="Unknown encoding"):
-        load_mapping(tmp_path, shipped_mapping(code="ru-bad", encoding="klingon-8"))
+        load_mapping(tmp_path, shipped_mapping(code="ru-bad", encoding=encoding))
     assert not ResultSource.objects.filter(code="ru-bad").exists()
 
 
