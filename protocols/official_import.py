@@ -404,20 +404,26 @@ def _examine_figures(raw, codes, column_names):
         return None, [_("some figures are empty (%(lines)s) while others are given: a row gives every figure, or "
                         "none when the results were not published")
                       % {"lines": ", ".join(code for code, present in zip(codes, given, strict=True) if not present)}]
-    ungrouped = [_without_digit_grouping(value) for value in raw]
-    if all(is_whole_number(value) for value in ungrouped):
-        return list(map(int, ungrouped)), None  # the range check follows, as for any figure
-    return None, _figure_errors(ungrouped, codes, column_names)
+    digits = [_count_as_digits(value) for value in raw]
+    if all(is_whole_number(value) for value in digits):
+        return list(map(int, digits)), None  # the range check follows, as for any figure
+    return None, _figure_errors(digits, codes, column_names)
 
 
-# A spreadsheet saved as CSV writes numbers as shown: "2 256" with a space (in Russian and Kazakh a
-# no-break or a thin space) between groups of three digits. Only that exact shape is read so.
+# Two ways a count is written by the tools that make these files, each read only in its exact
+# shape: a spreadsheet's CSV writes numbers as shown, "2 256" with a space (in Russian and Kazakh a
+# no-break or a thin space) between groups of three digits; a table library writes a column that
+# had an empty cell as decimals, "2256.0".
 DIGIT_GROUPS = re.compile(r"\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+")
+WHOLE_DECIMAL = re.compile(r"(\d+)\.0+")
 
 
-def _without_digit_grouping(value):
+def _count_as_digits(value):
     value = value.strip()
-    return re.sub(r"\D", "", value) if DIGIT_GROUPS.fullmatch(value) else value
+    if DIGIT_GROUPS.fullmatch(value):
+        return re.sub(r"\D", "", value)
+    whole = WHOLE_DECIMAL.fullmatch(value)
+    return whole.group(1) if whole else value
 
 
 def _check_ranges(read, column_names):

@@ -334,3 +334,19 @@ def test_figures_shown_in_groups_of_three_digits_read_as_their_numbers(tmp_path,
     assert figures_by_station(second) == {station: figures for station, figures in figures_by_station(original).items()
                                           if station in figures_by_station(second)}
     assert rows[0][3][0] == "2\u00a0256"  # the first station's voters, as the spreadsheet showed them
+
+
+def test_figures_a_table_library_wrote_as_decimals_read_as_their_numbers(original):
+    # pandas makes a column with an empty cell (a blank row) a column of decimals: "2256.0"
+    rows = [(region, tik, uik, [""] * len(figures) if index == 7 else [f"{value}.0" for value in figures])
+            for index, (region, tik, uik, figures) in enumerate(real_rows()[:STATIONS])]
+    region, tik, uik, figures = rows[3]
+    rows[3] = (region, tik, uik, ["2256.5", *figures[1:]])  # a fraction is no count
+    second = ru_election("ru-second")
+    source = ResultSource.objects.get(code="ru-cik-2018-presidential")
+    report = run(second, source, published(rows), skip_refused=True)
+    assert [line for line, _message in report.problems] == [5] and "“2256.5”" in report.problems[0][1]
+    assert (report.rows, report.rows_blank) == (STATIONS - 1, 1)
+    expected = figures_by_station(original)
+    assert figures_by_station(second) == {station: expected[station] for station in figures_by_station(second)}
+    assert len(figures_by_station(second)) == STATIONS - 2
