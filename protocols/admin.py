@@ -36,6 +36,7 @@ from .models import (
 from .official_import import (
     HEADER_SEARCH_ROWS,
     PROBLEMS_SHOWN,
+    WORKBOOK_ERRORS,
     ConfirmationNeeded,
     ResultImportError,
     import_official_results,
@@ -56,15 +57,13 @@ def _header_of(upload):
         try:
             first, rows = xlsx_table(upload)
             header = source_mapping.likely_header([first, *itertools.islice(rows, HEADER_SEARCH_ROWS - 1)])
-        except ResultImportError:
-            raise
-        except Exception:  # noqa: BLE001 - whatever a broken workbook raises inside openpyxl
+        except WORKBOOK_ERRORS:
             raise ResultImportError([(1, _("The file cannot be read as an Excel workbook (.xlsx)."))]) from None
         if not header:
             raise ResultImportError([(1, _("The file has no header row."))])
         return header, ResultSource.Format.XLSX, "utf-8", ","
     with open_results_file(upload, upload.name) as stream:
-        buffered = io.BufferedReader(stream)
+        buffered = io.BufferedReader(stream, buffer_size=HEAD_BYTES)  # peek gives at most its buffer
         encoding, delimiter = source_mapping.sniff_text_format(buffered.peek(HEAD_BYTES)[:HEAD_BYTES])
         text, _encoding = open_text(buffered, encoding)
         try:

@@ -54,6 +54,8 @@ CONFIRM_NEW_MINIMUM = 50
 PROBLEMS_SHOWN = 100
 # A spreadsheet's header is looked for in its first rows (a title and notes above it).
 HEADER_SEARCH_ROWS = 20
+# What openpyxl and zipfile raise for a file that is no workbook (or a broken one).
+WORKBOOK_ERRORS = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError)
 
 
 class ResultImportError(Exception):
@@ -233,7 +235,7 @@ def _read_file(text, source, summaries, progress, counts=True, encoding="utf-8")
                                   % {"error": error})]) from None
     except json.JSONDecodeError as error:
         raise ResultImportError([(error.lineno, _("The file is not valid JSON: %(error)s") % {"error": error.msg})]) from None
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+    except WORKBOOK_ERRORS as error:
         if source.format != source.Format.XLSX:
             raise
         raise ResultImportError([(position.line + 1, _("The file cannot be read as an Excel workbook (.xlsx): %(error)s")
@@ -376,10 +378,7 @@ def _header_below_titles(reader, first, layout, layout_of):
     """(header, layout): a spreadsheet's header may sit below a title and a few notes; it is the
     first of its first rows that holds every column the mapping reads (the first row as read
     when none does, so its missing columns are what a reader is told)."""
-    for _row in range(HEADER_SEARCH_ROWS - 1):
-        row = next(iter(reader), None)
-        if row is None:
-            break
+    for row in itertools.islice(reader, HEADER_SEARCH_ROWS - 1):
         candidate = layout_of(row)
         if not candidate.missing:
             return row, candidate
