@@ -96,7 +96,9 @@ def test_a_webhook_that_fails_once_arrives_signed_after_commit_without_the_obser
                                                  email_enabled=False)
     incident = _report_urgent(deployment)
 
-    celery_worker_process.wait_for(lambda: len(received) == 2, timeout=40, what="the retried webhook")
+    # the receiver has the post before the worker, once answered, records it sent: wait for both
+    celery_worker_process.wait_for(lambda: len(received) == 2 and _recorded_sent(incident), timeout=40,
+                                   what="the retried webhook")
     first, second = received
     assert [first["status"], second["status"]] == [503, 204]
     # Sent after the report committed, with no lock held on the notification while sending.
@@ -125,6 +127,10 @@ def test_a_webhook_that_fails_once_arrives_signed_after_commit_without_the_obser
     assert notification.last_error == ""
 
 
+def _recorded_sent(incident):
+    return Notification.objects.filter(incident=incident, sent_at__isnull=False).exists()
+
+
 def test_an_urgent_notification_whose_message_was_lost_is_sent_by_the_sweep(
         deployment, receiver, prefork_worker):
     url, received = receiver
@@ -140,7 +146,8 @@ def test_an_urgent_notification_whose_message_was_lost_is_sent_by_the_sweep(
     assert services.sweep_unsent_notifications(now=later) == [incident.pk]
 
     worker = prefork_worker(DEBUG="1")  # the local receiver speaks plain http
-    worker.wait_for(lambda: len(received) == 2, timeout=40, what="the swept notification, retried once")
+    worker.wait_for(lambda: len(received) == 2 and _recorded_sent(incident), timeout=40,
+                    what="the swept notification, retried once")
     assert Notification.objects.get(incident=incident).sent_at is not None
     assert services.unsent_notifications_due(now=later + datetime.timedelta(hours=2)) == []
 
